@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# OrleansMount's one entry point.
+#   ./build.sh              build Release, write launchers bin/orleansmount and bin/orleansmount-silo
+#   ./build.sh deps         install the system packages and s3rver the tests and demo need
+#   ./build.sh test [ARGS]  deps + build + every test (ARGS go to `dotnet test`, e.g. --filter X)
+#   ./build.sh demo [ARGS]  deps + build + the embedded-default demo (see tests/demo/demo.sh)
+#   ./build.sh bench [ARGS] deps + build + benchmarks (tests/benchmarks/)
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$ROOT"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+APT_PACKAGES=(fuse3 libfuse3-3 libfuse3-dev librocksdb7.8 librocksdb-dev redis-server)
+S3RVER_VERSION=3.7.1
+
+deps() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  if [ ! -x "$ROOT/.tools/s3rver/node_modules/.bin/s3rver" ]; then
+    command -v npm >/dev/null || { echo "npm is required to install s3rver (apt-get install nodejs npm)" >&2; exit 1; }
+    log "installing s3rver@$S3RVER_VERSION into .tools/s3rver"
+    mkdir -p "$ROOT/.tools/s3rver"
+    (cd "$ROOT/.tools/s3rver" && npm install --no-audit --no-fund --silent "s3rver@$S3RVER_VERSION" >/dev/null)
+  fi
+  [ -e /dev/fuse ] || log "warning: /dev/fuse is missing; FUSE tests will fail"
+}
+
+build() {
+  log "building Release"
+  dotnet build OrleansMount.sln -c Release -nologo -clp:ErrorsOnly -v:quiet
+  mkdir -p bin
+  write_launcher orleansmount client/OrleansMount.Client
+  write_launcher orleansmount-silo silo/OrleansMount.Silo
+}
+
+write_launcher() {
+  local name=$1 project=$2
+  cat > "bin/$name" <<LAUNCH
+#!/usr/bin/env bash
+exec "$ROOT/$project/bin/Release/net10.0/$name" "\$@"
+LAUNCH
+  chmod +x "bin/$name"
+}
+
+sum_field() { { grep -oE "$1: +[0-9]+" "$2" || true; } | awk '{s+=$2} END {print s+0}'; }
+
+run_tests() {
+  log "running tests"
+  local out status=0
+  out=$(mktemp)
+  dotnet test tests/OrleansMount.Tests/OrleansMount.Tests.csproj -c Release --no-build -nologo \
+    --logger "console;verbosity=normal" "$@" 2>&1 | tee "$out" || status=$?
+  # One plain closing line, whatever the runner printed.
+  local passed failed skipped
+  passed=$(sum_field Passed "$out"); failed=$(sum_field Failed "$out"); skipped=$(sum_field Skipped "$out")
+  rm -f "$out"
+  echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+  return $status
+}
+
+cmd=${1:-build}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  build) build ;;
+  deps) deps ;;
+  test) deps; build; run_tests "$@" ;;
+  demo) deps; build; exec bash tests/demo/demo.sh "$@" ;;
+  bench) deps; build; exec bash tests/benchmarks/run.sh "$@" ;;
+  -h|--help|help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) echo "unknown command '$cmd' (try ./build.sh help)" >&2; exit 2 ;;
+esac
