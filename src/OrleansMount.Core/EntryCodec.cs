@@ -1,0 +1,90 @@
+using System.Text;
+
+namespace OrleansMount.Core;
+
+/// <summary>
+/// The value of an entry in a range SST (format version 1), frozen by a golden test:
+/// <code>
+/// u8      version = 1
+/// varint  size
+/// zigzag  mtime, nanoseconds since the Unix epoch
+/// u8      etag kind: 0 = UTF-8 string (varint length + bytes), 1 = 32 lowercase hex digits stored as 16 bytes
+/// ...     etag
+/// 16 B    identity
+/// varint  length of the physical address override, then its UTF-8 bytes; 0 means
+///         "the snapshot's source address + the entry's path" (the common case, costs one byte)
+/// </code>
+/// The key is the entry's path (see <see cref="KeyCodec"/>).
+/// </summary>
+public static class EntryCodec
+{
+    public const byte Version = 1;
+
+    public static byte[] Encode(SnapshotEntry entry, string derivedAddress)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var etagHex = IsLowerHex32(entry.ETag);
+        var etagBytes = etagHex ? Convert.FromHexString(entry.ETag) : Encoding.UTF8.GetBytes(entry.ETag);
+        var address = entry.PhysicalAddress == derivedAddress ? [] : Encoding.UTF8.GetBytes(entry.PhysicalAddress);
+        var buffer = new byte[1 + 10 + 10 + 1 + 10 + etagBytes.Length + ObjectIdentity.Length + 10 + address.Length];
+        var span = buffer.AsSpan();
+        var p = 0;
+        span[p++] = Version;
+        p += VarInt.Write(span[p..], (ulong)entry.Size);
+        p += VarInt.WriteSigned(span[p..], ToUnixNanoseconds(entry.ModifiedTime));
+        span[p++] = etagHex ? (byte)1 : (byte)0;
+        if (!etagHex)
+        {
+            p += VarInt.Write(span[p..], (ulong)etagBytes.Length);
+        }
+
+        etagBytes.CopyTo(span[p..]);
+        p += etagBytes.Length;
+        entry.Identity.WriteTo(span[p..]);
+        p += ObjectIdentity.Length;
+        p += VarInt.Write(span[p..], (ulong)address.Length);
+        address.CopyTo(span[p..]);
+        p += address.Length;
+        return buffer[..p];
+    }
+
+    /// <param name="path">the entry's path (from the key)</param>
+    /// <param name="derivedAddress">the address used when the value holds no override</param>
+    public static SnapshotEntry Decode(string path, ReadOnlySpan<byte> value, string derivedAddress)
+    {
+        var p = 0;
+        if (value.Length == 0 || value[p++] != Version)
+        {
+            throw new FormatException($"entry '{path}': unknown entry format version {(value.Length == 0 ? -1 : value[0])}");
+        }
+
+        var size = (long)VarInt.Read(value, ref p);
+        var mtime = FromUnixNanoseconds(VarInt.ReadSigned(value, ref p));
+        var kind = value[p++];
+        string etag;
+        if (kind == 1)
+        {
+            etag = Convert.ToHexStringLower(value.Slice(p, 16));
+            p += 16;
+        }
+        else
+        {
+            var length = (int)VarInt.Read(value, ref p);
+            etag = Encoding.UTF8.GetString(value.Slice(p, length));
+            p += length;
+        }
+
+        var identity = ObjectIdentity.FromBytes(value.Slice(p, ObjectIdentity.Length));
+        p += ObjectIdentity.Length;
+        var addressLength = (int)VarInt.Read(value, ref p);
+        var address = addressLength == 0 ? derivedAddress : Encoding.UTF8.GetString(value.Slice(p, addressLength));
+        return new SnapshotEntry(path, size, mtime, etag, address, identity);
+    }
+
+    public static long ToUnixNanoseconds(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+
+    public static DateTimeOffset FromUnixNanoseconds(long nanoseconds) => new(DateTimeOffset.UnixEpoch.UtcTicks + (nanoseconds / 100), TimeSpan.Zero);
+
+    private static bool IsLowerHex32(string etag) =>
+        etag.Length == 32 && etag.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+}

@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using OrleansMount.Core;
+using OrleansMount.Native.RocksDb;
+using OrleansMount.Storage.Catalog;
+
+namespace OrleansMount.Storage.Metadata;
+
+/// <summary>
+/// A node's metadata: one RocksDB holding the ingested range and metarange SSTs of every snapshot
+/// it has served (keys carry their file's id, see <see cref="KeyCodec"/>, so a range shared by two
+/// snapshots is held once). A missing range is fetched from the catalog once (single-flight) and
+/// ingested; after that lookups and listings are local.
+/// </summary>
+public sealed class MetadataStore : IDisposable
+{
+    private readonly RocksDatabase _db;
+    private readonly SnapshotCatalog _catalog;
+    private readonly string _incoming;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<Hash128, Lazy<Task>> _fetches = new();
+    private long _rangesFetched;
+
+    public MetadataStore(string directory, SnapshotCatalog catalog, ILogger? logger = null)
+    {
+        Directory.CreateDirectory(directory);
+        _incoming = Path.Combine(directory, "incoming");
+        if (Directory.Exists(_incoming))
+        {
+            Directory.Delete(_incoming, recursive: true);
+        }
+
+        Directory.CreateDirectory(_incoming);
+        _db = RocksDatabase.Open(Path.Combine(directory, "db"));
+        _catalog = catalog;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    public SnapshotCatalog Catalog => _catalog;
+
+    /// <summary>Range and metarange files fetched from the catalog by this process.</summary>
+    public long RangesFetched => Interlocked.Read(ref _rangesFetched);
+
+    internal RocksDatabase Database => _db;
+
+    /// <summary>Reads the snapshot record and its metarange (fetching it once if needed).</summary>
+    public async Task<SnapshotView> OpenSnapshotAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var record = await _catalog.GetSnapshotAsync(name, cancellationToken).ConfigureAwait(false);
+        var metarange = MetarangeId.Parse(record.Metarange);
+        await EnsureAsync(KeyCodec.MetarangeMarkerKind, metarange.Hash, _catalog.MetarangeKey(metarange), cancellationToken).ConfigureAwait(false);
+        var ranges = new List<RangeDescriptor>();
+        var prefix = KeyCodec.Key(KeyCodec.MetarangeRecordKind, metarange.Hash, ReadOnlySpan<byte>.Empty);
+        using (var iterator = _db.NewIterator())
+        {
+            for (iterator.Seek(prefix); iterator.Valid && iterator.Key.StartsWith(prefix); iterator.Next())
+            {
+                ranges.Add(RangeDescriptor.Decode(KeyCodec.SuffixString(iterator.Key), iterator.Value));
+            }
+        }
+
+        if (ranges.Count != record.Ranges)
+        {
+            throw new OrleansMountException($"snapshot '{name}': metarange {metarange} lists {ranges.Count} ranges but the record says {record.Ranges}; the catalog is damaged, re-import the snapshot");
+        }
+
+        return new SnapshotView(this, record, ranges);
+    }
+
+    /// <summary>Makes sure a range is ingested locally, fetching it from the catalog at most once at a time.</summary>
+    public Task EnsureRangeAsync(RangeId range, CancellationToken cancellationToken = default) =>
+        EnsureAsync(KeyCodec.RangeMarkerKind, range.Hash, _catalog.RangeKey(range), cancellationToken);
+
+    public bool HasRange(RangeId range) => _db.Get(KeyCodec.Key(KeyCodec.RangeMarkerKind, range.Hash, ReadOnlySpan<byte>.Empty)) is not null;
+
+    private Task EnsureAsync(byte markerKind, Hash128 id, string catalogKey, CancellationToken cancellationToken)
+    {
+        var marker = KeyCodec.Key(markerKind, id, ReadOnlySpan<byte>.Empty);
+        if (_db.Get(marker) is not null)
+        {
+            return Task.CompletedTask;
+        }
+
+        var fetch = _fetches.GetOrAdd(id, _ => new Lazy<Task>(() => FetchAsync(marker, catalogKey, cancellationToken)));
+        return AwaitAndForget(id, fetch);
+    }
+
+    private async Task AwaitAndForget(Hash128 id, Lazy<Task> fetch)
+    {
+        try
+        {
+            await fetch.Value.ConfigureAwait(false);
+        }
+        finally
+        {
+            _fetches.TryRemove(new KeyValuePair<Hash128, Lazy<Task>>(id, fetch));
+        }
+    }
+
+    private async Task FetchAsync(byte[] marker, string catalogKey, CancellationToken cancellationToken)
+    {
+        if (_db.Get(marker) is not null)
+        {
+            return;
+        }
+
+        var file = Path.Combine(_incoming, Guid.NewGuid().ToString("N") + ".sst");
+        try
+        {
+            await _catalog.DownloadAsync(catalogKey, file, cancellationToken).ConfigureAwait(false);
+            _db.IngestExternalFiles([file], moveFiles: true);
+            _db.Put(marker, BitConverter.GetBytes(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+            Interlocked.Increment(ref _rangesFetched);
+            _logger.LogDebug("ingested {Key}", catalogKey);
+        }
+        catch (RocksDbException e)
+        {
+            throw new OrleansMountException($"catalog file {_catalog.Store.Root.AddressOf(catalogKey)} could not be ingested ({e.Message}); it may be damaged: re-import the snapshot", 1, e);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    public void Dispose() => _db.Dispose();
+}

@@ -1,0 +1,164 @@
+using System.Text;
+using OrleansMount.Core;
+using OrleansMount.Storage.Catalog;
+
+namespace OrleansMount.Storage.Metadata;
+
+/// <summary>
+/// One snapshot as seen through a node's <see cref="MetadataStore"/>: file lookup and directory
+/// listing over its ranges. Directories are derived from paths: listing seeks to "dir/", takes
+/// each file directly below it, and for each subdirectory emits its name and seeks past its whole
+/// subtree, so a listing costs one seek per child, not one step per descendant.
+/// </summary>
+public sealed class SnapshotView
+{
+    private readonly MetadataStore _store;
+    private readonly RangeDescriptor[] _ranges;
+    private readonly byte[][] _firstPaths;
+    private readonly byte[][] _lastPaths;
+
+    internal SnapshotView(MetadataStore store, SnapshotRecord record, IReadOnlyList<RangeDescriptor> ranges)
+    {
+        _store = store;
+        Record = record;
+        _ranges = [.. ranges];
+        _firstPaths = [.. _ranges.Select(r => Encoding.UTF8.GetBytes(r.FirstPath))];
+        _lastPaths = [.. _ranges.Select(r => Encoding.UTF8.GetBytes(r.LastPath))];
+    }
+
+    public SnapshotRecord Record { get; }
+
+    public IReadOnlyList<RangeDescriptor> Ranges => _ranges;
+
+    /// <summary>The ranges that may hold paths under <paramref name="directory"/> ("" for all).</summary>
+    public IEnumerable<RangeDescriptor> RangesUnder(string directory)
+    {
+        var (low, high) = Span(directory);
+        for (var i = FirstRangeEndingAtOrAfter(low); i < _ranges.Length && (high is null || _firstPaths[i].AsSpan().SequenceCompareTo(high) < 0); i++)
+        {
+            yield return _ranges[i];
+        }
+    }
+
+    /// <summary>The file at <paramref name="path"/>, or null when there is none (it may be a directory).</summary>
+    public async Task<SnapshotEntry?> GetFileAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var key = Encoding.UTF8.GetBytes(path);
+        var i = FirstRangeEndingAtOrAfter(key);
+        if (i >= _ranges.Length || _firstPaths[i].AsSpan().SequenceCompareTo(key) > 0)
+        {
+            return null;
+        }
+
+        var range = _ranges[i];
+        await _store.EnsureRangeAsync(range.Id, cancellationToken).ConfigureAwait(false);
+        var value = _store.Database.Get(KeyCodec.Key(KeyCodec.RangeEntryKind, range.Id.Hash, key));
+        return value is null ? null : EntryCodec.Decode(path, value, Record.Source + path);
+    }
+
+    /// <summary>Whether some file lies below <paramref name="path"/> ("" is the root and always a directory).</summary>
+    public async Task<bool> IsDirectoryAsync(string path, CancellationToken cancellationToken = default)
+    {
+        if (path.Length == 0)
+        {
+            return true;
+        }
+
+        var prefix = Encoding.UTF8.GetBytes(path + "/");
+        foreach (var range in RangesUnder(path))
+        {
+            await _store.EnsureRangeAsync(range.Id, cancellationToken).ConfigureAwait(false);
+            var seek = KeyCodec.Key(KeyCodec.RangeEntryKind, range.Id.Hash, prefix);
+            using var iterator = _store.Database.NewIterator();
+            iterator.Seek(seek);
+            if (iterator.Valid && iterator.Key.StartsWith(seek))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The children of <paramref name="directory"/> ("" for the root) in byte order of their names;
+    /// null when the path is not a directory of this snapshot.
+    /// </summary>
+    public async Task<IReadOnlyList<DirectoryItem>?> ListDirectoryAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        var prefix = directory.Length == 0 ? [] : Encoding.UTF8.GetBytes(directory + "/");
+        var items = new List<DirectoryItem>();
+        string? lastDirectory = null;
+        foreach (var range in RangesUnder(directory))
+        {
+            await _store.EnsureRangeAsync(range.Id, cancellationToken).ConfigureAwait(false);
+            var seek = KeyCodec.Key(KeyCodec.RangeEntryKind, range.Id.Hash, prefix);
+            using var iterator = _store.Database.NewIterator();
+            iterator.Seek(seek);
+            while (iterator.Valid && iterator.Key.StartsWith(seek))
+            {
+                var rest = iterator.Key[seek.Length..];
+                var slash = rest.IndexOf((byte)'/');
+                if (slash < 0)
+                {
+                    var path = KeyCodec.SuffixString(iterator.Key);
+                    var name = Encoding.UTF8.GetString(rest);
+                    items.Add(new DirectoryItem(name, EntryCodec.Decode(path, iterator.Value, Record.Source + path)));
+                    iterator.Next();
+                    continue;
+                }
+
+                var child = Encoding.UTF8.GetString(rest[..slash]);
+                if (child != lastDirectory)
+                {
+                    items.Add(new DirectoryItem(child, null));
+                    lastDirectory = child;
+                }
+
+                // Skip the subtree: the next key after "dir/child/" is "dir/child0" ('0' = '/' + 1).
+                var skipTo = new byte[seek.Length + slash + 1];
+                seek.CopyTo(skipTo, 0);
+                rest[..slash].CopyTo(skipTo.AsSpan(seek.Length));
+                skipTo[^1] = (byte)'/' + 1;
+                iterator.Seek(skipTo);
+            }
+        }
+
+        if (items.Count == 0 && directory.Length > 0)
+        {
+            return null;
+        }
+
+        return items;
+    }
+
+    private (byte[] Low, byte[]? High) Span(string directory)
+    {
+        if (directory.Length == 0)
+        {
+            return ([], null);
+        }
+
+        var low = Encoding.UTF8.GetBytes(directory + "/");
+        return (low, KeyCodec.PrefixSuccessor(low));
+    }
+
+    private int FirstRangeEndingAtOrAfter(ReadOnlySpan<byte> key)
+    {
+        int lo = 0, hi = _ranges.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (_lastPaths[mid].AsSpan().SequenceCompareTo(key) < 0)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+}
