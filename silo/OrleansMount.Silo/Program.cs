@@ -1,1 +1,40 @@
-System.Console.WriteLine("silo");
+using System.CommandLine;
+using OrleansMount.Core;
+using OrleansMount.Silo;
+
+var cacheDir = new Option<string>("--cache-dir") { Description = "Directory for cached chunks and metadata.", DefaultValueFactory = _ => NodeDefaults.CacheDirectory, HelpName = "DIR" };
+var cacheSize = new Option<string>("--cache-size") { Description = "Disk budget for cached chunks, e.g. 20GiB or 500MiB.", DefaultValueFactory = _ => "10GiB", HelpName = "SIZE" };
+var catalog = new Option<string?>("--catalog") { Description = "Catalog URI holding the snapshots (e.g. s3://bucket/.orleansmount/). Default: $ORLEANSMOUNT_CATALOG.", HelpName = "URI" };
+var listen = new Option<string>("--listen") { Description = "HOST:PORT for the HTTP API, peers and dashboard. Loopback unless told otherwise; 'none' to disable.", DefaultValueFactory = _ => NodeDefaults.ListenAddress };
+var socket = new Option<string>("--socket") { Description = "Unix socket for local mounts.", DefaultValueFactory = _ => NodeDefaults.SocketPath, HelpName = "PATH" };
+var chunkSize = new Option<string>("--chunk-size") { Description = "Chunk size (power of two from 64KiB to 64MiB).", DefaultValueFactory = _ => "4MiB", HelpName = "SIZE" };
+var logLevel = new Option<string>("--log-level") { Description = "Verbose, Debug, Information, Warning or Error.", DefaultValueFactory = _ => "Information" };
+var siloId = new Option<string?>("--silo-id") { Description = "This silo's id in the cluster. Default: HOSTNAME-RANDOM." };
+var root = new RootCommand("orleansmount-silo: the per-node OrleansMount daemon. Serves snapshot metadata and cached chunks to local mounts (Unix socket) and peers (HTTP).")
+{
+    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, siloId,
+};
+root.SetAction(async (parse, cancellationToken) =>
+{
+    SiloOptions options;
+    try
+    {
+        options = SiloOptionsParser.Validate(
+            parse.GetValue(cacheDir)!,
+            parse.GetValue(cacheSize)!,
+            parse.GetValue(catalog) ?? Environment.GetEnvironmentVariable("ORLEANSMOUNT_CATALOG"),
+            parse.GetValue(listen)!,
+            parse.GetValue(socket)!,
+            parse.GetValue(chunkSize)!,
+            parse.GetValue(logLevel)!,
+            parse.GetValue(siloId));
+    }
+    catch (OrleansMountException e)
+    {
+        await Console.Error.WriteLineAsync($"orleansmount-silo: {e.Message}").ConfigureAwait(false);
+        return 2;
+    }
+
+    return await SiloHost.RunAsync(options, cancellationToken).ConfigureAwait(false);
+});
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

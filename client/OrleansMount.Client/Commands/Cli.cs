@@ -65,17 +65,5 @@ internal static class Cli
         }
     }
 
-    public static string FormatBytes(long bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double value = bytes;
-        var unit = 0;
-        while (value >= 1024 && unit < units.Length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-
-        return unit == 0 ? $"{bytes} B" : $"{value:0.0} {units[unit]}";
-    }
+    public static string FormatBytes(long bytes) => OrleansMount.Core.ByteSize.Format(bytes);
 }

@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using OrleansMount.Core;
+using OrleansMount.Grains.Chunks;
+using OrleansMount.Grains.Protocol;
+using OrleansMount.Storage.Catalog;
+
+namespace OrleansMount.Client.Mount;
+
+/// <summary>
+/// Talks to a silo: over its Unix socket (a path) or HTTP (<c>http://host:port</c>). Every failure
+/// becomes a <see cref="SiloException"/> that says which silo and what to do.
+/// </summary>
+public sealed class SiloClient : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public SiloClient(string address, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        Address = address;
+        SocketsHttpHandler handler;
+        if (address.StartsWith("http://", StringComparison.Ordinal) || address.StartsWith("https://", StringComparison.Ordinal))
+        {
+            handler = new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) };
+            _http = new HttpClient(handler) { BaseAddress = new Uri(address.TrimEnd('/') + "/") };
+        }
+        else
+        {
+            var socketPath = address.StartsWith("unix:", StringComparison.Ordinal) ? address["unix:".Length..] : address;
+            handler = new SocketsHttpHandler
+            {
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+                ConnectCallback = async (_, ct) =>
+                {
+                    var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                    try
+                    {
+                        await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), ct).ConfigureAwait(false);
+                        return new NetworkStream(socket, ownsSocket: true);
+                    }
+                    catch
+                    {
+                        socket.Dispose();
+                        throw;
+                    }
+                },
+            };
+            _http = new HttpClient(handler) { BaseAddress = new Uri("http://silo/") };
+        }
+
+        _http.Timeout = timeout ?? TimeSpan.FromMinutes(5);
+    }
+
+    public string Address { get; }
+
+    public Task<SiloInfo> GetInfoAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<SiloInfo>(() => new HttpRequestMessage(HttpMethod.Get, "api/v1/info"), cancellationToken);
+
+    public Task<SiloStats> GetStatsAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<SiloStats>(() => new HttpRequestMessage(HttpMethod.Get, "api/v1/stats"), cancellationToken);
+
+    public Task<SnapshotRecord> GetSnapshotAsync(string name, CancellationToken cancellationToken = default) =>
+        SendAsync<SnapshotRecord>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/snapshots/{Uri.EscapeDataString(name)}"), cancellationToken);
+
+    public Task<DirectoryListing> ListAsync(string name, string snapshotId, string path, CancellationToken cancellationToken = default) =>
+        SendAsync<DirectoryListing>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/snapshots/{Uri.EscapeDataString(name)}/list?id={snapshotId}&path={Uri.EscapeDataString(path)}"), cancellationToken);
+
+    public Task<ChunkLocation> EnsureChunkAsync(ChunkRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<ChunkLocation>(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/chunks/ensure") { Content = JsonContent.Create(request) }, cancellationToken);
+
+    /// <summary>Reads a chunk's bytes through the silo into <paramref name="destination"/> (its length is the chunk's).</summary>
+    public async Task ReadChunkAsync(ChunkRequest request, Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var response = await SendRawAsync(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/chunks/data") { Content = JsonContent.Create(request) }, cancellationToken).ConfigureAwait(false);
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await body.ReadExactlyAsync(destination, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<T> SendAsync<T>(Func<HttpRequestMessage> request, CancellationToken cancellationToken)
+    {
+        using var response = await SendRawAsync(request, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync<T>(cancellationToken).ConfigureAwait(false)
+            ?? throw new SiloException($"silo {Address} sent an empty answer", SiloError.Internal);
+    }
+
+    private async Task<HttpResponseMessage> SendRawAsync(Func<HttpRequestMessage> request, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            using var message = request();
+            response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new SiloException($"cannot reach the silo at {Address} ({e.Message}); is orleansmount-silo running? (start it, or pass --silo)", SiloError.Internal, unreachable: true, e);
+        }
+        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SiloException($"the silo at {Address} did not answer in {_http.Timeout.TotalSeconds:0} s", SiloError.Internal, unreachable: true, e);
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            SiloError? error = null;
+            try
+            {
+                error = await response.Content.ReadFromJsonAsync<SiloError>(cancellationToken).ConfigureAwait(false);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+            }
+
+            throw new SiloException(error?.Error ?? $"silo {Address} answered {(int)response.StatusCode} {response.ReasonPhrase}", error?.Kind ?? SiloError.Internal, status: response.StatusCode);
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}

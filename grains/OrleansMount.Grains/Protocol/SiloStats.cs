@@ -1,0 +1,18 @@
+namespace OrleansMount.Grains.Protocol;
+
+/// <summary><c>GET /api/v1/stats</c>: the node's cache and traffic counters.</summary>
+public sealed record SiloStats(
+    string SiloId,
+    long CacheUsedBytes,
+    long CacheCapacityBytes,
+    long Chunks,
+    long RangesFetched,
+    long ObjectStoreGets,
+    long ObjectStoreBytes,
+    long LocalHits,
+    long Fills,
+    long FillErrors,
+    long UncachedFills,
+    long CorruptionsDetected,
+    long Evictions,
+    int ChunkActivations);

@@ -1,0 +1,161 @@
+using System.Buffers;
+using OrleansMount.Core;
+using OrleansMount.Grains.Chunks;
+using OrleansMount.Grains.Protocol;
+using OrleansMount.Storage.Metadata;
+using OrleansMount.Storage.ObjectStores;
+
+namespace OrleansMount.Silo;
+
+/// <summary>The silo's HTTP API (docs/api.md). JSON in and out, except chunk bytes, which are raw.</summary>
+public static class SiloEndpoints
+{
+    public static void Map(WebApplication app, SiloNode node)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(node);
+        var api = app.MapGroup("/api/v1");
+        api.MapGet("/info", () => Results.Json(new SiloInfo(
+            node.SiloId,
+            typeof(SiloNode).Assembly.GetName().Version?.ToString() ?? "0",
+            Path.GetFullPath(node.Options.CacheDirectory),
+            node.Options.ChunkSize,
+            node.Catalog.Location.ToString(),
+            node.Options.Listen,
+            node.Options.SocketPath,
+            node.StartedAt)));
+
+        api.MapGet("/stats", () => Results.Json(new SiloStats(
+            node.SiloId,
+            node.Chunks.UsedBytes,
+            node.Chunks.CapacityBytes,
+            node.Chunks.ChunkCount,
+            node.Metadata.RangesFetched,
+            node.Counters.ObjectStoreGets,
+            node.Counters.ObjectStoreBytes,
+            node.Counters.LocalHits,
+            node.Counters.Fills,
+            node.Counters.FillErrors,
+            node.Counters.UncachedFills,
+            node.Chunks.CorruptionsDetected,
+            node.Chunks.Evictions,
+            node.ChunkGrains.Count)));
+
+        api.MapGet("/snapshots/{name}", (string name, CancellationToken ct) => Guard(async () =>
+        {
+            var view = await node.GetViewAsync(name, null, ct).ConfigureAwait(false);
+            return Results.Json(view.Record);
+        }));
+
+        api.MapGet("/snapshots/{name}/list", (string name, string? id, string? path, CancellationToken ct) => Guard(async () =>
+        {
+            var view = await node.GetViewAsync(name, id, ct).ConfigureAwait(false);
+            var directory = PathRules.NormalizeDirectory(path ?? "");
+            var items = await view.ListDirectoryAsync(directory, ct).ConfigureAwait(false);
+            if (items is null)
+            {
+                return Error(StatusCodes.Status404NotFound, SiloError.NotFound, $"no directory '{directory}' in snapshot '{name}'");
+            }
+
+            return Results.Json(new DirectoryListing(view.Record.Id, directory, [.. items.Select(i => ToWire(i, view))]));
+        }));
+
+        api.MapPost("/chunks/ensure", (ChunkRequest request, CancellationToken ct) => Guard(async () =>
+        {
+            Validate(request, node);
+            var location = await node.ChunkGrains.Get(request.Id).EnsureAsync(request, ct).ConfigureAwait(false);
+            return Results.Json(location);
+        }));
+
+        api.MapPost("/chunks/data", (ChunkRequest request, HttpContext context, CancellationToken ct) => Guard(async () =>
+        {
+            Validate(request, node);
+            var location = await node.ChunkGrains.Get(request.Id).EnsureAsync(request, ct).ConfigureAwait(false);
+            var buffer = ArrayPool<byte>.Shared.Rent(request.Length);
+            try
+            {
+                using var handle = location.Cached ? node.Chunks.TryOpen(request.Id) : null;
+                if (handle is not null)
+                {
+                    handle.Read(0, buffer.AsSpan(0, handle.Length));
+                }
+                else
+                {
+                    // Not cacheable here (disk full): stream it straight from the object store.
+                    await ChunkGrain.ReadFromObjectStoreAsync(node.Stores, request, buffer.AsMemory(0, request.Length), ct).ConfigureAwait(false);
+                    node.Counters.ObjectStoreRead(request.Length);
+                }
+
+                context.Response.ContentType = "application/octet-stream";
+                context.Response.ContentLength = request.Length;
+                await context.Response.Body.WriteAsync(buffer.AsMemory(0, request.Length), ct).ConfigureAwait(false);
+                return Results.Empty;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }));
+    }
+
+    private static void Validate(ChunkRequest request, SiloNode node)
+    {
+        if (request.ChunkSize != node.Options.ChunkSize)
+        {
+            throw new OrleansMountException($"chunk size {request.ChunkSize} does not match this silo's {node.Options.ChunkSize}", 2);
+        }
+
+        if (request.Size < 0 || request.Index < 0 || (long)request.Index * request.ChunkSize >= request.Size)
+        {
+            throw new OrleansMountException($"chunk {request.Index} is outside an object of {request.Size} bytes", 2);
+        }
+    }
+
+    private static ListingItem ToWire(DirectoryItem item, SnapshotView view)
+    {
+        if (item.Entry is not { } entry)
+        {
+            return new ListingItem(item.Name, true, 0, EntryCodec.ToUnixNanoseconds(view.Record.CreatedAt), null, null, null);
+        }
+
+        return new ListingItem(item.Name, false, entry.Size, EntryCodec.ToUnixNanoseconds(entry.ModifiedTime), entry.ETag, entry.Identity.ToString(), entry.PhysicalAddress);
+    }
+
+    private static async Task<IResult> Guard(Func<Task<IResult>> body)
+    {
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (SnapshotReplacedException e)
+        {
+            return Error(StatusCodes.Status409Conflict, SiloError.SnapshotReplaced, e.Message);
+        }
+        catch (ObjectChangedException e)
+        {
+            return Error(StatusCodes.Status412PreconditionFailed, SiloError.ObjectChanged, e.Message);
+        }
+        catch (ObjectNotFoundException e)
+        {
+            return Error(StatusCodes.Status412PreconditionFailed, SiloError.ObjectChanged, e.Message + " (it was deleted after import)");
+        }
+        catch (ObjectStoreException e)
+        {
+            return Error(StatusCodes.Status502BadGateway, SiloError.ObjectStore, e.Message);
+        }
+        catch (OrleansMountException e) when (e.ExitCode == 4)
+        {
+            return Error(StatusCodes.Status404NotFound, SiloError.SnapshotNotFound, e.Message);
+        }
+        catch (OrleansMountException e) when (e.ExitCode == 2)
+        {
+            return Error(StatusCodes.Status400BadRequest, SiloError.BadRequest, e.Message);
+        }
+        catch (OrleansMountException e)
+        {
+            return Error(StatusCodes.Status500InternalServerError, SiloError.Internal, e.Message);
+        }
+    }
+
+    private static IResult Error(int status, string kind, string message) => Results.Json(new SiloError(message, kind), statusCode: status);
+}

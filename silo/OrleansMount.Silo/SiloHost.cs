@@ -1,0 +1,90 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OrleansMount.Core;
+using Serilog;
+using Serilog.Events;
+
+namespace OrleansMount.Silo;
+
+/// <summary>Builds and runs the silo's web host: Kestrel on the Unix socket (local mounts) and on TCP (peers, dashboard).</summary>
+public static class SiloHost
+{
+    public static async Task<int> RunAsync(SiloOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var level = Enum.Parse<LogEventLevel>(options.LogLevel, ignoreCase: true);
+        Log.Logger = new LoggerConfiguration()
+            .MinimumLevel.Is(level)
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SiloId} {SourceContext}: {Message:lj}{NewLine}{Exception}", standardErrorFromLevel: LogEventLevel.Verbose)
+            .CreateLogger();
+        try
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSerilog(Log.Logger, dispose: false);
+            PrepareSocket(options.SocketPath);
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+                // HTTP/1.1 on both: PLATFORM.md measured it ~2x HTTP/2 for 4 MiB bodies here (docs/decisions/0002-transport.md).
+                kestrel.ListenUnixSocket(options.SocketPath, o => o.Protocols = HttpProtocols.Http1);
+                if (options.Listen is { } listen)
+                {
+                    kestrel.Listen(IPEndPoint.Parse(listen.Replace("localhost", "127.0.0.1", StringComparison.Ordinal)), o => o.Protocols = HttpProtocols.Http1);
+                }
+            });
+            builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver()));
+            await using var app = builder.Build();
+            using var node = new SiloNode(options, app.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System);
+            using var siloIdProperty = Serilog.Context.LogContext.PushProperty("SiloId", node.SiloId);
+            SiloEndpoints.Map(app, node);
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+            Log.Information("silo {SiloId} ready: socket {Socket}, listen {Listen}, cache {Cache} ({CacheSize}), catalog {Catalog}", node.SiloId, options.SocketPath, options.Listen ?? "none", options.CacheDirectory, ByteSize.Format(options.CacheSizeBytes), options.Catalog);
+            using var idleCollector = new Timer(_ => node.ChunkGrains.CollectIdle(g => g.IsBusy), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            Log.Information("silo {SiloId} stopped", node.SiloId);
+            return 0;
+        }
+        catch (OrleansMountException e)
+        {
+            Log.Error("{Message}", e.Message);
+            return e.ExitCode;
+        }
+        catch (IOException e) when (e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            Log.Error("cannot listen: {Message}. Is another silo running? Choose another --listen or --socket.", e.Message);
+            return 3;
+        }
+        finally
+        {
+            await Log.CloseAndFlushAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Creates the socket's directory (owner-only) and removes a stale socket a crashed silo left behind.</summary>
+    private static void PrepareSocket(string path)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        if (File.Exists(path))
+        {
+            using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            try
+            {
+                probe.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+                throw new OrleansMountException($"another silo is already serving {path}; stop it or pass another --socket", 3);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                File.Delete(path);
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Net;
+using OrleansMount.Core;
+using OrleansMount.Storage.ObjectStores;
+
+namespace OrleansMount.Silo;
+
+/// <summary>Turns command-line text into <see cref="SiloOptions"/>; every error names the option.</summary>
+public static class SiloOptionsParser
+{
+    public static SiloOptions Validate(string cacheDir, string cacheSize, string? catalog, string listen, string socket, string chunkSize, string logLevel, string? siloId)
+    {
+        if (!ByteSize.TryParse(cacheSize, out var cacheBytes) || cacheBytes <= 0)
+        {
+            throw new OrleansMountException($"--cache-size '{cacheSize}' is not a size (e.g. 20GiB, 500MiB)", 2);
+        }
+
+        if (!ByteSize.TryParse(chunkSize, out var chunkBytes) || chunkBytes < 64 * 1024 || chunkBytes > 64 * 1024 * 1024 || (chunkBytes & (chunkBytes - 1)) != 0)
+        {
+            throw new OrleansMountException($"--chunk-size '{chunkSize}' must be a power of two from 64KiB to 64MiB", 2);
+        }
+
+        if (cacheBytes < chunkBytes)
+        {
+            throw new OrleansMountException($"--cache-size {cacheSize} is smaller than one chunk ({chunkSize})", 2);
+        }
+
+        if (string.IsNullOrEmpty(catalog))
+        {
+            throw new OrleansMountException("--catalog is required (or set ORLEANSMOUNT_CATALOG): the catalog URI that imports wrote to, e.g. s3://bucket/.orleansmount/", 2);
+        }
+
+        try
+        {
+            StoreUri.Parse(catalog);
+        }
+        catch (OrleansMountException e)
+        {
+            throw new OrleansMountException($"--catalog: {e.Message}", 2);
+        }
+
+        string? listenAddress = listen;
+        if (listen == "none")
+        {
+            listenAddress = null;
+        }
+        else if (!IPEndPoint.TryParse(listen.Replace("localhost", "127.0.0.1", StringComparison.Ordinal), out var endpoint) || endpoint.Port == 0)
+        {
+            throw new OrleansMountException($"--listen '{listen}' is not HOST:PORT (e.g. 127.0.0.1:7380) or 'none'", 2);
+        }
+
+        if (string.IsNullOrWhiteSpace(socket) || !Path.IsPathRooted(socket))
+        {
+            throw new OrleansMountException($"--socket '{socket}' must be an absolute path", 2);
+        }
+
+        if (!Enum.TryParse<Serilog.Events.LogEventLevel>(logLevel, ignoreCase: true, out _))
+        {
+            throw new OrleansMountException($"--log-level '{logLevel}' is not one of Verbose, Debug, Information, Warning, Error", 2);
+        }
+
+        try
+        {
+            Directory.CreateDirectory(cacheDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OrleansMountException($"--cache-dir '{cacheDir}' cannot be created: {e.Message}", 2);
+        }
+
+        return new SiloOptions
+        {
+            CacheDirectory = Path.GetFullPath(cacheDir),
+            CacheSizeBytes = cacheBytes,
+            Catalog = catalog,
+            Listen = listenAddress,
+            SocketPath = socket,
+            ChunkSize = (int)chunkBytes,
+            LogLevel = logLevel,
+            SiloId = siloId,
+        };
+    }
+}

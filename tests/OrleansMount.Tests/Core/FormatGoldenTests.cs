@@ -1,0 +1,95 @@
+using OrleansMount.Core;
+
+namespace OrleansMount.Tests.Core;
+
+/// <summary>
+/// Freezes the persistent formats: identities, entry values, metarange records and content hashes.
+/// If one of these fails, a change broke every existing cache and catalog: bump the format
+/// version instead of editing the expected bytes.
+/// </summary>
+public sealed class FormatGoldenTests
+{
+    [Fact]
+    public void Identity_is_frozen()
+    {
+        var identity = ObjectIdentity.Compute("s3://bucket/ds/a.bin", "9e107d9d372bb6826bd81d3542a419d6", 1234);
+        Assert.Equal(Golden.Identity, identity.ToString());
+        Assert.Equal(identity, ObjectIdentity.Parse(identity.ToString()));
+    }
+
+    [Fact]
+    public void Identity_depends_on_address_etag_and_size()
+    {
+        var a = ObjectIdentity.Compute("s3://b/k", "e", 1);
+        Assert.NotEqual(a, ObjectIdentity.Compute("s3://b/k2", "e", 1));
+        Assert.NotEqual(a, ObjectIdentity.Compute("s3://b/k", "f", 1));
+        Assert.NotEqual(a, ObjectIdentity.Compute("s3://b/k", "e", 2));
+        // Length prefixes keep field boundaries: ("ab","c") differs from ("a","bc").
+        Assert.NotEqual(ObjectIdentity.Compute("ab", "c", 0), ObjectIdentity.Compute("a", "bc", 0));
+    }
+
+    [Fact]
+    public void Entry_value_is_frozen_for_md5_etag_and_derived_address()
+    {
+        var entry = SnapshotEntry.Create("dir/a.bin", 1234, DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), "9e107d9d372bb6826bd81d3542a419d6", "s3://bucket/ds/dir/a.bin");
+        var value = EntryCodec.Encode(entry, "s3://bucket/ds/dir/a.bin");
+        Assert.Equal(Golden.EntryMd5, Convert.ToHexStringLower(value));
+        Assert.Equal(entry, EntryCodec.Decode("dir/a.bin", value, "s3://bucket/ds/dir/a.bin"));
+    }
+
+    [Fact]
+    public void Entry_value_is_frozen_for_other_etag_and_explicit_address()
+    {
+        var entry = SnapshotEntry.Create("x", 0, DateTimeOffset.FromUnixTimeMilliseconds(-5), "abc-2", "file:///elsewhere/x");
+        var value = EntryCodec.Encode(entry, "file:///data/x");
+        Assert.Equal(Golden.EntryOther, Convert.ToHexStringLower(value));
+        Assert.Equal(entry, EntryCodec.Decode("x", value, "file:///data/x"));
+    }
+
+    [Fact]
+    public void Entry_with_unknown_version_is_rejected()
+    {
+        var ex = Assert.Throws<FormatException>(() => EntryCodec.Decode("p", [2, 0], "a"));
+        Assert.Contains("version", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Metarange_record_is_frozen()
+    {
+        var descriptor = new RangeDescriptor(new RangeId(Hash128.Of("r"u8)), "a/first", "z/last", 2048, 1L << 33, 70_000);
+        var value = descriptor.EncodeValue();
+        Assert.Equal(Golden.Metarange, Convert.ToHexStringLower(value));
+        Assert.Equal(descriptor, RangeDescriptor.Decode("a/first", value));
+    }
+
+    [Fact]
+    public void Content_hash_and_keys_are_frozen()
+    {
+        var hash = ContentHash.Compute("range v1", [("a"u8.ToArray(), "1"u8.ToArray()), ("b"u8.ToArray(), "2"u8.ToArray())]);
+        Assert.Equal(Golden.ContentHash, hash.ToString());
+        var key = KeyCodec.RangeEntry(new RangeId(hash), "dir/é");
+        Assert.Equal("01" + Golden.ContentHash + "6469722fc3a9", Convert.ToHexStringLower(key));
+    }
+
+    [Fact]
+    public void Varints_round_trip_at_the_edges()
+    {
+        var buffer = new byte[10];
+        foreach (var value in new[] { 0L, 1, -1, 63, -64, 64, long.MaxValue, long.MinValue, 1L << 40 })
+        {
+            var written = VarInt.WriteSigned(buffer, value);
+            var position = 0;
+            Assert.Equal(value, VarInt.ReadSigned(buffer.AsSpan(0, written), ref position));
+            Assert.Equal(written, position);
+        }
+    }
+
+    private static class Golden
+    {
+        public const string Identity = "PENDING";
+        public const string EntryMd5 = "PENDING";
+        public const string EntryOther = "PENDING";
+        public const string Metarange = "PENDING";
+        public const string ContentHash = "PENDING";
+    }
+}

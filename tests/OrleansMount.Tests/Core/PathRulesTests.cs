@@ -1,0 +1,88 @@
+using OrleansMount.Core;
+
+namespace OrleansMount.Tests.Core;
+
+public sealed class PathRulesTests
+{
+    [Theory]
+    [InlineData("a", PathVerdict.Ok)]
+    [InlineData("a/b c/ü.txt", PathVerdict.Ok)]
+    [InlineData("a/.hidden", PathVerdict.Ok)]
+    [InlineData("a/...", PathVerdict.Ok)]
+    [InlineData("", PathVerdict.Empty)]
+    [InlineData("dir/", PathVerdict.DirectoryMarker)]
+    [InlineData("a//b", PathVerdict.BadSegment)]
+    [InlineData("/a", PathVerdict.BadSegment)]
+    [InlineData("a/../b", PathVerdict.BadSegment)]
+    [InlineData("./a", PathVerdict.BadSegment)]
+    [InlineData("..", PathVerdict.BadSegment)]
+    [InlineData("a\0b", PathVerdict.InvalidCharacter)]
+    public void Check_classifies_keys(string key, PathVerdict expected) => Assert.Equal(expected, PathRules.Check(key));
+
+    [Fact]
+    public void Names_over_255_bytes_are_rejected_counting_utf8_bytes()
+    {
+        Assert.Equal(PathVerdict.Ok, PathRules.Check("d/" + new string('x', 255)));
+        Assert.Equal(PathVerdict.NameTooLong, PathRules.Check("d/" + new string('x', 256)));
+        Assert.Equal(PathVerdict.NameTooLong, PathRules.Check(new string('é', 128))); // 256 bytes
+    }
+
+    [Theory]
+    [InlineData("/", "")]
+    [InlineData("", "")]
+    [InlineData("/a/b/", "a/b")]
+    [InlineData("a", "a")]
+    public void Directories_normalize(string input, string expected) => Assert.Equal(expected, PathRules.NormalizeDirectory(input));
+
+    [Fact]
+    public void Bad_directories_are_user_errors() =>
+        Assert.Throws<OrleansMountException>(() => PathRules.NormalizeDirectory("a/../b"));
+
+    [Fact]
+    public void Conflict_filter_drops_files_that_are_also_directories()
+    {
+        var accepted = new List<string>();
+        var rejected = new List<string>();
+        var filter = new PathConflictFilter<string>(accepted.Add, rejected.Add);
+        foreach (var path in new[] { "a/b", "a/b!", "a/b.txt", "a/b/c", "a/b/d", "a/bc", "x", "x/y", "x/y/z", "y" })
+        {
+            filter.Add(path, path);
+        }
+
+        filter.Complete();
+        Assert.Equal(["a/b!", "a/b.txt", "a/b/c", "a/b/d", "a/bc", "x/y/z", "y"], accepted);
+        Assert.Equal(["a/b", "x", "x/y"], rejected.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Conflict_filter_keeps_order_and_rejects_unsorted_input()
+    {
+        var accepted = new List<string>();
+        var filter = new PathConflictFilter<string>(accepted.Add, _ => { });
+        filter.Add("b", "b");
+        Assert.Throws<InvalidOperationException>(() => filter.Add("a", "a"));
+    }
+
+    [Fact]
+    public void Chunk_slices_cover_a_read_exactly()
+    {
+        const int ChunkSize = 10;
+        Assert.Empty(ChunkMath.Slices(25, ChunkSize, 25, 5));
+        Assert.Empty(ChunkMath.Slices(25, ChunkSize, 30, 5));
+        Assert.Equal([(0, 5, 5), (1, 0, 10), (2, 0, 3)], ChunkMath.Slices(23, ChunkSize, 5, 100));
+        Assert.Equal(3, ChunkMath.ChunkCount(23, ChunkSize));
+        Assert.Equal(0, ChunkMath.ChunkCount(0, ChunkSize));
+        Assert.Equal(3, ChunkMath.ChunkLength(23, ChunkSize, 2));
+        Assert.Equal(1, ChunkMath.ChunkCount(ChunkSize, ChunkSize));
+    }
+
+    [Fact]
+    public void Chunk_math_handles_files_over_2_GiB()
+    {
+        const long Size = (5L << 30) + 7;
+        var slices = ChunkMath.Slices(Size, ChunkMath.DefaultChunkSize, Size - 10, 100).ToList();
+        Assert.Single(slices);
+        Assert.Equal(10, slices[0].Count);
+        Assert.Equal((int)((Size - 10) / ChunkMath.DefaultChunkSize), slices[0].Index);
+    }
+}
