@@ -1,0 +1,10 @@
+namespace OrleansMount.Native.RocksDb;
+
+/// <summary>
+/// How <see cref="RocksDatabase.Open"/> opens a database. Unset values keep RocksDB's defaults
+/// (an 8 MiB block cache in 7.8; unlimited open files).
+/// </summary>
+/// <param name="CreateIfMissing">Create the database directory when it does not exist.</param>
+/// <param name="BlockCacheBytes">Capacity of the LRU block cache for this database.</param>
+/// <param name="MaxOpenFiles">Table files kept open (-1 = all).</param>
+public sealed record RocksDatabaseOptions(bool CreateIfMissing = true, long? BlockCacheBytes = null, int? MaxOpenFiles = null);
