@@ -1,0 +1,342 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace OrleansMount.Storage.ObjectStores;
+
+/// <summary>
+/// An S3 bucket (or an S3-compatible server) through AWSSDK.S3. Keys are relative to the bucket.
+/// ETags are reported without their surrounding quotes everywhere. Reads send <c>If-Match</c>
+/// and also compare the response's ETag, because some servers (s3rver) ignore <c>If-Match</c>.
+/// </summary>
+public sealed class S3ObjectStore : IObjectStore
+{
+    private readonly AmazonS3Client _client;
+    private readonly S3ObjectStoreOptions _options;
+    private readonly string _endpoint;
+
+    public S3ObjectStore(StoreUri root, S3ObjectStoreOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        if (!root.IsS3)
+        {
+            throw new ArgumentException($"{root} is not an s3:// location", nameof(root));
+        }
+
+        Root = root;
+        _options = options ?? new S3ObjectStoreOptions();
+        if (_options.MultipartPartSize <= 0 || _options.MultipartThreshold < 0)
+        {
+            throw new ArgumentException("MultipartPartSize must be positive and MultipartThreshold not negative", nameof(options));
+        }
+
+        var config = new AmazonS3Config
+        {
+            ForcePathStyle = _options.ForcePathStyle,
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+            Timeout = _options.RequestTimeout,
+            ConnectTimeout = _options.ConnectTimeout,
+        };
+        if (_options.MaxErrorRetry is { } retries)
+        {
+            config.MaxErrorRetry = retries;
+        }
+
+        if (_options.Region is { Length: > 0 } region)
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+        }
+
+        var serviceUrl = _options.ServiceUrl;
+        if (serviceUrl is null)
+        {
+            serviceUrl = Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_S3") is { Length: > 0 } s3Url ? s3Url
+                : Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL") is { Length: > 0 } url ? url
+                : null;
+            if (serviceUrl is not null)
+            {
+                // Custom endpoints (MinIO, s3rver, Ceph) rarely resolve bucket host names.
+                config.ForcePathStyle = true;
+            }
+        }
+
+        if (serviceUrl is not null)
+        {
+            config.ServiceURL = serviceUrl;
+            if (config.RegionEndpoint is { } endpointRegion)
+            {
+                config.AuthenticationRegion = endpointRegion.SystemName;
+            }
+            else if (!HasRegionInEnvironment())
+            {
+                config.AuthenticationRegion = "us-east-1";
+            }
+        }
+
+        _endpoint = serviceUrl ?? $"https://s3.{config.RegionEndpoint?.SystemName ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? "(default region)"}.amazonaws.com";
+        _client = _options.AccessKey is { } accessKey && _options.SecretKey is { } secretKey
+            ? new AmazonS3Client(new BasicAWSCredentials(accessKey, secretKey), config)
+            : new AmazonS3Client(config);
+    }
+
+    public StoreUri Root { get; }
+
+    /// <summary>The endpoint requests go to, for messages.</summary>
+    public string Endpoint => _endpoint;
+
+    public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        string? continuationToken = null;
+        string? previousKey = null;
+        do
+        {
+            var request = new ListObjectsV2Request
+            {
+                BucketName = Root.Bucket,
+                Prefix = prefix.Length == 0 ? null : prefix,
+                ContinuationToken = continuationToken,
+            };
+            var response = await CallAsync(() => _client.ListObjectsV2Async(request, cancellationToken), null, cancellationToken).ConfigureAwait(false);
+            foreach (var o in response.S3Objects ?? [])
+            {
+                // Everything downstream (range files, binary search) relies on byte order; a
+                // server that lists otherwise must fail loudly, not corrupt a snapshot.
+                if (previousKey is not null && KeyOrder.CompareKeys(previousKey, o.Key) >= 0)
+                {
+                    throw new ObjectStoreException(
+                        $"the object store at {_endpoint} listed s3://{Root.Bucket}/{o.Key} after s3://{Root.Bucket}/{previousKey}: keys are not in UTF-8 byte order, so the listing cannot be trusted (s3rver does this when a name sorts before '/' next to a directory of the same stem, e.g. 'a.txt' and 'a/b')");
+                }
+
+                previousKey = o.Key;
+                yield return new ObjectInfo(o.Key, o.Size ?? 0, StripQuotes(o.ETag), ToOffset(o.LastModified));
+            }
+
+            continuationToken = response.IsTruncated == true ? response.NextContinuationToken : null;
+        }
+        while (continuationToken is not null);
+    }
+
+    public async Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        try
+        {
+            var response = await _client.GetObjectMetadataAsync(Root.Bucket, key, cancellationToken).ConfigureAwait(false);
+            return new ObjectInfo(key, response.ContentLength, StripQuotes(response.ETag), ToOffset(response.LastModified));
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (Exception e) when (IsMappable(e, cancellationToken))
+        {
+            throw S3Errors.Map(e, Root, key, _endpoint);
+        }
+    }
+
+    public async Task<int> ReadAsync(string key, long offset, Memory<byte> buffer, string? ifMatchETag, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        if (buffer.Length == 0)
+        {
+            return await CheckWithoutReadingAsync(key, ifMatchETag, cancellationToken).ConfigureAwait(false);
+        }
+
+        var request = new GetObjectRequest
+        {
+            BucketName = Root.Bucket,
+            Key = key,
+            ByteRange = new ByteRange(offset, offset + buffer.Length - 1),
+            EtagToMatch = ifMatchETag is null ? null : $"\"{ifMatchETag}\"",
+        };
+        GetObjectResponse response;
+        try
+        {
+            response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
+        {
+            throw new ObjectChangedException(Root.AddressOf(key), ifMatchETag ?? "", null);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+        {
+            // At or past the end (or an empty object): no bytes, but the key and ETag must still hold.
+            return await CheckWithoutReadingAsync(key, ifMatchETag, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsMappable(e, cancellationToken))
+        {
+            throw S3Errors.Map(e, Root, key, _endpoint);
+        }
+
+        using (response)
+        {
+            var actual = StripQuotes(response.ETag);
+            if (ifMatchETag is not null && !string.Equals(actual, ifMatchETag, StringComparison.Ordinal))
+            {
+                throw new ObjectChangedException(Root.AddressOf(key), ifMatchETag, actual);
+            }
+
+            // s3rver answers a range on an empty object with "Content-Range: bytes 0-0/0" and a
+            // Content-Length of 1 it never sends: reading the body would hang until the timeout.
+            if (response.ContentRange is { } contentRange && contentRange.EndsWith("/0", StringComparison.Ordinal))
+            {
+                return 0;
+            }
+
+            var total = 0;
+            try
+            {
+                while (total < buffer.Length)
+                {
+                    var n = await response.ResponseStream.ReadAsync(buffer[total..], cancellationToken).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    total += n;
+                }
+            }
+            catch (Exception e) when (IsMappable(e, cancellationToken))
+            {
+                throw S3Errors.Map(e, Root, key, _endpoint);
+            }
+
+            return total;
+        }
+    }
+
+    public Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        var stream = MemoryMarshal.TryGetArray(data, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(data.ToArray(), writable: false);
+        var request = new PutObjectRequest
+        {
+            BucketName = Root.Bucket,
+            Key = key,
+            InputStream = stream,
+            AutoCloseStream = true,
+            UseChunkEncoding = false,
+        };
+        return CallAsync(() => _client.PutObjectAsync(request, cancellationToken), key, cancellationToken);
+    }
+
+    public async Task PutFileAsync(string key, string localPath, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentNullException.ThrowIfNull(localPath);
+        var length = new FileInfo(localPath).Length;
+        if (length <= _options.MultipartThreshold)
+        {
+            var request = new PutObjectRequest
+            {
+                BucketName = Root.Bucket,
+                Key = key,
+                FilePath = localPath,
+                UseChunkEncoding = false,
+            };
+            await CallAsync(() => _client.PutObjectAsync(request, cancellationToken), key, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await PutMultipartAsync(key, localPath, length, cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    private async Task PutMultipartAsync(string key, string localPath, long length, CancellationToken cancellationToken)
+    {
+        var initiate = await CallAsync(
+            () => _client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = Root.Bucket, Key = key }, cancellationToken),
+            key,
+            cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var parts = new List<PartETag>();
+            var partNumber = 1;
+            for (long position = 0; position < length; position += _options.MultipartPartSize, partNumber++)
+            {
+                var part = new UploadPartRequest
+                {
+                    BucketName = Root.Bucket,
+                    Key = key,
+                    UploadId = initiate.UploadId,
+                    PartNumber = partNumber,
+                    FilePath = localPath,
+                    FilePosition = position,
+                    PartSize = Math.Min(_options.MultipartPartSize, length - position),
+                    UseChunkEncoding = false,
+                };
+                var uploaded = await CallAsync(() => _client.UploadPartAsync(part, cancellationToken), key, cancellationToken).ConfigureAwait(false);
+                parts.Add(new PartETag(partNumber, uploaded.ETag));
+            }
+
+            var complete = new CompleteMultipartUploadRequest
+            {
+                BucketName = Root.Bucket,
+                Key = key,
+                UploadId = initiate.UploadId,
+                PartETags = parts,
+            };
+            await CallAsync(() => _client.CompleteMultipartUploadAsync(complete, cancellationToken), key, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            try
+            {
+                await _client.AbortMultipartUploadAsync(Root.Bucket, key, initiate.UploadId, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
+            {
+                // Best effort: the upload's own failure is the one to report.
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Answers a read that transfers no bytes: the key must exist and, when asked, have the ETag.</summary>
+    private async Task<int> CheckWithoutReadingAsync(string key, string? ifMatchETag, CancellationToken cancellationToken)
+    {
+        var info = await HeadAsync(key, cancellationToken).ConfigureAwait(false) ?? throw new ObjectNotFoundException(Root.AddressOf(key));
+        if (ifMatchETag is not null && !string.Equals(info.ETag, ifMatchETag, StringComparison.Ordinal))
+        {
+            throw new ObjectChangedException(Root.AddressOf(key), ifMatchETag, info.ETag);
+        }
+
+        return 0;
+    }
+
+    private async Task<T> CallAsync<T>(Func<Task<T>> call, string? key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsMappable(e, cancellationToken))
+        {
+            throw S3Errors.Map(e, Root, key, _endpoint);
+        }
+    }
+
+    private static bool IsMappable(Exception e, CancellationToken cancellationToken) =>
+        e is not ObjectStoreException && !(e is OperationCanceledException && cancellationToken.IsCancellationRequested);
+
+    private static bool HasRegionInEnvironment() =>
+        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_REGION"))
+        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"));
+
+    private static string StripQuotes(string? etag) => etag is null ? "" : etag.Trim('"');
+
+    private static DateTimeOffset ToOffset(DateTime? time) =>
+        time is { } t ? new DateTimeOffset(t.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.UnixEpoch;
+}
