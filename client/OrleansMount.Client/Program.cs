@@ -5,4 +5,6 @@ var root = new RootCommand("OrleansMount: a read-only, cluster-wide cache that m
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(SnapshotsCommand.Create());
 root.Subcommands.Add(LsCommand.Create());
+root.Subcommands.Add(MountCommand.Create());
+root.Subcommands.Add(UmountCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

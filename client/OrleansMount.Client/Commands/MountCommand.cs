@@ -1,0 +1,211 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using OrleansMount.Client.Mount;
+using OrleansMount.Core;
+using OrleansMount.Native.Fuse;
+using Serilog;
+using Serilog.Extensions.Logging;
+
+namespace OrleansMount.Client.Commands;
+
+/// <summary><c>orleansmount mount NAME MOUNTPOINT</c>: background by default (returns once the mount is ready).</summary>
+internal static class MountCommand
+{
+    private const string ReadyLine = "ORLEANSMOUNT-READY";
+
+    public static Command Create()
+    {
+        var name = new Argument<string>("NAME") { Description = "The snapshot to mount." };
+        var mountpoint = new Argument<string>("MOUNTPOINT") { Description = "An existing empty directory." };
+        var path = new Option<string>("--path") { Description = "Mount only this directory of the snapshot.", DefaultValueFactory = _ => "", HelpName = "SUBDIR" };
+        var silo = SiloOption();
+        var foreground = new Option<bool>("--foreground", "-f") { Description = "Stay in the foreground (logs to stderr; SIGINT/SIGTERM unmounts)." };
+        var allowOther = new Option<bool>("--allow-other") { Description = "Let other users (e.g. training containers) read the mount (needs user_allow_other in /etc/fuse.conf unless root)." };
+        var uid = new Option<uint?>("--uid") { Description = "Owner shown for every file. Default: the mounting user." };
+        var gid = new Option<uint?>("--gid") { Description = "Group shown for every file. Default: the mounting user's group." };
+        var fileMode = new Option<string>("--file-mode") { Description = "Octal permission bits of files (directories add x where r is set).", DefaultValueFactory = _ => "0444", HelpName = "MODE" };
+        var threads = new Option<int>("--threads") { Description = "libfuse worker threads.", DefaultValueFactory = _ => 16 };
+        var logFile = new Option<string?>("--log-file") { Description = "Where a background mount logs. Default: /tmp/orleansmount-mount-<mountpoint>.log.", HelpName = "FILE" };
+        var command = new Command("mount", "Mount a snapshot read-only with FUSE. Returns once the mount is ready; unmount with 'orleansmount umount MOUNTPOINT'.")
+        {
+            name, mountpoint, path, silo, foreground, allowOther, uid, gid, fileMode, threads, logFile,
+        };
+        command.SetAction((parse, cancellationToken) => Cli.RunAsync(async () =>
+        {
+            var target = Path.GetFullPath(parse.GetValue(mountpoint)!);
+            CheckMountpoint(target);
+            var mode = ParseMode(parse.GetValue(fileMode)!);
+            var log = parse.GetValue(logFile) ?? $"/tmp/orleansmount-mount-{target.Trim('/').Replace('/', '_')}.log";
+            if (!parse.GetValue(foreground))
+            {
+                return await StartInBackgroundAsync(args: Environment.GetCommandLineArgs().Skip(1).ToArray(), log, cancellationToken).ConfigureAwait(false);
+            }
+
+            var options = new MountOptions
+            {
+                SnapshotName = parse.GetValue(name)!,
+                RootPath = PathRules.NormalizeDirectory(parse.GetValue(path)!),
+                Uid = parse.GetValue(uid) ?? GetId("-u"),
+                Gid = parse.GetValue(gid) ?? GetId("-g"),
+                FileMode = mode,
+            };
+            var background = Environment.GetEnvironmentVariable("ORLEANSMOUNT_BACKGROUND") == "1";
+            return await RunForegroundAsync(options, parse.GetValue(silo)!, target, parse.GetValue(allowOther), parse.GetValue(threads), background ? log : null, cancellationToken).ConfigureAwait(false);
+        }));
+        return command;
+    }
+
+    public static Option<string> SiloOption() => new("--silo")
+    {
+        Description = "The silo: its Unix socket path or http://HOST:PORT. Default: " + NodeDefaults.SocketPath,
+        DefaultValueFactory = _ => NodeDefaults.SocketPath,
+        HelpName = "ADDRESS",
+    };
+
+    private static async Task<int> RunForegroundAsync(MountOptions options, string siloAddress, string target, bool allowOther, int threads, string? logFile, CancellationToken cancellationToken)
+    {
+        var config = new LoggerConfiguration().MinimumLevel.Information();
+        config = logFile is null
+            ? config.WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose, outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] mount: {Message:lj}{NewLine}{Exception}")
+            : config.WriteTo.File(logFile, outputTemplate: "[{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3}] mount: {Message:lj}{NewLine}{Exception}");
+        using var loggers = new SerilogLoggerFactory(config.CreateLogger(), dispose: true);
+        var logger = loggers.CreateLogger("mount");
+
+        using var silo = new SiloClient(siloAddress, TimeSpan.FromMinutes(2));
+        var info = await silo.GetInfoAsync(cancellationToken).ConfigureAwait(false);
+        var record = await silo.GetSnapshotAsync(options.SnapshotName, cancellationToken).ConfigureAwait(false);
+        var backend = new SiloBackend(silo, info, options.SnapshotName, record.Id);
+        if (options.RootPath.Length > 0)
+        {
+            try
+            {
+                await backend.ListAsync(options.RootPath, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SiloException e) when (e.Kind == Grains.Protocol.SiloError.NotFound)
+            {
+                throw new OrleansMountException($"--path '{options.RootPath}' is not a directory of snapshot '{options.SnapshotName}'", 4);
+            }
+        }
+
+        using var fs = new SnapshotFileSystem(backend, options, logger, record.CreatedAt);
+        var fuseOptions = $"ro,default_permissions,fsname=orleansmount:{options.SnapshotName},subtype=orleansmount" + (allowOther ? ",allow_other" : "");
+        FuseSession session;
+        try
+        {
+            session = FuseSession.Create(fs, target, ["-o", fuseOptions], e => logger.LogError(e, "unhandled error in a FUSE callback"));
+        }
+        catch (IOException e)
+        {
+            throw new OrleansMountException($"cannot mount at {target}: {e.Message}", 3, e);
+        }
+
+        using (session)
+        {
+            session.InstallSignalHandlers();
+            logger.LogInformation("mounted snapshot {Name} ({Id}) at {Target} from silo {Silo}", options.SnapshotName, record.Id, target, siloAddress);
+            Console.Out.WriteLine($"{ReadyLine} mounted {options.SnapshotName} at {target}");
+            Console.Out.Flush();
+            if (logFile is not null)
+            {
+                Console.SetOut(TextWriter.Null);
+                Console.SetError(TextWriter.Null);
+            }
+
+            var loop = new Thread(() => session.Run(threads)) { Name = "fuse-loop", IsBackground = true };
+            loop.Start();
+            await Task.Run(loop.Join, CancellationToken.None).ConfigureAwait(false);
+            logger.LogInformation("unmounted {Target} ({Errors} read errors while mounted)", target, fs.Errors);
+        }
+
+        return 0;
+    }
+
+    /// <summary>Re-runs this command in its own session with --foreground, waits for it to report ready, and relays its errors.</summary>
+    private static async Task<int> StartInBackgroundAsync(string[] args, string logFile, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo("setsid")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Environment.ProcessPath!);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.ArgumentList.Add("--foreground");
+        info.ArgumentList.Add("--log-file");
+        info.ArgumentList.Add(logFile);
+        info.Environment["ORLEANSMOUNT_BACKGROUND"] = "1";
+        using var child = Process.Start(info) ?? throw new OrleansMountException("could not start the mount process");
+        child.StandardInput.Close();
+        var errors = child.StandardError.ReadToEndAsync(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        while (await child.StandardOutput.ReadLineAsync(timeout.Token).ConfigureAwait(false) is { } line)
+        {
+            if (line.StartsWith(ReadyLine, StringComparison.Ordinal))
+            {
+                Console.WriteLine(line[ReadyLine.Length..].Trim() + $" (pid {child.Id}, log {logFile})");
+                return 0;
+            }
+        }
+
+        await child.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        var message = (await errors.ConfigureAwait(false)).Trim();
+        await Console.Error.WriteLineAsync(message.Length > 0 ? message : $"orleansmount: the mount process exited with {child.ExitCode}; see {logFile}").ConfigureAwait(false);
+        return child.ExitCode == 0 ? 1 : child.ExitCode;
+    }
+
+    private static void CheckMountpoint(string target)
+    {
+        if (FuseMounts.IsMounted(target))
+        {
+            throw new OrleansMountException($"{target} is already mounted (or a stale mount of a crashed process): run 'orleansmount umount {target}' first", 3);
+        }
+
+        try
+        {
+            if (!Directory.Exists(target))
+            {
+                throw new OrleansMountException($"mountpoint {target} does not exist: create the directory first", 2);
+            }
+        }
+        catch (IOException e)
+        {
+            throw new OrleansMountException($"mountpoint {target} is not usable ({e.Message}); if it is a stale mount run 'orleansmount umount {target}'", 3);
+        }
+    }
+
+    private static uint ParseMode(string text)
+    {
+        try
+        {
+            var mode = Convert.ToUInt32(text, 8);
+            if (mode > Convert.ToUInt32("7777", 8))
+            {
+                throw new FormatException();
+            }
+
+            return mode;
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+        {
+            throw new OrleansMountException($"--file-mode '{text}' is not an octal mode like 0444 or 0440", 2);
+        }
+    }
+
+    private static uint GetId(string flag)
+    {
+        var info = new ProcessStartInfo("id", flag) { RedirectStandardOutput = true, UseShellExecute = false };
+        using var process = Process.Start(info);
+        var text = process?.StandardOutput.ReadToEnd().Trim();
+        process?.WaitForExit();
+        return uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0;
+    }
+}

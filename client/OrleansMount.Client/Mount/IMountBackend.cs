@@ -1,0 +1,23 @@
+using OrleansMount.Core;
+using OrleansMount.Grains.Chunks;
+using OrleansMount.Grains.Protocol;
+
+namespace OrleansMount.Client.Mount;
+
+/// <summary>What the file system needs from its silo; <see cref="SiloBackend"/> is the real one.</summary>
+public interface IMountBackend
+{
+    int ChunkSize { get; }
+
+    /// <summary>One directory of the mounted snapshot (path relative to the snapshot root).</summary>
+    Task<DirectoryListing> ListAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>Makes a chunk present in the local silo's cache.</summary>
+    Task<ChunkLocation> EnsureChunkAsync(ChunkRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Reads a chunk's bytes through the silo.</summary>
+    Task ReadChunkAsync(ChunkRequest request, Memory<byte> destination, CancellationToken cancellationToken);
+
+    /// <summary>Where the chunk's file is on this machine, or null when the silo's cache is not local.</summary>
+    string? LocalChunkPath(ChunkId id);
+}

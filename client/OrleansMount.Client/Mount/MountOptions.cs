@@ -1,0 +1,47 @@
+namespace OrleansMount.Client.Mount;
+
+/// <summary>How a mount presents its snapshot.</summary>
+public sealed record MountOptions
+{
+    public required string SnapshotName { get; init; }
+
+    /// <summary>The sub-directory of the snapshot shown at the mountpoint ("" for all of it).</summary>
+    public string RootPath { get; init; } = "";
+
+    public uint Uid { get; init; }
+
+    public uint Gid { get; init; }
+
+    /// <summary>Permission bits of files (default 0444); directories get these plus x where r is set.</summary>
+    public uint FileMode { get; init; } = Convert.ToUInt32("444", 8);
+
+    /// <summary>Seconds the kernel may cache entries and attributes: the snapshot never changes, so long.</summary>
+    public double CacheTimeoutSeconds { get; init; } = 24 * 3600;
+
+    /// <summary>Upper bound on directory entries kept in the mount's memory.</summary>
+    public int MaxCachedEntries { get; init; } = 1_000_000;
+
+    public uint DirectoryMode
+    {
+        get
+        {
+            var mode = FileMode;
+            if ((mode & Convert.ToUInt32("400", 8)) != 0)
+            {
+                mode |= Convert.ToUInt32("100", 8);
+            }
+
+            if ((mode & Convert.ToUInt32("040", 8)) != 0)
+            {
+                mode |= Convert.ToUInt32("010", 8);
+            }
+
+            if ((mode & Convert.ToUInt32("004", 8)) != 0)
+            {
+                mode |= Convert.ToUInt32("001", 8);
+            }
+
+            return mode;
+        }
+    }
+}

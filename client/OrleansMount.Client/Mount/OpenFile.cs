@@ -1,0 +1,61 @@
+using OrleansMount.Grains.Chunks;
+using OrleansMount.Grains.Protocol;
+
+namespace OrleansMount.Client.Mount;
+
+/// <summary>A file handle: the entry that was opened and the chunk files it has open (a few, most recent).</summary>
+internal sealed class OpenFile(ListingItem item) : IDisposable
+{
+    private const int MaxOpenChunks = 4;
+    private readonly LinkedList<(int Index, LocalChunkFile File)> _chunks = new();
+    private readonly Lock _lock = new();
+
+    public ListingItem Item { get; } = item;
+
+    public ChunkRequest Request(int index, int chunkSize) => new(Item.Address!, Item.ETag!, Item.Size, index, chunkSize);
+
+    public LocalChunkFile? Cached(int index)
+    {
+        lock (_lock)
+        {
+            for (var node = _chunks.First; node is not null; node = node.Next)
+            {
+                if (node.Value.Index == index)
+                {
+                    return node.Value.File;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    public void Keep(int index, LocalChunkFile file)
+    {
+        lock (_lock)
+        {
+            _chunks.AddFirst((index, file));
+            while (_chunks.Count > MaxOpenChunks)
+            {
+                var last = _chunks.Last!.Value;
+                _chunks.RemoveLast();
+                // A read in progress keeps the descriptor alive (SafeHandle ref count); a read that
+                // starts after this gets ObjectDisposedException and reopens the chunk.
+                last.File.Dispose();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var (_, file) in _chunks)
+            {
+                file.Dispose();
+            }
+
+            _chunks.Clear();
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using OrleansMount.Core;
+using OrleansMount.Grains.Chunks;
+using OrleansMount.Grains.Protocol;
+
+namespace OrleansMount.Client.Mount;
+
+/// <summary>The mount's backend: its local silo, pinned to the snapshot id it resolved at mount time.</summary>
+public sealed class SiloBackend : IMountBackend
+{
+    private readonly SiloClient _silo;
+    private readonly string _name;
+    private readonly string _snapshotId;
+    private readonly string? _chunkDirectory;
+
+    public SiloBackend(SiloClient silo, SiloInfo info, string snapshotName, string snapshotId)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        _silo = silo;
+        _name = snapshotName;
+        _snapshotId = snapshotId;
+        ChunkSize = info.ChunkSize;
+        var chunks = Path.Combine(info.CacheDirectory, "chunks");
+        _chunkDirectory = Directory.Exists(chunks) ? chunks : null;
+    }
+
+    public int ChunkSize { get; }
+
+    public Task<DirectoryListing> ListAsync(string path, CancellationToken cancellationToken) => _silo.ListAsync(_name, _snapshotId, path, cancellationToken);
+
+    public Task<ChunkLocation> EnsureChunkAsync(ChunkRequest request, CancellationToken cancellationToken) => _silo.EnsureChunkAsync(request, cancellationToken);
+
+    public Task ReadChunkAsync(ChunkRequest request, Memory<byte> destination, CancellationToken cancellationToken) => _silo.ReadChunkAsync(request, destination, cancellationToken);
+
+    public string? LocalChunkPath(ChunkId id)
+    {
+        if (_chunkDirectory is null)
+        {
+            return null;
+        }
+
+        var name = id.ToString();
+        return Path.Combine(_chunkDirectory, name[..2], name + ".chunk");
+    }
+}

@@ -1,0 +1,524 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using OrleansMount.Core;
+using OrleansMount.Grains.Protocol;
+using OrleansMount.Native.Fuse;
+using OrleansMount.Storage.ObjectStores;
+
+namespace OrleansMount.Client.Mount;
+
+/// <summary>
+/// The read-only file system of one snapshot. Kernel-cache rules (see src/OrleansMount.Native/Fuse/README.md):
+/// the snapshot never changes, so entries and attributes carry long timeouts, files open with
+/// keep_cache and directories with cache_readdir, and inode numbers are a stable hash of the path.
+/// Metadata is asked of the silo a directory at a time and kept within a budget; file bytes come
+/// from chunk files on this node's disk when they are there, else through the silo. No libfuse
+/// thread waits on the network: anything not in memory is answered when its task completes.
+/// </summary>
+public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
+{
+    public const ulong RootIno = 1;
+    public const string IdentityXattr = "user.orleansmount.identity";
+    public const string AddressXattr = "user.orleansmount.address";
+
+    private readonly IMountBackend _backend;
+    private readonly MountOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<ulong, FsNode> _nodes = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<CachedDirectory>>> _directories = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<ulong, OpenFile> _handles = new();
+    private readonly ConcurrentDictionary<ChunkId, bool> _verified = new();
+    private readonly DateTimeOffset _mountTime;
+    private long _cachedEntries;
+    private long _nextHandle;
+    private long _errors;
+
+    public SnapshotFileSystem(IMountBackend backend, MountOptions options, ILogger logger, DateTimeOffset snapshotTime)
+    {
+        _backend = backend;
+        _options = options;
+        _logger = logger;
+        _mountTime = snapshotTime;
+        _nodes[RootIno] = new FsNode(RootIno, options.RootPath, null) { Lookups = 1 };
+    }
+
+    public long Errors => Interlocked.Read(ref _errors);
+
+    public int NodeCount => _nodes.Count;
+
+    public void Lookup(FuseRequest req, ulong parent, string name)
+    {
+        if (!_nodes.TryGetValue(parent, out var dir) || !dir.IsDirectory)
+        {
+            req.ReplyError(FuseErrno.ENOENT);
+            return;
+        }
+
+        if (!PathRules.IsValidName(name))
+        {
+            req.ReplyError(FuseErrno.ENOENT);
+            return;
+        }
+
+        Run(req, GetDirectoryAsync(dir.Path), listing =>
+        {
+            var item = listing.Find(name);
+            if (item is null)
+            {
+                // ino 0 with a timeout: the kernel caches the negative entry.
+                req.ReplyEntry(new FuseEntry { Ino = 0, EntryTimeout = _options.CacheTimeoutSeconds });
+                return;
+            }
+
+            var node = Reference(PathRules.Join(dir.Path, name), item);
+            if (req.ReplyEntry(EntryFor(node)) != 0)
+            {
+                Forget(node.Ino, 1);
+            }
+        });
+    }
+
+    public void Forget(ulong ino, ulong nlookup)
+    {
+        if (ino == RootIno || !_nodes.TryGetValue(ino, out var node))
+        {
+            return;
+        }
+
+        if (Interlocked.Add(ref node.Lookups, -(long)nlookup) <= 0)
+        {
+            _nodes.TryRemove(new KeyValuePair<ulong, FsNode>(ino, node));
+        }
+    }
+
+    public void GetAttr(FuseRequest req, ulong ino)
+    {
+        if (_nodes.TryGetValue(ino, out var node))
+        {
+            req.ReplyAttr(AttrFor(node.Ino, node.File), _options.CacheTimeoutSeconds);
+        }
+        else
+        {
+            req.ReplyError(FuseErrno.ENOENT);
+        }
+    }
+
+    public void OpenDir(FuseRequest req, ulong ino, FuseOpenFlags flags)
+    {
+        if (!_nodes.TryGetValue(ino, out var node) || !node.IsDirectory)
+        {
+            req.ReplyError(node is null ? FuseErrno.ENOENT : FuseErrno.ENOTDIR);
+            return;
+        }
+
+        req.ReplyOpen(0, keepCache: true, cacheReaddir: true);
+    }
+
+    public void ReadDir(FuseRequest req, ulong ino, ulong fh, long offset, int size, bool plus)
+    {
+        if (!_nodes.TryGetValue(ino, out var node) || !node.IsDirectory)
+        {
+            req.ReplyError(FuseErrno.ENOENT);
+            return;
+        }
+
+        Run(req, GetDirectoryAsync(node.Path), listing =>
+        {
+            var entries = listing.Entries ??= BuildEntries(node, listing);
+            req.ReplyDirectory(entries, offset, size, plus, e => Reference(PathRules.Join(node.Path, e.Name), listing.Find(e.Name)!));
+        });
+    }
+
+    public void ReleaseDir(FuseRequest req, ulong ino, ulong fh) => req.ReplyError(0);
+
+    public void Open(FuseRequest req, ulong ino, int flags)
+    {
+        if (!_nodes.TryGetValue(ino, out var node))
+        {
+            req.ReplyError(FuseErrno.ENOENT);
+            return;
+        }
+
+        if (node.IsDirectory)
+        {
+            req.ReplyError(FuseErrno.EISDIR);
+            return;
+        }
+
+        if ((flags & 3) != 0 || (flags & 0x200) != 0)
+        {
+            req.ReplyError(FuseErrno.EROFS); // O_WRONLY, O_RDWR or O_TRUNC
+            return;
+        }
+
+        var fh = (ulong)Interlocked.Increment(ref _nextHandle);
+        _handles[fh] = new OpenFile(node.File!);
+        req.ReplyOpen(fh, keepCache: true);
+    }
+
+    public void Read(FuseRequest req, ulong ino, ulong fh, long offset, int size)
+    {
+        if (!_handles.TryGetValue(fh, out var file))
+        {
+            req.ReplyError(FuseErrno.EBADF);
+            return;
+        }
+
+        var length = (int)Math.Clamp(file.Item.Size - offset, 0, size);
+        if (length == 0)
+        {
+            req.ReplyData([]);
+            return;
+        }
+
+        _ = ReadAsync(req, file, offset, length);
+    }
+
+    public void Release(FuseRequest req, ulong ino, ulong fh)
+    {
+        if (_handles.TryRemove(fh, out var file))
+        {
+            file.Dispose();
+        }
+
+        req.ReplyError(0);
+    }
+
+    public void StatFs(FuseRequest req, ulong ino)
+    {
+        req.ReplyStatFs(new FuseStatFs
+        {
+            BlockSize = 4096,
+            FragmentSize = 4096,
+            Blocks = 0,
+            FreeBlocks = 0,
+            AvailableBlocks = 0,
+            Files = (ulong)_nodes.Count,
+            FreeFiles = 0,
+            AvailableFiles = 0,
+            NameMax = PathRules.MaxNameBytes,
+        });
+    }
+
+    public void GetXattr(FuseRequest req, ulong ino, string name, int size)
+    {
+        if (!_nodes.TryGetValue(ino, out var node))
+        {
+            req.ReplyError(FuseErrno.ENOENT);
+            return;
+        }
+
+        var value = node.File is null ? null : name switch
+        {
+            IdentityXattr => node.File.Identity,
+            AddressXattr => node.File.Address,
+            _ => null,
+        };
+        if (value is null)
+        {
+            req.ReplyError(FuseErrno.ENODATA);
+            return;
+        }
+
+        ReplyXattr(req, Encoding.UTF8.GetBytes(value), size);
+    }
+
+    public void ListXattr(FuseRequest req, ulong ino, int size)
+    {
+        if (!_nodes.TryGetValue(ino, out var node))
+        {
+            req.ReplyError(FuseErrno.ENOENT);
+            return;
+        }
+
+        var names = node.IsDirectory ? "" : IdentityXattr + "\0" + AddressXattr + "\0";
+        ReplyXattr(req, Encoding.UTF8.GetBytes(names), size);
+    }
+
+    public void Access(FuseRequest req, ulong ino, int mask)
+    {
+        const int W_OK = 2;
+        if (!_nodes.ContainsKey(ino))
+        {
+            req.ReplyError(FuseErrno.ENOENT);
+            return;
+        }
+
+        req.ReplyError((mask & W_OK) != 0 ? FuseErrno.EROFS : 0);
+    }
+
+    public void Dispose()
+    {
+        foreach (var file in _handles.Values)
+        {
+            file.Dispose();
+        }
+
+        _handles.Clear();
+    }
+
+    private static void ReplyXattr(FuseRequest req, byte[] value, int size)
+    {
+        if (size == 0)
+        {
+            req.ReplyXattrSize(value.Length);
+        }
+        else if (size < value.Length)
+        {
+            req.ReplyError(FuseErrno.ERANGE);
+        }
+        else
+        {
+            req.ReplyData(value);
+        }
+    }
+
+    private async Task ReadAsync(FuseRequest req, OpenFile file, long offset, int length)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var chunkSize = _backend.ChunkSize;
+            var written = 0;
+            foreach (var (index, within, count) in ChunkMath.Slices(file.Item.Size, chunkSize, offset, length))
+            {
+                await ReadChunkSliceAsync(file, index, within, buffer.AsMemory(written, count)).ConfigureAwait(false);
+                written += count;
+            }
+
+            req.ReplyData(buffer.AsSpan(0, written));
+        }
+        catch (Exception e)
+        {
+            Interlocked.Increment(ref _errors);
+            var what = e is SiloException { Kind: SiloError.ObjectChanged } or ObjectChangedException
+                ? "the object changed in the bucket after import"
+                : e is SiloException { Unreachable: true } ? "the silo is unreachable" : "read failed";
+            _logger.LogError("read of {Address} at {Offset} (+{Length}) failed, EIO: {What}: {Message}", file.Item.Address, offset, length, what, e.Message);
+            req.ReplyError(FuseErrno.EIO);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task ReadChunkSliceAsync(OpenFile file, int index, int within, Memory<byte> destination)
+    {
+        var request = file.Request(index, _backend.ChunkSize);
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var local = file.Cached(index) ?? OpenLocal(file, request);
+            if (local is null && _backend.LocalChunkPath(request.Id) is not null)
+            {
+                var location = await _backend.EnsureChunkAsync(request, CancellationToken.None).ConfigureAwait(false);
+                local = location.Cached ? OpenLocal(file, request) : null;
+                if (local is null && location.Cached)
+                {
+                    continue; // evicted or damaged between ensure and open: ask again
+                }
+            }
+
+            if (local is null)
+            {
+                var chunk = ArrayPool<byte>.Shared.Rent(request.Length);
+                try
+                {
+                    await _backend.ReadChunkAsync(request, chunk.AsMemory(0, request.Length), CancellationToken.None).ConfigureAwait(false);
+                    chunk.AsSpan(within, destination.Length).CopyTo(destination.Span);
+                    return;
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(chunk);
+                }
+            }
+
+            try
+            {
+                if (local.Read(within, destination.Span) == destination.Length)
+                {
+                    return;
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // Closed by the handle's chunk window while we read: open it again.
+            }
+        }
+
+        throw new IOException($"chunk {index} of {file.Item.Address} could not be read from the cache after 3 attempts");
+    }
+
+    private LocalChunkFile? OpenLocal(OpenFile file, Grains.Chunks.ChunkRequest request)
+    {
+        var path = _backend.LocalChunkPath(request.Id);
+        if (path is null)
+        {
+            return null;
+        }
+
+        var verify = !_verified.ContainsKey(request.Id);
+        var local = LocalChunkFile.TryOpen(path, request.Length, verify);
+        if (local is not null)
+        {
+            if (verify)
+            {
+                _verified.TryAdd(request.Id, true);
+            }
+
+            file.Keep(request.Index, local);
+        }
+
+        return local;
+    }
+
+    private void Run(FuseRequest req, Task<CachedDirectory> listing, Action<CachedDirectory> reply)
+    {
+        if (listing.IsCompletedSuccessfully)
+        {
+            reply(listing.Result);
+            return;
+        }
+
+        _ = Complete();
+
+        async Task Complete()
+        {
+            try
+            {
+                reply(await listing.ConfigureAwait(false));
+            }
+            catch (SiloException e) when (e.Kind == SiloError.NotFound)
+            {
+                req.ReplyError(FuseErrno.ENOENT);
+            }
+            catch (Exception e)
+            {
+                Interlocked.Increment(ref _errors);
+                _logger.LogError("metadata request failed, EIO: {Message}", e.Message);
+                req.ReplyError(FuseErrno.EIO);
+            }
+        }
+    }
+
+    private Task<CachedDirectory> GetDirectoryAsync(string path)
+    {
+        var lazy = _directories.GetOrAdd(path, p => new Lazy<Task<CachedDirectory>>(() => FetchDirectoryAsync(p)));
+        var task = lazy.Value;
+        if (task.IsFaulted || task.IsCanceled)
+        {
+            // Do not cache failures: the next call asks the silo again (it may be back).
+            _directories.TryRemove(new KeyValuePair<string, Lazy<Task<CachedDirectory>>>(path, lazy));
+        }
+
+        return task;
+    }
+
+    private async Task<CachedDirectory> FetchDirectoryAsync(string path)
+    {
+        try
+        {
+            var listing = await _backend.ListAsync(path, CancellationToken.None).ConfigureAwait(false);
+            var directory = new CachedDirectory(path, listing.Items);
+            if (Interlocked.Add(ref _cachedEntries, listing.Items.Count) > _options.MaxCachedEntries)
+            {
+                TrimDirectories(path);
+            }
+
+            return directory;
+        }
+        catch
+        {
+            _directories.TryRemove(path, out _);
+            throw;
+        }
+    }
+
+    /// <summary>Over budget: drop every other cached directory (the kernel keeps its own cache; nodes keep their entries).</summary>
+    private void TrimDirectories(string keep)
+    {
+        foreach (var (path, lazy) in _directories)
+        {
+            if (path != keep && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && _directories.TryRemove(path, out _))
+            {
+                Interlocked.Add(ref _cachedEntries, -lazy.Value.Result.Items.Count);
+            }
+        }
+    }
+
+    private FuseDirectoryEntry[] BuildEntries(FsNode node, CachedDirectory listing)
+    {
+        var entries = new FuseDirectoryEntry[listing.Items.Count + 2];
+        var dirAttr = AttrFor(node.Ino, null);
+        entries[0] = new FuseDirectoryEntry(".", node.Ino, dirAttr.Mode) { Entry = new FuseEntry { Ino = node.Ino, Attr = dirAttr, AttrTimeout = _options.CacheTimeoutSeconds, EntryTimeout = _options.CacheTimeoutSeconds } };
+        entries[1] = new FuseDirectoryEntry("..", RootIno, dirAttr.Mode);
+        for (var i = 0; i < listing.Items.Count; i++)
+        {
+            var item = listing.Items[i];
+            var ino = InoFor(PathRules.Join(node.Path, item.Name));
+            var attr = AttrFor(ino, item.Dir ? null : item);
+            entries[i + 2] = new FuseDirectoryEntry(item.Name, ino, attr.Mode)
+            {
+                Entry = new FuseEntry { Ino = ino, Attr = attr, AttrTimeout = _options.CacheTimeoutSeconds, EntryTimeout = _options.CacheTimeoutSeconds },
+            };
+        }
+
+        return entries;
+    }
+
+    private FsNode Reference(string path, ListingItem item)
+    {
+        var ino = InoFor(path);
+        var node = _nodes.AddOrUpdate(
+            ino,
+            _ => new FsNode(ino, path, item.Dir ? null : item) { Lookups = 1 },
+            (_, existing) =>
+            {
+                Interlocked.Increment(ref existing.Lookups);
+                return existing;
+            });
+        return node;
+    }
+
+    private FuseEntry EntryFor(FsNode node) => new()
+    {
+        Ino = node.Ino,
+        Attr = AttrFor(node.Ino, node.File),
+        AttrTimeout = _options.CacheTimeoutSeconds,
+        EntryTimeout = _options.CacheTimeoutSeconds,
+    };
+
+    private FuseAttr AttrFor(ulong ino, ListingItem? file)
+    {
+        var time = file is null ? _mountTime : EntryCodec.FromUnixNanoseconds(file.MtimeNs);
+        return new FuseAttr
+        {
+            Ino = ino,
+            Mode = file is null ? FuseFileMode.Directory | _options.DirectoryMode : FuseFileMode.RegularFile | _options.FileMode,
+            NLink = file is null ? 2UL : 1UL,
+            Uid = _options.Uid,
+            Gid = _options.Gid,
+            Size = file?.Size ?? 4096,
+            Blocks = ((file?.Size ?? 4096) + 511) / 512,
+            BlkSize = 1 << 20,
+            ATime = time,
+            MTime = time,
+            CTime = time,
+        };
+    }
+
+    /// <summary>A stable inode number: a 64-bit hash of the path (1 is the root).</summary>
+    internal static ulong InoFor(string path)
+    {
+        if (path.Length == 0)
+        {
+            return RootIno;
+        }
+
+        var hash = RangePolicy.Fnv1a64(Encoding.UTF8.GetBytes(path));
+        return hash <= RootIno ? hash + 2 : hash;
+    }
+}

@@ -1,0 +1,96 @@
+using FsCheck;
+using FsCheck.Fluent;
+using OrleansMount.Core;
+using OrleansMount.Storage.Catalog;
+using OrleansMount.Storage.Import;
+using OrleansMount.Storage.Metadata;
+using OrleansMount.Storage.ObjectStores;
+using OrleansMount.Tests.Infrastructure;
+
+namespace OrleansMount.Tests.Snapshots;
+
+/// <summary>
+/// Property: for random sets of paths imported with tiny ranges (so directories straddle many
+/// ranges), listing any directory through the ranges equals a naive listing of the same paths.
+/// </summary>
+public sealed class SnapshotListingPropertyTests
+{
+    private static readonly string[] Names = ["a", "b", "a b", "a.b", "a-b", "é", "ü", "z", "a!", "dir", "日本", "0"];
+
+    [Fact]
+    public void Listing_through_ranges_equals_naive_listing() =>
+        Prop.ForAll(Arb.From(Gen.Choose(0, int.MaxValue)), seed => Check(seed)).QuickCheckThrowOnFailure();
+
+    private static bool Check(int seed)
+    {
+        var random = new Random(seed);
+        var paths = new SortedSet<string>(StringComparer.Ordinal);
+        var count = random.Next(1, 120);
+        for (var i = 0; i < count; i++)
+        {
+            var depth = random.Next(1, 5);
+            paths.Add(string.Join('/', Enumerable.Range(0, depth).Select(_ => Names[random.Next(Names.Length)])));
+        }
+
+        // What the import keeps: a file that is also a directory prefix is dropped.
+        var files = paths.Where(p => !paths.Any(q => q.StartsWith(p + "/", StringComparison.Ordinal))).ToList();
+        using var temp = new TempDirectory();
+        using var store = new InMemoryObjectStore(StoreUri.S3("bucket"));
+        foreach (var path in paths)
+        {
+            store.PutAsync("ds/" + path, System.Text.Encoding.UTF8.GetBytes(path)).GetAwaiter().GetResult();
+        }
+
+        using var catalog = new SnapshotCatalog(store, StoreUri.S3("bucket", ".orleansmount"));
+        var importer = new SnapshotImporter(store, StoreUri.S3("bucket", "ds"), catalog, policy: new RangePolicy(TargetEntries: 3, MinEntries: 2, MaxEntries: 5));
+        importer.ImportAsync("p", replace: false).GetAwaiter().GetResult();
+        using var metadata = new MetadataStore(temp.Path, catalog);
+        var view = metadata.OpenSnapshotAsync("p").GetAwaiter().GetResult();
+
+        var directories = new HashSet<string>(StringComparer.Ordinal) { "" };
+        foreach (var file in files)
+        {
+            for (var slash = file.IndexOf('/', StringComparison.Ordinal); slash >= 0; slash = file.IndexOf('/', slash + 1))
+            {
+                directories.Add(file[..slash]);
+            }
+        }
+
+        foreach (var directory in directories)
+        {
+            var expected = NaiveList(files, directory);
+            var actual = view.ListDirectoryAsync(directory).GetAwaiter().GetResult()!
+                .Select(i => (i.Name, i.IsDirectory, i.Entry?.Size ?? 0)).ToList();
+            if (!expected.SequenceEqual(actual))
+            {
+                throw new InvalidOperationException($"seed {seed}, directory '{directory}': expected [{string.Join(", ", expected)}] got [{string.Join(", ", actual)}]");
+            }
+        }
+
+        foreach (var file in files)
+        {
+            var entry = view.GetFileAsync(file).GetAwaiter().GetResult();
+            if (entry is null || entry.Size != System.Text.Encoding.UTF8.GetByteCount(file) || view.IsDirectoryAsync(file).GetAwaiter().GetResult())
+            {
+                throw new InvalidOperationException($"seed {seed}: lookup of '{file}' failed");
+            }
+        }
+
+        return view.ListDirectoryAsync("no/such/dir").GetAwaiter().GetResult() is null
+            && view.GetFileAsync("nosuchfile").GetAwaiter().GetResult() is null;
+    }
+
+    private static List<(string Name, bool IsDirectory, long Size)> NaiveList(List<string> files, string directory)
+    {
+        var prefix = directory.Length == 0 ? "" : directory + "/";
+        var children = new SortedDictionary<string, (bool, long)>(TestTrees.Utf8Order.Instance);
+        foreach (var file in files.Where(f => f.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            var rest = file[prefix.Length..];
+            var slash = rest.IndexOf('/', StringComparison.Ordinal);
+            children[slash < 0 ? rest : rest[..slash]] = slash < 0 ? (false, System.Text.Encoding.UTF8.GetByteCount(file)) : (true, 0);
+        }
+
+        return [.. children.Select(kv => (kv.Key, kv.Value.Item1, kv.Value.Item2))];
+    }
+}
