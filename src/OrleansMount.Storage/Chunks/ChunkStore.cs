@@ -147,7 +147,9 @@ public sealed class ChunkStore : IDisposable
         {
             var header = new byte[ChunkFileFormat.HeaderLength];
             ChunkFileFormat.WriteHeader(header, length, crc);
-            using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, preallocationSize: ChunkFileFormat.HeaderLength + length))
+            // No preallocationSize: when fallocate fails for lack of space .NET throws an IOException
+            // with a generic HResult, while a failing write carries ENOSPC (checked on a full tmpfs).
+            using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 await RandomAccess.WriteAsync(file, header, 0, cancellationToken).ConfigureAwait(false);
                 await RandomAccess.WriteAsync(file, data, ChunkFileFormat.HeaderLength, cancellationToken).ConfigureAwait(false);
