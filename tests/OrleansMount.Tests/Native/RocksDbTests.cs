@@ -215,7 +215,8 @@ public sealed class RocksDbTests : IDisposable
 
         db.Flush();
         using var start = new Barrier(8);
-        var readers = Enumerable.Range(0, 8).Select(t => Task.Run(() =>
+        // Dedicated threads: eight blocked pool threads on two cores would wait for thread injection.
+        var readers = Enumerable.Range(0, 8).Select(t => Task.Factory.StartNew(() =>
         {
             start.SignalAndWait();
             for (var round = 0; round < 20; round++)
@@ -225,7 +226,7 @@ public sealed class RocksDbTests : IDisposable
                     Assert.Equal(B($"v{i}"), db.Get(B($"k{i}")));
                 }
             }
-        }));
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
 
         await Task.WhenAll(readers);
     }

@@ -1,0 +1,402 @@
+using OrleansMount.Core;
+using OrleansMount.Storage.Chunks;
+
+namespace OrleansMount.Tests.Chunks;
+
+public sealed class ChunkStoreTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), $"om-chunks-test-{Guid.NewGuid():N}");
+    private readonly ManualTimeProvider _time = new();
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Put_open_and_read_round_trip()
+    {
+        using var store = NewStore(1 << 20);
+        var id = Id(1, 0);
+        var data = Data(id, 10_000);
+
+        Assert.True(await store.PutAsync(id, data, CancellationToken.None));
+
+        using var handle = store.TryOpen(id);
+        Assert.NotNull(handle);
+        Assert.Equal(data.Length, handle.Length);
+        Assert.Equal(ChunkChecksum.Compute(data), handle.Crc32C);
+        Assert.Equal(store.GetChunkPath(id), handle.Path);
+        var buffer = new byte[4096];
+        Assert.Equal(4096, handle.Read(5000, buffer));
+        Assert.Equal(data[5000..9096], buffer);
+        Assert.Equal(1000, handle.Read(9000, buffer)); // short only at the end
+        Assert.Equal(0, handle.Read(10_000, buffer));
+        Assert.Equal(10_000, store.UsedBytes);
+        Assert.Equal(1, store.ChunkCount);
+        Assert.Equal(1, store.Hits);
+
+        Assert.Null(store.TryOpen(Id(2, 0)));
+        Assert.Equal(1, store.Misses);
+        Assert.True(store.Verify(id));
+    }
+
+    [Fact]
+    public async Task Chunk_larger_than_capacity_is_refused_without_an_exception()
+    {
+        using var store = NewStore(1000);
+        Assert.False(await store.PutAsync(Id(1, 0), new byte[1001], CancellationToken.None));
+        Assert.Equal(0, store.ChunkCount);
+        Assert.Equal(0, store.UsedBytes);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "chunks"), "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Restarted_store_serves_what_it_had()
+    {
+        var ids = Enumerable.Range(0, 3).Select(i => Id(7, i)).ToArray();
+        using (var store = NewStore(1 << 20))
+        {
+            foreach (var id in ids)
+            {
+                Assert.True(await store.PutAsync(id, Data(id, 1000 + id.Index), CancellationToken.None));
+            }
+        }
+
+        using var restarted = NewStore(1 << 20);
+        Assert.Equal(3, restarted.ChunkCount);
+        Assert.Equal(3003, restarted.UsedBytes);
+        foreach (var id in ids)
+        {
+            using var handle = restarted.TryOpen(id);
+            Assert.NotNull(handle);
+            Assert.Equal(Data(id, 1000 + id.Index), ReadAll(handle));
+        }
+
+        Assert.Equal(0, restarted.CorruptionsDetected);
+    }
+
+    [Fact]
+    public async Task Eviction_keeps_used_bytes_within_capacity_and_evicts_least_recently_used()
+    {
+        var (a, b, c, d, e) = (Id(1, 0), Id(2, 0), Id(3, 0), Id(4, 0), Id(5, 0));
+        using (var store = NewStore(3000))
+        {
+            foreach (var id in new[] { a, b, c })
+            {
+                Assert.True(await store.PutAsync(id, Data(id, 1000), CancellationToken.None));
+                _time.Advance(TimeSpan.FromSeconds(10));
+            }
+
+            store.TryOpen(a)!.Dispose(); // a is now more recent than b and c
+            _time.Advance(TimeSpan.FromSeconds(10));
+
+            Assert.True(await store.PutAsync(d, Data(d, 1000), CancellationToken.None));
+
+            Assert.True(store.UsedBytes <= store.CapacityBytes);
+            Assert.Equal(1, store.Evictions);
+            Assert.False(store.Contains(b));
+            Assert.False(File.Exists(store.GetChunkPath(b)));
+            Assert.True(store.Contains(a));
+            Assert.True(store.Contains(c));
+            Assert.True(store.Contains(d));
+        }
+
+        // The access order survives a restart (last access is persisted in the catalog).
+        _time.Advance(TimeSpan.FromSeconds(10));
+        using var restarted = NewStore(3000);
+        Assert.True(await restarted.PutAsync(e, Data(e, 1000), CancellationToken.None));
+        Assert.False(restarted.Contains(c));
+        Assert.True(restarted.Contains(a));
+        Assert.Equal(3000, restarted.UsedBytes);
+    }
+
+    [Fact]
+    public async Task Restart_with_a_smaller_capacity_evicts_down_to_it()
+    {
+        using (var store = NewStore(10_000))
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await store.PutAsync(Id(9, i), Data(Id(9, i), 1000), CancellationToken.None);
+                _time.Advance(TimeSpan.FromSeconds(2));
+            }
+        }
+
+        using var smaller = NewStore(4000);
+        Assert.Equal(4000, smaller.UsedBytes);
+        Assert.Equal(4, smaller.ChunkCount);
+        Assert.True(smaller.Contains(Id(9, 9)));
+        Assert.False(smaller.Contains(Id(9, 0)));
+    }
+
+    [Fact]
+    public async Task Open_handle_survives_eviction_of_its_chunk()
+    {
+        using var store = NewStore(2000);
+        var victim = Id(1, 0);
+        var data = Data(victim, 1500);
+        await store.PutAsync(victim, data, CancellationToken.None);
+        using var handle = store.TryOpen(victim);
+        Assert.NotNull(handle);
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await store.PutAsync(Id(2, 0), Data(Id(2, 0), 1500), CancellationToken.None);
+
+        Assert.False(store.Contains(victim));
+        Assert.False(File.Exists(handle.Path));
+        Assert.Equal(data, ReadAll(handle));
+    }
+
+    [Fact]
+    public async Task Flipped_byte_is_detected_on_first_open_after_restart()
+    {
+        var id = Id(1, 4);
+        string path;
+        using (var store = NewStore(1 << 20))
+        {
+            await store.PutAsync(id, Data(id, 5000), CancellationToken.None);
+            path = store.GetChunkPath(id);
+        }
+
+        FlipByte(path, ChunkFileFormat.HeaderLength + 1234);
+
+        using var restarted = NewStore(1 << 20);
+        Assert.Null(restarted.TryOpen(id));
+        Assert.Equal(1, restarted.CorruptionsDetected);
+        Assert.Equal(1, restarted.Misses);
+        Assert.False(File.Exists(path));
+        Assert.Equal(0, restarted.ChunkCount);
+        Assert.Equal(0, restarted.UsedBytes);
+        Assert.Null(restarted.TryOpen(id));
+
+        using var again = ReopenAfter(restarted);
+        Assert.Equal(0, again.ChunkCount); // the catalog row is gone too
+    }
+
+    [Fact]
+    public async Task Verify_detects_a_flipped_byte_in_a_running_store()
+    {
+        using var store = NewStore(1 << 20);
+        var id = Id(3, 0);
+        await store.PutAsync(id, Data(id, 3000), CancellationToken.None);
+        FlipByte(store.GetChunkPath(id), ChunkFileFormat.HeaderLength);
+
+        Assert.False(store.Verify(id));
+        Assert.Equal(1, store.CorruptionsDetected);
+        Assert.Null(store.TryOpen(id));
+    }
+
+    [Fact]
+    public async Task Truncated_file_is_detected_removed_and_counted()
+    {
+        using var store = NewStore(1 << 20);
+        var id = Id(5, 1);
+        await store.PutAsync(id, Data(id, 4000), CancellationToken.None);
+        var path = store.GetChunkPath(id);
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.SetLength(ChunkFileFormat.HeaderLength + 100);
+        }
+
+        Assert.Null(store.TryOpen(id));
+        Assert.Equal(1, store.CorruptionsDetected);
+        Assert.False(File.Exists(path));
+        Assert.Equal(0, store.UsedBytes);
+    }
+
+    [Fact]
+    public async Task Truncated_file_is_dropped_at_start()
+    {
+        var id = Id(5, 2);
+        string path;
+        using (var store = NewStore(1 << 20))
+        {
+            await store.PutAsync(id, Data(id, 4000), CancellationToken.None);
+            path = store.GetChunkPath(id);
+        }
+
+        File.WriteAllBytes(path, File.ReadAllBytes(path)[..(ChunkFileFormat.HeaderLength + 10)]);
+
+        using var restarted = NewStore(1 << 20);
+        Assert.Equal(0, restarted.ChunkCount);
+        Assert.Equal(1, restarted.CorruptionsDetected);
+        Assert.Null(restarted.TryOpen(id));
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task Leftover_temp_file_is_deleted_and_missing_file_dropped_at_start()
+    {
+        var kept = Id(1, 0);
+        var lost = Id(2, 0);
+        string temp;
+        using (var store = NewStore(1 << 20))
+        {
+            await store.PutAsync(kept, Data(kept, 100), CancellationToken.None);
+            await store.PutAsync(lost, Data(lost, 100), CancellationToken.None);
+            temp = store.GetChunkPath(kept) + ".0123456789abcdef.tmp";
+            File.Delete(store.GetChunkPath(lost));
+        }
+
+        File.WriteAllBytes(temp, new byte[50]);
+
+        using var restarted = NewStore(1 << 20);
+        Assert.False(File.Exists(temp));
+        Assert.Equal(1, restarted.ChunkCount);
+        Assert.Equal(100, restarted.UsedBytes);
+        Assert.Null(restarted.TryOpen(lost));
+        Assert.NotNull(restarted.TryOpen(kept));
+    }
+
+    [Fact]
+    public void Complete_file_without_a_catalog_row_is_adopted_at_start()
+    {
+        var id = Id(8, 0);
+        var data = Data(id, 777);
+        string path;
+        using (var store = NewStore(1 << 20))
+        {
+            path = store.GetChunkPath(id);
+        }
+
+        var header = new byte[ChunkFileFormat.HeaderLength];
+        ChunkFileFormat.WriteHeader(header, data.Length, ChunkChecksum.Compute(data));
+        File.WriteAllBytes(path, [.. header, .. data]);
+
+        using var restarted = NewStore(1 << 20);
+        using var handle = restarted.TryOpen(id);
+        Assert.NotNull(handle);
+        Assert.Equal(data, ReadAll(handle));
+        Assert.Equal(777, restarted.UsedBytes);
+    }
+
+    [Fact]
+    public async Task Chunk_file_format_is_frozen()
+    {
+        using var store = NewStore(1 << 20);
+        var id = new ChunkId(ObjectIdentity.FromBytes(Convert.FromHexString("000102030405060708090a0b0c0d0e0f")), 3);
+
+        await store.PutAsync(id, "hello"u8.ToArray(), CancellationToken.None);
+
+        var path = store.GetChunkPath(id);
+        Assert.Equal(Path.Combine(_root, "chunks", "00", "000102030405060708090a0b0c0d0e0f-3.chunk"), path);
+        Assert.Equal(
+            "4F4D434B" + "0100" + "0000" + "05000000" + "4CBB719A" + "68656C6C6F",
+            Convert.ToHexString(File.ReadAllBytes(path)));
+    }
+
+    [Fact]
+    public void Catalog_record_format_is_frozen()
+    {
+        var key = new byte[ChunkCatalogRecord.KeyLength];
+        var id = new ChunkId(ObjectIdentity.FromBytes(Convert.FromHexString("000102030405060708090a0b0c0d0e0f")), 258);
+        ChunkCatalogRecord.WriteKey(id, key);
+        Assert.Equal("000102030405060708090A0B0C0D0E0F" + "00000102", Convert.ToHexString(key));
+        Assert.True(ChunkCatalogRecord.TryReadKey(key, out var parsed));
+        Assert.Equal(id, parsed);
+
+        var value = new byte[ChunkCatalogRecord.ValueLength];
+        var record = new ChunkCatalogRecord(5, 0x9A71BB4C, 0x0102030405060708);
+        record.WriteValue(value);
+        Assert.Equal("01" + "05000000" + "4CBB719A" + "0807060504030201", Convert.ToHexString(value));
+        Assert.True(ChunkCatalogRecord.TryReadValue(value, out var back));
+        Assert.Equal(record, back);
+
+        value[0] = 2;
+        Assert.False(ChunkCatalogRecord.TryReadValue(value, out _));
+    }
+
+    [Fact]
+    public void Checksum_is_standard_crc32c()
+    {
+        Assert.Equal(0xE3069283u, ChunkChecksum.Compute("123456789"u8));
+        Assert.Equal(0x9A71BB4Cu, ChunkChecksum.Compute("hello"u8));
+        Assert.Equal(0u, ChunkChecksum.Compute([]));
+        var data = Data(Id(1, 1), 1001);
+        Assert.Equal(ChunkChecksum.Compute(data), ChunkChecksum.Append(ChunkChecksum.Compute(data.AsSpan(0, 333)), data.AsSpan(333)));
+    }
+
+    [Fact]
+    public async Task Concurrent_puts_and_opens_from_eight_tasks_stay_consistent()
+    {
+        // 48 distinct chunks of 1000 bytes against room for 20: constant eviction while reading.
+        using var store = NewStore(20_000, verify: true, time: TimeProvider.System);
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var workers = Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
+        {
+            await start.Task;
+            var random = new Random(worker);
+            for (var step = 0; step < 300; step++)
+            {
+                var id = Id(worker % 4, random.Next(12));
+                var expected = Data(id, 1000);
+                if (random.Next(3) == 0)
+                {
+                    Assert.True(await store.PutAsync(id, expected, CancellationToken.None));
+                }
+                else
+                {
+                    using var handle = store.TryOpen(id);
+                    if (handle is not null)
+                    {
+                        Assert.Equal(expected, ReadAll(handle));
+                    }
+                }
+            }
+        })).ToList();
+
+        start.SetResult();
+        await Task.WhenAll(workers);
+
+        Assert.True(store.UsedBytes <= store.CapacityBytes, $"used {store.UsedBytes}");
+        Assert.Equal(store.ChunkCount * 1000, store.UsedBytes);
+        Assert.Equal(0, store.CorruptionsDetected);
+        var files = Directory.EnumerateFiles(Path.Combine(_root, "chunks"), "*", SearchOption.AllDirectories).ToList();
+        Assert.Equal(store.ChunkCount, files.Count);
+        Assert.DoesNotContain(files, f => f.EndsWith(".tmp", StringComparison.Ordinal));
+    }
+
+    private static ChunkId Id(int seed, int index)
+    {
+        var bytes = new byte[ObjectIdentity.Length];
+        new Random(seed).NextBytes(bytes);
+        return new ChunkId(ObjectIdentity.FromBytes(bytes), index);
+    }
+
+    private static byte[] Data(ChunkId id, int length)
+    {
+        var bytes = new byte[length];
+        new Random(HashCode.Combine(id.Identity.Low64, id.Index)).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static byte[] ReadAll(ChunkHandle handle)
+    {
+        var bytes = new byte[handle.Length];
+        Assert.Equal(handle.Length, handle.Read(0, bytes));
+        return bytes;
+    }
+
+    private static void FlipByte(string path, long offset)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        file.Position = offset;
+        var b = file.ReadByte();
+        file.Position = offset;
+        file.WriteByte((byte)(b ^ 0x01));
+    }
+
+    private ChunkStore ReopenAfter(ChunkStore store)
+    {
+        var capacity = store.CapacityBytes;
+        store.Dispose();
+        return NewStore(capacity);
+    }
+
+    private ChunkStore NewStore(long capacity, bool verify = true, TimeProvider? time = null) =>
+        new(new ChunkStoreOptions { Directory = _root, CapacityBytes = capacity, VerifyOnFirstOpen = verify }, null, time ?? _time);
+}
