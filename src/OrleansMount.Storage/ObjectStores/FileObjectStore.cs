@@ -13,7 +13,7 @@ namespace OrleansMount.Storage.ObjectStores;
 public sealed class FileObjectStore : IObjectStore
 {
     /// <summary>Files whose name starts with this are in-flight writes and never listed.</summary>
-    internal const string TempFilePrefix = ".orleansmount-put-";
+    public const string TempFilePrefix = ".orleansmount-put-";
 
     private readonly string _rootDirectory;
 
