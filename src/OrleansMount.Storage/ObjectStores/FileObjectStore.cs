@@ -13,7 +13,7 @@ namespace OrleansMount.Storage.ObjectStores;
 public sealed class FileObjectStore : IObjectStore
 {
     /// <summary>Files whose name starts with this are in-flight writes and never listed.</summary>
-    internal const string TempFilePrefix = ".orleansmount-put-";
+    public const string TempFilePrefix = ".orleansmount-put-";
 
     private readonly string _rootDirectory;
 
@@ -79,21 +79,20 @@ public sealed class FileObjectStore : IObjectStore
             }
             else if (child is FileInfo file)
             {
-                FileInfo current;
+                // The enumeration's own stat of the file; a file deleted since is skipped.
+                long length;
+                DateTime lastWriteUtc;
                 try
                 {
-                    current = new FileInfo(file.FullName);
-                    if (!current.Exists)
-                    {
-                        continue;
-                    }
+                    length = file.Length;
+                    lastWriteUtc = file.LastWriteTimeUtc;
                 }
-                catch (IOException)
+                catch (FileNotFoundException)
                 {
                     continue;
                 }
 
-                yield return ToInfo(keyDir + file.Name, current.Length, current.LastWriteTimeUtc);
+                yield return ToInfo(keyDir + file.Name, length, lastWriteUtc);
             }
         }
 
