@@ -18,7 +18,7 @@ public sealed class FuseMountTests
         using var mount = new MountedFileSystem(new InMemoryFuseFileSystem(), Options);
 
         Assert.Equal(["big.bin", "hello.txt", "sub"], Names(mount.Path));
-        Assert.Equal(["nested.txt", "slow.txt"], Names(mount["sub"]));
+        Assert.Equal(["nested.txt", "slow.txt", "throws.txt"], Names(mount["sub"]));
         Assert.Equal(0, mount.Stop());
         Assert.Empty(mount.Errors);
     }
@@ -88,6 +88,24 @@ public sealed class FuseMountTests
         var vfs = LibC.StatVfs(mount.Path);
         Assert.Equal((4096UL, 1000UL, 250UL, 200UL, 100UL, 255UL), vfs);
         Assert.Equal(0, mount.Stop());
+    }
+
+    [Fact]
+    public void Handler_exceptions_become_eio_and_reach_the_error_hook_without_a_second_reply()
+    {
+        using var mount = new MountedFileSystem(new InMemoryFuseFileSystem(), Options);
+
+        var ex = Assert.ThrowsAny<IOException>(() => File.ReadAllBytes(mount["sub/throws.txt"]));
+        Assert.True(ex.HResult == FuseErrno.EIO || ex.Message.Contains("Input/output error", StringComparison.Ordinal), $"expected EIO, got {ex.HResult}: {ex.Message}");
+
+        // The handler answered, then threw: the answer stands and no EIO is sent on top of it.
+        Assert.Equal(0, LibC.GetXattrErrno(mount["hello.txt"], "user.reply-then-throw"));
+        Assert.Equal(0, mount.Stop());
+
+        var messages = mount.Errors.Select(e => e.Message).ToList();
+        Assert.Contains("read handler failed on purpose", messages);
+        Assert.Contains("thrown after replying, on purpose", messages);
+        Assert.DoesNotContain(messages, m => m.Contains("answered twice", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -16,6 +16,7 @@ internal sealed class InMemoryFuseFileSystem : IFuseFileSystem
     public const ulong SubIno = 4;
     public const ulong NestedIno = 5;
     public const ulong SlowIno = 6;
+    public const ulong ThrowsIno = 7;
 
     public static readonly DateTimeOffset MTime = new(2024, 5, 17, 12, 34, 56, TimeSpan.Zero);
     public static readonly byte[] Hello = Encoding.UTF8.GetBytes("hello, fuse\n");
@@ -37,6 +38,7 @@ internal sealed class InMemoryFuseFileSystem : IFuseFileSystem
         Add(new Node(SubIno, RootIno, "sub", FuseFileMode.Directory | 0x1ED, []));
         Add(new Node(NestedIno, SubIno, "nested.txt", FuseFileMode.RegularFile | 0x1A4, Nested));
         Add(new Node(SlowIno, SubIno, "slow.txt", FuseFileMode.RegularFile | 0x1A4, Slow));
+        Add(new Node(ThrowsIno, SubIno, "throws.txt", FuseFileMode.RegularFile | 0x1A4, Nested));
     }
 
     public int ReadRequests => Volatile.Read(ref _readRequests);
@@ -115,6 +117,11 @@ internal sealed class InMemoryFuseFileSystem : IFuseFileSystem
     public void Read(FuseRequest req, ulong ino, ulong fh, long offset, int size)
     {
         Interlocked.Increment(ref _readRequests);
+        if (ino == ThrowsIno)
+        {
+            throw new InvalidOperationException("read handler failed on purpose");
+        }
+
         var content = _nodes[ino].Content;
         var start = (int)Math.Min(offset, content.Length);
         var length = Math.Min(size, content.Length - start);
@@ -147,6 +154,12 @@ internal sealed class InMemoryFuseFileSystem : IFuseFileSystem
 
     public void GetXattr(FuseRequest req, ulong ino, string name, int size)
     {
+        if (name == "user.reply-then-throw")
+        {
+            req.ReplyXattrSize(3);
+            throw new InvalidOperationException("thrown after replying, on purpose");
+        }
+
         if (ino != HelloIno || name != "user.test")
         {
             req.ReplyError(FuseErrno.ENODATA);
