@@ -1,5 +1,4 @@
 using Microsoft.Win32.SafeHandles;
-using OrleansMount.Core;
 using OrleansMount.Storage.Chunks;
 
 namespace OrleansMount.Client.Mount;
@@ -83,7 +82,7 @@ public sealed class LocalChunkFile : IDisposable
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Min(length, 1 << 20));
         try
         {
-            var state = uint.MaxValue;
+            var crc = 0u;
             long position = ChunkFileFormat.HeaderLength;
             var remaining = length;
             while (remaining > 0)
@@ -94,12 +93,12 @@ public sealed class LocalChunkFile : IDisposable
                     return false;
                 }
 
-                state = Crc32C.Append(state, buffer.AsSpan(0, read));
+                crc = ChunkChecksum.Append(crc, buffer.AsSpan(0, read));
                 position += read;
                 remaining -= read;
             }
 
-            return ~state == expected;
+            return crc == expected;
         }
         finally
         {

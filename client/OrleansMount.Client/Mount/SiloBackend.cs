@@ -1,6 +1,7 @@
 using OrleansMount.Core;
 using OrleansMount.Grains.Chunks;
 using OrleansMount.Grains.Protocol;
+using OrleansMount.Storage.Chunks;
 
 namespace OrleansMount.Client.Mount;
 
@@ -31,14 +32,5 @@ public sealed class SiloBackend : IMountBackend
 
     public Task ReadChunkAsync(ChunkRequest request, Memory<byte> destination, CancellationToken cancellationToken) => _silo.ReadChunkAsync(request, destination, cancellationToken);
 
-    public string? LocalChunkPath(ChunkId id)
-    {
-        if (_chunkDirectory is null)
-        {
-            return null;
-        }
-
-        var name = id.ToString();
-        return Path.Combine(_chunkDirectory, name[..2], name + ".chunk");
-    }
+    public string? LocalChunkPath(ChunkId id) => _chunkDirectory is null ? null : ChunkStore.ChunkPathIn(_chunkDirectory, id);
 }

@@ -76,7 +76,7 @@ public sealed class ChunkGrain : IChunkGrain
             var data = buffer.AsMemory(0, length);
             var cached = await _chunks.PutAsync(_id, data, CancellationToken.None).ConfigureAwait(false);
             _counters.Filled(cached);
-            return new ChunkLocation(cached, length, Crc32C.Compute(data.Span), ChunkTier.ObjectStore);
+            return new ChunkLocation(cached, length, ChunkChecksum.Compute(data.Span), ChunkTier.ObjectStore);
         }
         catch (Exception e)
         {

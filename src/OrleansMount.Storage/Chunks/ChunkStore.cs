@@ -108,10 +108,16 @@ public sealed class ChunkStore : IDisposable
     public long CorruptionsDetected => Interlocked.Read(ref _corruptions);
 
     /// <summary>The path a chunk's file has (whether or not it is stored).</summary>
-    public string GetChunkPath(ChunkId id)
+    public string GetChunkPath(ChunkId id) => ChunkPathIn(_chunksDirectory, id);
+
+    /// <summary>
+    /// The layout of chunk files below a store's <c>chunks/</c> directory, for readers that open
+    /// them without the store (a mount reading its node's cache directly).
+    /// </summary>
+    public static string ChunkPathIn(string chunksDirectory, ChunkId id)
     {
         var name = id.ToString();
-        return Path.Combine(_chunksDirectory, name[..2], name + ChunkSuffix);
+        return Path.Combine(chunksDirectory, name[..2], name + ChunkSuffix);
     }
 
     public bool Contains(ChunkId id) => _index.ContainsKey(id);

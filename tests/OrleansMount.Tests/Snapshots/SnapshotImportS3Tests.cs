@@ -85,9 +85,9 @@ public sealed class SnapshotImportS3Tests(S3rverServer s3)
         using var catalog = new SnapshotCatalog(store, StoreUri.S3(bucket, ".orleansmount"));
         await new SnapshotImporter(store, StoreUri.S3(bucket, "ds"), catalog).ImportAsync("one", replace: false);
 
-        var exists = await Assert.ThrowsAsync<Core.OrleansMountException>(() => new SnapshotImporter(store, StoreUri.S3(bucket, "ds"), catalog).ImportAsync("one", replace: false));
+        var exists = await Assert.ThrowsAsync<OrleansMount.Core.OrleansMountException>(() => new SnapshotImporter(store, StoreUri.S3(bucket, "ds"), catalog).ImportAsync("one", replace: false));
         Assert.Contains("--replace", exists.Message, StringComparison.Ordinal);
-        var empty = await Assert.ThrowsAsync<Core.OrleansMountException>(() => new SnapshotImporter(store, StoreUri.S3(bucket, "nothing-here"), catalog).ImportAsync("two", replace: false));
+        var empty = await Assert.ThrowsAsync<OrleansMount.Core.OrleansMountException>(() => new SnapshotImporter(store, StoreUri.S3(bucket, "nothing-here"), catalog).ImportAsync("two", replace: false));
         Assert.Contains("holds no objects", empty.Message, StringComparison.Ordinal);
     }
 }
