@@ -20,6 +20,9 @@ public sealed class SnapshotImporter
 {
     private const int UploadConcurrency = 4;
     private const int SkipWarningsLogged = 20;
+
+    /// <summary>Objects sorted in memory at once (about 150 bytes each); more spill to sorted run files.</summary>
+    private const int ListingRunSize = 200_000;
     private readonly IObjectStore _source;
     private readonly StoreUri _sourceUri;
     private readonly SnapshotCatalog _catalog;
@@ -99,12 +102,13 @@ public sealed class SnapshotImporter
             },
             rejected => Skip(rejected.Key, PathVerdict.FileShadowedByDirectory));
 
-        await foreach (var info in _source.ListAsync(_sourceUri.Prefix, cancellationToken).ConfigureAwait(false))
+        var listing = SortedListing.SortAsync(_source.ListAsync(_sourceUri.Prefix, cancellationToken), work, ListingRunSize, cancellationToken);
+        await foreach (var info in listing.ConfigureAwait(false))
         {
             listed++;
-            if (lastKey is not null && Utf8Compare(lastKey, info.Key) >= 0)
+            if (lastKey is not null && KeyOrder.CompareKeys(lastKey, info.Key) >= 0)
             {
-                throw new OrleansMountException($"the object store listed '{info.Key}' after '{lastKey}': listings must be in ascending key order; this store is not S3-compatible enough to import from");
+                throw new OrleansMountException($"the object store listed '{info.Key}' twice; the listing cannot be imported");
             }
 
             lastKey = info.Key;
@@ -210,9 +214,6 @@ public sealed class SnapshotImporter
             slots.Release();
         }
     }
-
-    private static int Utf8Compare(string a, string b) =>
-        Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b));
 
     private static string Describe(PathVerdict verdict) => verdict switch
     {

@@ -12,8 +12,9 @@ public interface IObjectStore : IDisposable
     StoreUri Root { get; }
 
     /// <summary>
-    /// Every object whose key starts with <paramref name="prefix"/>, flat (no delimiter), in
-    /// ascending ordinal order of the key's UTF-8 bytes, fetched page by page.
+    /// Every object whose key starts with <paramref name="prefix"/>, flat (no delimiter), fetched
+    /// page by page, in the store's listing order: ascending UTF-8 bytes for S3, the file and the
+    /// in-memory store, but not always for S3 look-alikes (s3rver), so consumers that need order sort.
     /// Throws <see cref="ObjectStoreException"/> when the bucket does not exist or access is denied.
     /// </summary>
     IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default);

@@ -93,7 +93,6 @@ public sealed class S3ObjectStore : IObjectStore
     {
         ArgumentNullException.ThrowIfNull(prefix);
         string? continuationToken = null;
-        string? previousKey = null;
         do
         {
             var request = new ListObjectsV2Request
@@ -105,15 +104,9 @@ public sealed class S3ObjectStore : IObjectStore
             var response = await CallAsync(() => _client.ListObjectsV2Async(request, cancellationToken), null, cancellationToken).ConfigureAwait(false);
             foreach (var o in response.S3Objects ?? [])
             {
-                // Everything downstream (range files, binary search) relies on byte order; a
-                // server that lists otherwise must fail loudly, not corrupt a snapshot.
-                if (previousKey is not null && KeyOrder.CompareKeys(previousKey, o.Key) >= 0)
-                {
-                    throw new ObjectStoreException(
-                        $"the object store at {_endpoint} listed s3://{Root.Bucket}/{o.Key} after s3://{Root.Bucket}/{previousKey}: keys are not in UTF-8 byte order, so the listing cannot be trusted (s3rver does this when a name sorts before '/' next to a directory of the same stem, e.g. 'a.txt' and 'a/b')");
-                }
-
-                previousKey = o.Key;
+                // Real S3 lists in UTF-8 byte order; s3rver does not when a name sorts before '/'
+                // next to a directory of the same stem ("a.txt", "a/b"). Consumers that need
+                // order sort (SnapshotImporter does), so the listing is passed on as it comes.
                 yield return new ObjectInfo(o.Key, o.Size ?? 0, StripQuotes(o.ETag), ToOffset(o.LastModified));
             }
 

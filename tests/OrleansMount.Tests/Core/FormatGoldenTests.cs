@@ -86,10 +86,10 @@ public sealed class FormatGoldenTests
 
     private static class Golden
     {
-        public const string Identity = "PENDING";
-        public const string EntryMd5 = "PENDING";
-        public const string EntryOther = "PENDING";
-        public const string Metarange = "PENDING";
-        public const string ContentHash = "PENDING";
+        public const string Identity = "4b29da6341a5d062e5121f750f82e280";
+        public const string EntryMd5 = "01d2098080d0e2c6bfce972f019e107d9d372bb6826bd81d3542a419d6e1cd7c844bd664fb55f80ec5069bffe800";
+        public const string EntryOther = "0100fface20400056162632d32f99bc3b247eb271f9378713acacde4dc1366696c653a2f2f2f656c736577686572652f78";
+        public const string Metarange = "01454349e422f05297191ead13e21d3db580108080808020f0a204067a2f6c617374";
+        public const string ContentHash = "5bcf13880846bf2486f30ad990f32372";
     }
 }

@@ -81,8 +81,8 @@ public sealed class PathRulesTests
     {
         const long Size = (5L << 30) + 7;
         var slices = ChunkMath.Slices(Size, ChunkMath.DefaultChunkSize, Size - 10, 100).ToList();
-        Assert.Single(slices);
-        Assert.Equal(10, slices[0].Count);
-        Assert.Equal((int)((Size - 10) / ChunkMath.DefaultChunkSize), slices[0].Index);
+        Assert.Equal([(1279, ChunkMath.DefaultChunkSize - 3, 3), (1280, 0, 7)], slices);
+        Assert.Equal(1281, ChunkMath.ChunkCount(Size, ChunkMath.DefaultChunkSize));
+        Assert.Equal(7, ChunkMath.ChunkLength(Size, ChunkMath.DefaultChunkSize, 1280));
     }
 }
