@@ -13,6 +13,19 @@ namespace OrleansMount.Tests.Infrastructure;
 /// <see cref="S3rverCollection"/>, or directly with <see cref="StartAsync"/>. A missing s3rver
 /// fails the test: run <c>./build.sh deps</c>.
 /// </summary>
+/// <remarks>
+/// Quirks of s3rver 3.7.1 found here, beyond ../shared/PLATFORM.md:
+/// <list type="bullet">
+/// <item>Listings walk the data directory, so a key whose name continues with a byte below '/'
+/// (space, '-', '.') or ends where a directory of the same name begins is listed after that
+/// directory's keys: "a/x" before "a b", "a-1", "a.txt" and "a". Real S3 lists byte order.
+/// <see cref="S3ObjectStore"/> refuses such a page. Across pages it is worse: the next page skips
+/// every key that compares below the continuation key, so those keys silently vanish.</item>
+/// <item>A ranged GET of a 0-byte object answers 206 with <c>Content-Range: bytes 0-0/0</c> and a
+/// Content-Length of 1 it never sends: reading the body hangs until the client times out.</item>
+/// <item>A range starting at or past the end answers 416 InvalidRange (like S3).</item>
+/// </list>
+/// </remarks>
 public sealed class S3rverServer : IAsyncLifetime, IDisposable
 {
     /// <summary>s3rver's fixed credentials.</summary>
