@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace OrleansMount.Native.Fuse;
@@ -25,6 +26,24 @@ public static class FuseMounts
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Aborts the FUSE connection behind the mount at <paramref name="path"/> with <c>umount2(MNT_FORCE)</c>
+    /// (the kernel's fuse_umount_begin aborts the connection even when the unmount itself fails as busy):
+    /// processes waiting on the mount get ENOTCONN instead of hanging. Needs CAP_SYS_ADMIN (root);
+    /// returns false without it. Follow with <see cref="LazyUnmount"/> to detach a busy mount.
+    /// </summary>
+    public static bool AbortConnection(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (FuseLibC.Umount2(Normalize(path), FuseLibC.MntForce) == 0)
+        {
+            return true;
+        }
+
+        // EBUSY: files are open, but the connection was aborted all the same.
+        return Marshal.GetLastPInvokeError() == FuseErrno.EBUSY;
     }
 
     /// <summary>

@@ -152,10 +152,11 @@ public sealed unsafe class FuseSession : IDisposable
     }
 
     /// <summary>
-    /// Asks the loop to stop: fuse_session_exit, then a lazy unmount (fusermount3 -u -z), which ends the
-    /// kernel connection so worker threads blocked reading /dev/fuse wake up and <see cref="Run"/> returns.
-    /// Safe from any thread, including a signal handler; idempotent. If files on the mount are still open
-    /// the kernel keeps the connection until they are closed.
+    /// Asks the loop to stop: fuse_session_exit, then (as root) abort the kernel connection with
+    /// umount2(MNT_FORCE), then a lazy unmount (fusermount3 -u -z). Ending the connection wakes the worker
+    /// threads blocked reading /dev/fuse so <see cref="Run"/> returns; requests still in flight and files
+    /// still open on the mount fail with ENOTCONN. Safe from any thread, including a signal handler;
+    /// idempotent. Without root the connection only ends once the last open file is closed.
     /// </summary>
     public void Exit()
     {
@@ -173,6 +174,16 @@ public sealed unsafe class FuseSession : IDisposable
             }
         }
 
+        if (!FuseMounts.IsMounted(Mountpoint))
+        {
+            return;
+        }
+
+        // A lazy unmount alone keeps the connection alive while any file on the mount is open, and once
+        // the loop has stopped serving, every process touching such a file hangs in the kernel for good
+        // (found by a test that deadlocked its own testhost). As root, abort the connection first: those
+        // callers get ENOTCONN and the workers blocked on /dev/fuse wake up. Without root this is a no-op.
+        _ = FuseMounts.AbortConnection(Mountpoint);
         if (FuseMounts.IsMounted(Mountpoint) && !FuseMounts.LazyUnmount(Mountpoint))
         {
             _state.Report(new IOException($"fusermount3 -u -z '{Mountpoint}' failed; the loop may keep running until the mount is detached."));

@@ -109,6 +109,24 @@ public sealed class FuseMountTests
     }
 
     [Fact]
+    public async Task Exit_with_a_file_still_open_aborts_the_connection_instead_of_hanging()
+    {
+        using var mount = new MountedFileSystem(new InMemoryFuseFileSystem(), Options);
+        using var stream = new FileStream(mount["big.bin"], FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        Assert.Equal(InMemoryFuseFileSystem.Big[0], stream.ReadByte());
+
+        Assert.Equal(0, mount.Stop());
+
+        // Past the readahead window, so the page cache cannot answer; served by nobody now: without the
+        // abort this read would block in the kernel forever (and the process could never exit).
+        stream.Seek(InMemoryFuseFileSystem.Big.Length - 4096, SeekOrigin.Begin);
+        var read = Task.Run(() => stream.Read(new byte[4096], 0, 4096));
+        Assert.Same(read, await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(10))));
+        await Assert.ThrowsAnyAsync<IOException>(() => read);
+        Assert.False(FuseMounts.IsMounted(mount.Path));
+    }
+
+    [Fact]
     public void Unmount_leaves_no_mount_and_the_loop_returns()
     {
         var mount = new MountedFileSystem(new InMemoryFuseFileSystem(), Options);

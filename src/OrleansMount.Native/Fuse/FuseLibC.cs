@@ -1,0 +1,12 @@
+using System.Runtime.InteropServices;
+
+namespace OrleansMount.Native.Fuse;
+
+/// <summary>The libc calls the session needs besides libfuse.</summary>
+internal static partial class FuseLibC
+{
+    public const int MntForce = 1;
+
+    [LibraryImport("libc.so.6", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Umount2(string target, int flags);
+}
