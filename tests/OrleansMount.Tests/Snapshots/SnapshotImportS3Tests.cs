@@ -21,9 +21,8 @@ public sealed class SnapshotImportS3Tests(S3rverServer s3)
             s3.SeedObject(bucket, "data/" + key, content);
         }
 
-        s3.SeedObject(bucket, "data/dirmarker/", []);
-        s3.SeedObject(bucket, "data/a/b", "file shadowed by a directory"u8);
-        s3.SeedObject(bucket, "data/a/b/c", "in the directory"u8);
+        // No "a.txt" beside "a/…" pairs here: s3rver lists those out of order and then drops keys
+        // at page boundaries (docs/testing.md); the small test below covers them on one page.
         s3.SeedObject(bucket, "other/outside.txt", "not under the prefix"u8);
 
         using var store = s3.CreateStore(StoreUri.S3(bucket));
@@ -31,15 +30,14 @@ public sealed class SnapshotImportS3Tests(S3rverServer s3)
         var importer = new SnapshotImporter(store, StoreUri.S3(bucket, "data"), catalog);
         var first = await importer.ImportAsync("big", replace: false);
 
-        Assert.Equal(tree.Count + 1, first.Snapshot.Entries);
-        Assert.Equal(1, first.Snapshot.Skipped["DirectoryMarker"]);
-        Assert.Equal(1, first.Snapshot.Skipped["FileShadowedByDirectory"]);
+        Assert.Equal(tree.Count, first.Snapshot.Entries);
+        Assert.Empty(first.Snapshot.Skipped);
         Assert.True(first.Snapshot.Ranges > 1, "a 10k-entry import spans several ranges");
 
         using var temp = new TempDirectory();
         using var metadata = new MetadataStore(temp.Path, catalog);
         var view = await metadata.OpenSnapshotAsync("big");
-        var files = tree.Keys.Append("a/b/c").ToList();
+        var files = tree.Keys.ToList();
         foreach (var (directory, expected) in TestTrees.NaiveDirectories(files))
         {
             var listed = await view.ListDirectoryAsync(directory);
@@ -74,6 +72,30 @@ public sealed class SnapshotImportS3Tests(S3rverServer s3)
         Assert.True(string.CompareOrdinal(single.FirstPath, changedKey) <= 0 && string.CompareOrdinal(changedKey, single.LastPath) <= 0);
         Assert.Equal(2, changed.RangesUploaded); // the one range and the new metarange
         Assert.Equal(15, (await changedView.GetFileAsync(changedKey))!.Size);
+    }
+
+    [Fact]
+    public async Task Keys_that_cannot_be_files_are_skipped_by_rule_and_the_rest_sorted()
+    {
+        var bucket = await s3.CreateUniqueBucketAsync("imp");
+        foreach (var key in new[] { "ds/a/b", "ds/a/b/c", "ds/a.txt", "ds/a-1", "ds/a b", "ds/dirmarker/", "ds/x/./y", "ds/" + new string('n', 200) })
+        {
+            s3.SeedObject(bucket, key, Encoding.UTF8.GetBytes(key));
+        }
+
+        using var store = s3.CreateStore(StoreUri.S3(bucket));
+        using var catalog = new SnapshotCatalog(store, StoreUri.S3(bucket, ".orleansmount"));
+        var result = await new SnapshotImporter(store, StoreUri.S3(bucket, "ds"), catalog).ImportAsync("rules", replace: false);
+        Assert.Equal(1, result.Snapshot.Skipped["DirectoryMarker"]);
+        Assert.Equal(1, result.Snapshot.Skipped["FileShadowedByDirectory"]);
+        using var temp = new TempDirectory();
+        using var metadata = new MetadataStore(temp.Path, catalog);
+        var view = await metadata.OpenSnapshotAsync("rules");
+        var root = await view.ListDirectoryAsync("");
+        Assert.Equal(["a b", "a-1", "a.txt", "a", new string('n', 200), "x"], root!.Select(i => i.Name));
+        Assert.True(root![3].IsDirectory);
+        Assert.Equal("a/b/c", (await view.GetFileAsync("a/b/c"))!.Path);
+        Assert.Null(await view.GetFileAsync("a/b"));
     }
 
     [Fact]

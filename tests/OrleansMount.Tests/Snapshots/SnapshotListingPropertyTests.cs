@@ -83,14 +83,16 @@ public sealed class SnapshotListingPropertyTests
     private static List<(string Name, bool IsDirectory, long Size)> NaiveList(List<string> files, string directory)
     {
         var prefix = directory.Length == 0 ? "" : directory + "/";
-        var children = new SortedDictionary<string, (bool, long)>(TestTrees.Utf8Order.Instance);
+        // Listing order is key order: a directory sorts as "name/".
+        var children = new SortedDictionary<string, (string, bool, long)>(KeyOrder.Instance);
         foreach (var file in files.Where(f => f.StartsWith(prefix, StringComparison.Ordinal)))
         {
             var rest = file[prefix.Length..];
             var slash = rest.IndexOf('/', StringComparison.Ordinal);
-            children[slash < 0 ? rest : rest[..slash]] = slash < 0 ? (false, System.Text.Encoding.UTF8.GetByteCount(file)) : (true, 0);
+            var name = slash < 0 ? rest : rest[..slash];
+            children[slash < 0 ? name : name + "/"] = (name, slash >= 0, slash < 0 ? System.Text.Encoding.UTF8.GetByteCount(file) : 0);
         }
 
-        return [.. children.Select(kv => (kv.Key, kv.Value.Item1, kv.Value.Item2))];
+        return [.. children.Values];
     }
 }

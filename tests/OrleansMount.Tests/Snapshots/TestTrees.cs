@@ -1,4 +1,4 @@
-using System.Text;
+using OrleansMount.Storage.ObjectStores;
 
 namespace OrleansMount.Tests.Snapshots;
 
@@ -30,7 +30,7 @@ public static class TestTrees
         return tree;
     }
 
-    /// <summary>Every directory of a file set with its children (name, is-directory) in UTF-8 byte order.</summary>
+    /// <summary>Every directory of a file set with its children (name, is-directory) in key order (a directory sorts as "name/").</summary>
     public static IEnumerable<(string Directory, List<(string, bool)> Children)> NaiveDirectories(IEnumerable<string> files)
     {
         var children = new Dictionary<string, SortedDictionary<string, bool>>(StringComparer.Ordinal);
@@ -42,21 +42,14 @@ public static class TestTrees
             {
                 if (!children.TryGetValue(parent, out var set))
                 {
-                    children[parent] = set = new SortedDictionary<string, bool>(Utf8Order.Instance);
+                    children[parent] = set = new SortedDictionary<string, bool>(KeyOrder.Instance);
                 }
 
-                set[parts[i]] = i < parts.Length - 1;
+                set[i < parts.Length - 1 ? parts[i] + "/" : parts[i]] = i < parts.Length - 1;
                 parent = parent.Length == 0 ? parts[i] : parent + "/" + parts[i];
             }
         }
 
-        return children.Select(kv => (kv.Key, kv.Value.Select(c => (c.Key, c.Value)).ToList()));
-    }
-
-    public sealed class Utf8Order : IComparer<string>
-    {
-        public static readonly Utf8Order Instance = new();
-
-        public int Compare(string? x, string? y) => Encoding.UTF8.GetBytes(x!).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(y!));
+        return children.Select(kv => (kv.Key, kv.Value.Select(c => (c.Value ? c.Key[..^1] : c.Key, c.Value)).ToList()));
     }
 }
