@@ -15,6 +15,9 @@ internal static class MountCommand
 {
     private const string ReadyLine = "ORLEANSMOUNT-READY";
 
+    /// <summary>Set for the re-run child of a background mount: where it logs once detached.</summary>
+    private const string BackgroundLogVariable = "ORLEANSMOUNT_BACKGROUND_LOG";
+
     public static Command Create()
     {
         var name = new Argument<string>("NAME") { Description = "The snapshot to mount." };
@@ -51,8 +54,8 @@ internal static class MountCommand
                 Gid = parse.GetValue(gid) ?? GetId("-g"),
                 FileMode = mode,
             };
-            var background = Environment.GetEnvironmentVariable("ORLEANSMOUNT_BACKGROUND") == "1";
-            return await RunForegroundAsync(options, parse.GetValue(silo)!, target, parse.GetValue(allowOther), parse.GetValue(threads), background ? log : null, cancellationToken).ConfigureAwait(false);
+            var background = Environment.GetEnvironmentVariable(BackgroundLogVariable);
+            return await RunForegroundAsync(options, parse.GetValue(silo)!, target, parse.GetValue(allowOther), parse.GetValue(threads), string.IsNullOrEmpty(background) ? null : background, cancellationToken).ConfigureAwait(false);
         }));
         return command;
     }
@@ -139,9 +142,7 @@ internal static class MountCommand
         }
 
         info.ArgumentList.Add("--foreground");
-        info.ArgumentList.Add("--log-file");
-        info.ArgumentList.Add(logFile);
-        info.Environment["ORLEANSMOUNT_BACKGROUND"] = "1";
+        info.Environment[BackgroundLogVariable] = logFile;
         using var child = Process.Start(info) ?? throw new OrleansMountException("could not start the mount process");
         child.StandardInput.Close();
         var errors = child.StandardError.ReadToEndAsync(cancellationToken);

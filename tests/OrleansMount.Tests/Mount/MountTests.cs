@@ -1,0 +1,230 @@
+using System.Security.Cryptography;
+using System.Text;
+using OrleansMount.Native.Fuse;
+using OrleansMount.Storage.ObjectStores;
+using OrleansMount.Tests.Infrastructure;
+using OrleansMount.Tests.Snapshots;
+
+namespace OrleansMount.Tests.Mount;
+
+/// <summary>
+/// End to end on one node, all real: s3rver, the CLI's import, an orleansmount-silo process and a
+/// kernel FUSE mount made by `orleansmount mount`. Every file is compared byte for byte with its source.
+/// </summary>
+[Collection(S3rverCollection.Name)]
+public sealed class MountTests(S3rverServer s3) : IAsyncLifetime
+{
+    private const int MiB = 1024 * 1024;
+    private readonly TempDirectory _temp = new("om-mount-");
+    private readonly List<string> _mounts = [];
+    private readonly List<SiloProcess> _silos = [];
+
+    private Dictionary<string, string?> Env => new()
+    {
+        ["AWS_ENDPOINT_URL"] = s3.Endpoint,
+        ["AWS_REGION"] = S3rverServer.Region,
+        ["AWS_ACCESS_KEY_ID"] = S3rverServer.AccessKey,
+        ["AWS_SECRET_ACCESS_KEY"] = S3rverServer.SecretKey,
+        ["AWS_EC2_METADATA_DISABLED"] = "true",
+    };
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var mount in _mounts.Where(FuseMounts.IsMounted))
+        {
+            await ProcessRunner.RunAsync("fusermount3", ["-u", "-z", mount]);
+        }
+
+        foreach (var silo in _silos)
+        {
+            await silo.DisposeAsync();
+        }
+
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public async Task A_mounted_snapshot_reads_like_its_source_survives_restarts_and_refuses_writes()
+    {
+        var bucket = await s3.CreateUniqueBucketAsync("mnt");
+        var tree = TestTrees.Awkward(300, seed: 7);
+        var random = new Random(1);
+        byte[] Bytes(int n)
+        {
+            var b = new byte[n];
+            random.NextBytes(b);
+            return b;
+        }
+
+        tree["big/hundred.bin"] = Bytes(100 * MiB);
+        tree["sizes/exactly-one-chunk.bin"] = Bytes(4 * MiB);
+        tree["sizes/one-chunk-plus-one.bin"] = Bytes((4 * MiB) + 1);
+        tree["sizes/empty"] = [];
+        tree["later/uncached.bin"] = Bytes(100_000);
+        tree["later/victim.bin"] = Bytes(300_000);
+        foreach (var (key, content) in tree)
+        {
+            s3.SeedObject(bucket, "ds/" + key, content);
+        }
+
+        var import = await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"s3://{bucket}/ds", "--snapshot", "m1"], Env);
+        Assert.True(import.ExitCode == 0, import.ToString());
+        var catalog = $"s3://{bucket}/.orleansmount/";
+        var cache = _temp.Sub("cache");
+        var socket = Path.Combine(_temp.Path, "silo.sock");
+        var silo = await StartSiloAsync(catalog, cache, socket);
+        var mnt = _temp.Sub("mnt");
+        var log = Path.Combine(_temp.Path, "mount.log");
+        await MountAsync("m1", mnt, socket, log);
+
+        // find: the same files as the source; stat: sizes and mtimes.
+        var listed = Directory.EnumerateFiles(mnt, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(mnt, f)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(tree.Keys.Order(StringComparer.Ordinal), listed);
+        using var store = s3.CreateStore(StoreUri.S3(bucket));
+        foreach (var key in tree.Keys.Take(40).Append("big/hundred.bin"))
+        {
+            var info = new FileInfo(Path.Combine(mnt, key));
+            var head = (await store.HeadAsync("ds/" + key))!;
+            Assert.Equal(tree[key].Length, info.Length);
+            Assert.Equal(head.LastModified.UtcDateTime, info.LastWriteTimeUtc, TimeSpan.FromSeconds(1));
+        }
+
+        // Every byte, by 8 concurrent readers (the two "later/" files stay unread for now).
+        var firstRead = tree.Keys.Where(k => !k.StartsWith("later/", StringComparison.Ordinal)).ToList();
+        await Parallel.ForEachAsync(firstRead, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (key, ct) =>
+        {
+            var read = await File.ReadAllBytesAsync(Path.Combine(mnt, key), ct);
+            Assert.True(tree[key].AsSpan().SequenceEqual(read), $"content of {key} differs");
+        });
+
+        // Random offsets and sizes, across chunk boundaries and at or past the end.
+        using (var handle = File.OpenHandle(Path.Combine(mnt, "big/hundred.bin")))
+        {
+            var source = tree["big/hundred.bin"];
+            var buffer = new byte[3 * MiB];
+            for (var i = 0; i < 200; i++)
+            {
+                long offset = i switch { 0 => source.Length, 1 => source.Length - 1, 2 => (4L * MiB) - 5, _ => random.NextInt64(source.Length + 10) };
+                var size = random.Next(1, buffer.Length);
+                var read = RandomAccess.Read(handle, buffer.AsSpan(0, size), offset);
+                var expected = (int)Math.Clamp(source.Length - offset, 0, size);
+                Assert.Equal(expected, read);
+                Assert.True(source.AsSpan((int)Math.Min(offset, source.Length), expected).SequenceEqual(buffer.AsSpan(0, read)), $"bytes at {offset}+{size}");
+            }
+        }
+
+        // Read-only: creating, writing and deleting fail with EROFS.
+        var create = Assert.ThrowsAny<IOException>(() => File.WriteAllText(Path.Combine(mnt, "new.txt"), "x"));
+        Assert.Contains("Read-only", create.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.ThrowsAny<IOException>(() => File.OpenWrite(Path.Combine(mnt, "sizes/empty")).Dispose());
+        Assert.ThrowsAny<IOException>(() => File.Delete(Path.Combine(mnt, "sizes/empty")));
+        Assert.Equal(ExpectedIdentity(bucket, "ds/big/hundred.bin", tree["big/hundred.bin"]), GetXattr(Path.Combine(mnt, "big/hundred.bin"), "user.orleansmount.identity"));
+
+        var filled = await silo.StatsAsync();
+        Assert.Equal(firstRead.Sum(k => (long)tree[k].Length), filled.ObjectStoreBytes); // each byte fetched once
+
+        // The silo goes down: reads of uncached data fail with EIO; it comes back and the mount recovers.
+        await silo.StopAsync();
+        var down = Assert.ThrowsAny<IOException>(() => File.ReadAllBytes(Path.Combine(mnt, "later/uncached.bin")));
+        Assert.Contains("Input/output error", down.Message, StringComparison.Ordinal);
+        silo = await StartSiloAsync(catalog, cache, socket);
+
+        // A restarted silo serves what it had cached without reading the object store again.
+        await UnmountAsync(mnt);
+        await MountAsync("m1", mnt, socket, log);
+        await File.WriteAllTextAsync("/proc/sys/vm/drop_caches", "3");
+        foreach (var key in firstRead)
+        {
+            var again = await File.ReadAllBytesAsync(Path.Combine(mnt, key));
+            Assert.True(tree[key].AsSpan().SequenceEqual(again), $"content of {key} after restart");
+        }
+
+        Assert.Equal(0, (await silo.StatsAsync()).ObjectStoreGets);
+        Assert.Equal(tree["later/uncached.bin"], await File.ReadAllBytesAsync(Path.Combine(mnt, "later/uncached.bin")));
+
+        // An object changed in the bucket after import: EIO and a log line naming it, never the new bytes.
+        s3.SeedObject(bucket, "ds/later/victim.bin", Encoding.UTF8.GetBytes("different content now"));
+        var changed = Assert.ThrowsAny<IOException>(() => File.ReadAllBytes(Path.Combine(mnt, "later/victim.bin")));
+        Assert.Contains("Input/output error", changed.Message, StringComparison.Ordinal);
+        Assert.Contains("later/victim.bin", await File.ReadAllTextAsync(log), StringComparison.Ordinal);
+        Assert.Contains("changed after import", silo.Log, StringComparison.Ordinal);
+
+        await UnmountAsync(mnt);
+    }
+
+    [Fact]
+    public async Task Mount_and_umount_cycles_leave_nothing_behind_and_bad_input_is_explained()
+    {
+        var bucket = await s3.CreateUniqueBucketAsync("mnt");
+        s3.SeedObject(bucket, "ds/sub/a.txt", "hello"u8);
+        s3.SeedObject(bucket, "ds/b.txt", "world"u8);
+        Assert.Equal(0, (await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"s3://{bucket}/ds", "--snapshot", "c1"], Env)).ExitCode);
+        var socket = Path.Combine(_temp.Path, "silo.sock");
+        await StartSiloAsync($"s3://{bucket}/.orleansmount/", _temp.Sub("cache"), socket);
+        var mnt = _temp.Sub("mnt");
+
+        for (var i = 0; i < 3; i++)
+        {
+            await MountAsync("c1", mnt, socket, Path.Combine(_temp.Path, "mount.log"));
+            Assert.Equal("hello", await File.ReadAllTextAsync(Path.Combine(mnt, "sub/a.txt")));
+            await UnmountAsync(mnt);
+            Assert.False(FuseMounts.IsMounted(mnt));
+        }
+
+        // --path mounts a sub-directory.
+        await MountAsync("c1", mnt, socket, Path.Combine(_temp.Path, "mount.log"), "--path", "sub");
+        Assert.Equal(["a.txt"], Directory.GetFiles(mnt).Select(Path.GetFileName));
+        var busy = await ProcessRunner.RunAsync(RepoPaths.Cli, ["mount", "c1", mnt, "--silo", socket], Env);
+        Assert.NotEqual(0, busy.ExitCode);
+        Assert.Contains("already mounted", busy.StandardError, StringComparison.Ordinal);
+        await UnmountAsync(mnt);
+
+        await ExpectFailure(["mount", "nope", mnt, "--silo", socket], "unknown snapshot 'nope'");
+        await ExpectFailure(["mount", "c1", Path.Combine(_temp.Path, "missing"), "--silo", socket], "does not exist");
+        await ExpectFailure(["mount", "c1", mnt, "--silo", Path.Combine(_temp.Path, "no.sock")], "cannot reach the silo");
+        await ExpectFailure(["mount", "c1", mnt, "--silo", socket, "--path", "nosuchdir"], "not a directory");
+        await ExpectFailure(["umount", mnt], "not mounted");
+        Assert.False(FuseMounts.IsMounted(mnt));
+        var leftovers = await ProcessRunner.RunAsync("pgrep", ["-f", $"orleansmount mount .* {mnt}"]);
+        Assert.True(leftovers.StandardOutput.Trim().Length == 0, "mount processes left behind: " + leftovers.StandardOutput);
+    }
+
+    private async Task<SiloProcess> StartSiloAsync(string catalog, string cache, string socket)
+    {
+        var silo = await SiloProcess.StartAsync(catalog, cache, socket, Env);
+        _silos.Add(silo);
+        return silo;
+    }
+
+    private async Task MountAsync(string name, string mnt, string socket, string log, params string[] extra)
+    {
+        var result = await ProcessRunner.RunAsync(RepoPaths.Cli, ["mount", name, mnt, "--silo", socket, "--log-file", log, .. extra], Env);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        _mounts.Add(mnt);
+        Assert.True(FuseMounts.IsMounted(mnt));
+    }
+
+    private static async Task UnmountAsync(string mnt)
+    {
+        var result = await ProcessRunner.RunAsync(RepoPaths.Cli, ["umount", mnt]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        for (var i = 0; i < 100 && FuseMounts.IsMounted(mnt); i++)
+        {
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task ExpectFailure(string[] args, string message)
+    {
+        var result = await ProcessRunner.RunAsync(RepoPaths.Cli, args, Env);
+        Assert.True(result.ExitCode != 0, result.ToString());
+        Assert.Contains(message, result.StandardError, StringComparison.Ordinal);
+    }
+
+    private static string ExpectedIdentity(string bucket, string key, byte[] content) =>
+        OrleansMount.Core.ObjectIdentity.Compute($"s3://{bucket}/{key}", Convert.ToHexStringLower(MD5.HashData(content)), content.Length).ToString();
+
+    private static string GetXattr(string path, string name) => Encoding.UTF8.GetString(Fuse.LibC.GetXattr(path, name));
+}
