@@ -39,7 +39,7 @@ internal static class ImportCommand
             Console.WriteLine($"  catalog   {snapshots.Location}");
             Console.WriteLine($"  entries   {record.Entries}");
             Console.WriteLine($"  bytes     {record.Bytes} ({Cli.FormatBytes(record.Bytes)})");
-            Console.WriteLine($"  ranges    {record.Ranges} ({result.RangesUploaded} new, {Cli.FormatBytes(result.CatalogBytes)} of range files)");
+            Console.WriteLine($"  ranges    {record.Ranges} ({Cli.FormatBytes(result.CatalogBytes)} of range and metarange files, {result.RangesUploaded} of them new to the catalog)");
             if (record.Skipped.Count > 0)
             {
                 Console.WriteLine($"  skipped   {string.Join(", ", record.Skipped.Select(kv => $"{kv.Value} {kv.Key}"))}");
