@@ -511,7 +511,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     }
 
     /// <summary>A stable inode number: a 64-bit hash of the path (1 is the root).</summary>
-    internal static ulong InoFor(string path)
+    public static ulong InoFor(string path)
     {
         if (path.Length == 0)
         {

@@ -1,0 +1,170 @@
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using OrleansMount.Client.Mount;
+using OrleansMount.Core;
+using OrleansMount.Grains.Chunks;
+using OrleansMount.Grains.Protocol;
+using OrleansMount.Native.Fuse;
+using OrleansMount.Tests.Fuse;
+
+namespace OrleansMount.Tests.Mount;
+
+/// <summary>The file-system logic without a kernel: a fake silo behind it, a recording reply sink in front.</summary>
+public sealed class SnapshotFileSystemTests
+{
+    private const int ChunkSize = 8;
+    private readonly FakeBackend _backend = new();
+    private readonly RecordingReplySink _sink = new();
+    private readonly SnapshotFileSystem _fs;
+    private nint _next = 1;
+
+    public SnapshotFileSystemTests()
+    {
+        _backend.Add("", new ListingItem("data.bin", false, 20, 1_000_000_000, "etag1", Identity("data.bin"), "s3://b/data.bin"));
+        _backend.Add("", new ListingItem("sub", true, 0, 0, null, null, null));
+        _backend.Add("sub", new ListingItem("a.txt", false, 3, 2_000_000_000, "etag2", Identity("sub/a.txt"), "s3://b/sub/a.txt"));
+        _backend.Data["s3://b/data.bin"] = Encoding.ASCII.GetBytes("0123456789abcdefghij");
+        _backend.Data["s3://b/sub/a.txt"] = Encoding.ASCII.GetBytes("xyz");
+        _fs = new SnapshotFileSystem(_backend, new MountOptions { SnapshotName = "s", Uid = 7, Gid = 8 }, NullLogger.Instance, DateTimeOffset.UnixEpoch);
+    }
+
+    [Fact]
+    public async Task Lookup_hands_out_a_stable_inode_and_forget_takes_it_back()
+    {
+        var entry = (FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "data.bin"))).Value!;
+        Assert.Equal(SnapshotFileSystem.InoFor("data.bin"), entry.Ino);
+        Assert.Equal(20, entry.Attr.Size);
+        Assert.Equal(FuseFileMode.RegularFile | Convert.ToUInt32("444", 8), entry.Attr.Mode);
+        Assert.Equal((7u, 8u), (entry.Attr.Uid, entry.Attr.Gid));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1), entry.Attr.MTime);
+        Assert.True(entry.EntryTimeout >= 3600);
+
+        Assert.Equal("attr", (await Call(r => _fs.GetAttr(r, entry.Ino))).Kind);
+        _fs.Forget(entry.Ino, 1);
+        Assert.Equal(FuseErrno.ENOENT, (await Call(r => _fs.GetAttr(r, entry.Ino))).Value);
+
+        var missing = (FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "nope"))).Value!;
+        Assert.Equal(0UL, missing.Ino); // a negative entry the kernel may cache
+        Assert.Equal(FuseErrno.ENOENT, (await Call(r => _fs.Lookup(r, 12345, "x"))).Value);
+        Assert.Equal(1, _backend.Listings[""]); // one directory fetch served every lookup
+    }
+
+    [Fact]
+    public async Task Readdirplus_counts_the_references_it_hands_out()
+    {
+        var before = _fs.NodeCount;
+        var reply = await Call(r => _fs.ReadDir(r, SnapshotFileSystem.RootIno, 0, 0, 4096, plus: true));
+        Assert.Equal("data", reply.Kind);
+        Assert.Equal(before + 2, _fs.NodeCount); // data.bin and sub, not "." and ".."
+        _fs.Forget(SnapshotFileSystem.InoFor("sub"), 1);
+        _fs.Forget(SnapshotFileSystem.InoFor("data.bin"), 1);
+        Assert.Equal(before, _fs.NodeCount);
+    }
+
+    [Fact]
+    public async Task Reads_cross_chunk_boundaries_and_stop_at_the_end()
+    {
+        var ino = ((FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "data.bin"))).Value!).Ino;
+        var fh = (ulong)(await Call(r => _fs.Open(r, ino, 0))).Value!;
+        Assert.Equal("6789abcdef", Encoding.ASCII.GetString((byte[])(await Call(r => _fs.Read(r, ino, fh, 6, 10))).Value!));
+        Assert.Equal("ij", Encoding.ASCII.GetString((byte[])(await Call(r => _fs.Read(r, ino, fh, 18, 100))).Value!));
+        Assert.Empty((byte[])(await Call(r => _fs.Read(r, ino, fh, 20, 100))).Value!);
+        Assert.Equal(0, (await Call(r => _fs.Release(r, ino, fh))).Value);
+        Assert.Equal(FuseErrno.EBADF, (await Call(r => _fs.Read(r, ino, fh, 0, 1))).Value);
+    }
+
+    [Fact]
+    public async Task An_object_that_changed_gives_EIO_and_writes_give_EROFS()
+    {
+        var ino = ((FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "data.bin"))).Value!).Ino;
+        Assert.Equal(FuseErrno.EROFS, (await Call(r => _fs.Open(r, ino, 1))).Value); // O_WRONLY
+        Assert.Equal(FuseErrno.EROFS, (await Call(r => _fs.Access(r, ino, 2))).Value);
+        Assert.Equal(0, (await Call(r => _fs.Access(r, ino, 4))).Value);
+        var fh = (ulong)(await Call(r => _fs.Open(r, ino, 0))).Value!;
+        _backend.Changed.Add("s3://b/data.bin");
+        Assert.Equal(FuseErrno.EIO, (await Call(r => _fs.Read(r, ino, fh, 0, 4))).Value);
+        Assert.Equal(1, _fs.Errors);
+    }
+
+    [Fact]
+    public async Task Identity_is_an_extended_attribute()
+    {
+        var ino = ((FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "data.bin"))).Value!).Ino;
+        var size = (int)(await Call(r => _fs.GetXattr(r, ino, SnapshotFileSystem.IdentityXattr, 0))).Value!;
+        Assert.Equal(32, size);
+        Assert.Equal(Identity("data.bin"), Encoding.UTF8.GetString((byte[])(await Call(r => _fs.GetXattr(r, ino, SnapshotFileSystem.IdentityXattr, 64))).Value!));
+        Assert.Equal(FuseErrno.ERANGE, (await Call(r => _fs.GetXattr(r, ino, SnapshotFileSystem.IdentityXattr, 4))).Value);
+        Assert.Equal(FuseErrno.ENODATA, (await Call(r => _fs.GetXattr(r, ino, "user.other", 64))).Value);
+    }
+
+    private static string Identity(string path) => ObjectIdentity.Compute("s3://b/" + path, "e", 1).ToString();
+
+    /// <summary>Makes one request and waits for its (possibly asynchronous) reply.</summary>
+    private async Task<(string Kind, object? Value)> Call(Action<FuseRequest> call)
+    {
+        var handle = _next++;
+        call(new FuseRequest(_sink, handle));
+        for (var i = 0; i < 500; i++)
+        {
+            lock (_sink.Replies)
+            {
+                var reply = _sink.Replies.FirstOrDefault(r => r.Request == handle);
+                if (reply.Kind is not null)
+                {
+                    return (reply.Kind, reply.Value);
+                }
+            }
+
+            await Task.Delay(10);
+        }
+
+        throw new TimeoutException("no reply");
+    }
+
+    private sealed class FakeBackend : IMountBackend
+    {
+        private readonly Dictionary<string, List<ListingItem>> _directories = [];
+
+        public Dictionary<string, byte[]> Data { get; } = [];
+
+        public HashSet<string> Changed { get; } = [];
+
+        public Dictionary<string, int> Listings { get; } = [];
+
+        public int ChunkSize => SnapshotFileSystemTests.ChunkSize;
+
+        public void Add(string directory, ListingItem item)
+        {
+            if (!_directories.TryGetValue(directory, out var items))
+            {
+                _directories[directory] = items = [];
+            }
+
+            items.Add(item);
+        }
+
+        public async Task<DirectoryListing> ListAsync(string path, CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            Listings[path] = Listings.GetValueOrDefault(path) + 1;
+            return _directories.TryGetValue(path, out var items)
+                ? new DirectoryListing("id", path, items)
+                : throw new SiloException("no such directory", SiloError.NotFound);
+        }
+
+        public Task<ChunkLocation> EnsureChunkAsync(ChunkRequest request, CancellationToken cancellationToken) => throw new NotSupportedException("no local cache in this fake");
+
+        public async Task ReadChunkAsync(ChunkRequest request, Memory<byte> destination, CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            if (Changed.Contains(request.Address))
+            {
+                throw new SiloException($"object {request.Address} changed after import", SiloError.ObjectChanged);
+            }
+
+            Data[request.Address].AsMemory((int)request.Offset, request.Length).CopyTo(destination);
+        }
+
+        public string? LocalChunkPath(ChunkId id) => null;
+    }
+}
