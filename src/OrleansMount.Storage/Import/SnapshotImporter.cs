@@ -102,7 +102,18 @@ public sealed class SnapshotImporter
             },
             rejected => Skip(rejected.Key, PathVerdict.FileShadowedByDirectory));
 
-        var listing = SortedListing.SortAsync(_source.ListAsync(_sourceUri.Prefix, cancellationToken), work, ListingRunSize, cancellationToken);
+        // Progress counts objects as the store lists them: sorting holds entries back until the listing ends.
+        long arrived = 0, arrivedBytes = 0;
+        void Listed(ObjectInfo info)
+        {
+            arrivedBytes += info.Size;
+            if (++arrived % 1000 == 0)
+            {
+                progress?.Report(new ImportProgress(arrived, entries, arrivedBytes, descriptors.Count, skippedTotal));
+            }
+        }
+
+        var listing = SortedListing.SortAsync(_source.ListAsync(_sourceUri.Prefix, cancellationToken), work, ListingRunSize, Listed, cancellationToken);
         await foreach (var info in listing.ConfigureAwait(false))
         {
             listed++;
@@ -129,7 +140,7 @@ public sealed class SnapshotImporter
             filter.Add(path, (info.Key, entry));
             if (listed % 1000 == 0)
             {
-                progress?.Report(new ImportProgress(listed, entries, bytes, descriptors.Count, skippedTotal));
+                progress?.Report(new ImportProgress(arrived, entries, bytes, descriptors.Count, skippedTotal));
             }
         }
 

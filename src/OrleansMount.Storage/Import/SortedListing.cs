@@ -11,13 +11,14 @@ namespace OrleansMount.Storage.Import;
 /// </summary>
 internal static class SortedListing
 {
-    public static async IAsyncEnumerable<ObjectInfo> SortAsync(IAsyncEnumerable<ObjectInfo> source, string workDirectory, int runSize, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public static async IAsyncEnumerable<ObjectInfo> SortAsync(IAsyncEnumerable<ObjectInfo> source, string workDirectory, int runSize, Action<ObjectInfo>? onListed = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var run = new List<ObjectInfo>();
         var files = new List<string>();
         await foreach (var info in source.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             run.Add(info);
+            onListed?.Invoke(info);
             if (run.Count >= runSize)
             {
                 files.Add(Spill(run, workDirectory, files.Count));
