@@ -62,14 +62,14 @@ public static class SiloEndpoints
 
         api.MapPost("/chunks/ensure", (ChunkRequest request, CancellationToken ct) => Guard(async () =>
         {
-            Validate(request, node);
+            await ValidateAsync(request, node, ct).ConfigureAwait(false);
             var location = await node.ChunkGrains.Get(request.Id).EnsureAsync(request, ct).ConfigureAwait(false);
             return Results.Json(location);
         }));
 
         api.MapPost("/chunks/data", (ChunkRequest request, HttpContext context, CancellationToken ct) => Guard(async () =>
         {
-            Validate(request, node);
+            await ValidateAsync(request, node, ct).ConfigureAwait(false);
             var location = await node.ChunkGrains.Get(request.Id).EnsureAsync(request, ct).ConfigureAwait(false);
             var buffer = ArrayPool<byte>.Shared.Rent(request.Length);
             try
@@ -98,8 +98,19 @@ public static class SiloEndpoints
         }));
     }
 
-    private static void Validate(ChunkRequest request, SiloNode node)
+    /// <summary>
+    /// A chunk request is served only for an object under the source of the snapshot it names, so the
+    /// silo cannot be used to read arbitrary objects or files with its own credentials.
+    /// </summary>
+    private static async Task ValidateAsync(ChunkRequest request, SiloNode node, CancellationToken cancellationToken)
     {
+        var view = await node.GetViewAsync(request.Snapshot, request.SnapshotId, cancellationToken).ConfigureAwait(false);
+        var source = view.Record.Source;
+        if (!request.Address.StartsWith(source, StringComparison.Ordinal) || PathRules.Check(request.Address[source.Length..]) != PathVerdict.Ok)
+        {
+            throw new OrleansMountException($"{request.Address} is not an object of snapshot '{request.Snapshot}' (source {source})", 2);
+        }
+
         if (request.ChunkSize != node.Options.ChunkSize)
         {
             throw new OrleansMountException($"chunk size {request.ChunkSize} does not match this silo's {node.Options.ChunkSize}", 2);

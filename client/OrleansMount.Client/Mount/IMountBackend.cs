@@ -9,6 +9,11 @@ public interface IMountBackend
 {
     int ChunkSize { get; }
 
+    /// <summary>The mounted snapshot's name and the id pinned at mount time; chunk requests carry both.</summary>
+    string SnapshotName { get; }
+
+    string SnapshotId { get; }
+
     /// <summary>One directory of the mounted snapshot (path relative to the snapshot root).</summary>
     Task<DirectoryListing> ListAsync(string path, CancellationToken cancellationToken);
 

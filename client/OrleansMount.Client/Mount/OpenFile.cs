@@ -12,7 +12,7 @@ internal sealed class OpenFile(ListingItem item) : IDisposable
 
     public ListingItem Item { get; } = item;
 
-    public ChunkRequest Request(int index, int chunkSize) => new(Item.Address!, Item.ETag!, Item.Size, index, chunkSize);
+    public ChunkRequest Request(int index, int chunkSize, string snapshot, string snapshotId) => new(Item.Address!, Item.ETag!, Item.Size, index, chunkSize, snapshot, snapshotId);
 
     public LocalChunkFile? Cached(int index)
     {

@@ -26,6 +26,10 @@ public sealed class SiloBackend : IMountBackend
 
     public int ChunkSize { get; }
 
+    public string SnapshotName => _name;
+
+    public string SnapshotId => _snapshotId;
+
     public Task<DirectoryListing> ListAsync(string path, CancellationToken cancellationToken) => _silo.ListAsync(_name, _snapshotId, path, cancellationToken);
 
     public Task<ChunkLocation> EnsureChunkAsync(ChunkRequest request, CancellationToken cancellationToken) => _silo.EnsureChunkAsync(request, cancellationToken);

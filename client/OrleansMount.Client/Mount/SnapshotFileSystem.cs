@@ -22,6 +22,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     public const ulong RootIno = 1;
     public const string IdentityXattr = "user.orleansmount.identity";
     public const string AddressXattr = "user.orleansmount.address";
+    private const int MaxVerifiedChunks = 1 << 20;
 
     private readonly IMountBackend _backend;
     private readonly MountOptions _options;
@@ -307,7 +308,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
     private async Task ReadChunkSliceAsync(OpenFile file, int index, int within, Memory<byte> destination)
     {
-        var request = file.Request(index, _backend.ChunkSize);
+        var request = file.Request(index, _backend.ChunkSize, _backend.SnapshotName, _backend.SnapshotId);
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var local = file.Cached(index) ?? OpenLocal(file, request);
@@ -366,6 +367,11 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         {
             if (verify)
             {
+                if (_verified.Count >= MaxVerifiedChunks)
+                {
+                    _verified.Clear(); // bounded memory: chunks seen long ago are simply verified again
+                }
+
                 _verified.TryAdd(request.Id, true);
             }
 

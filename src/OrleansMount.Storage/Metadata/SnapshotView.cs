@@ -1,5 +1,6 @@
 using System.Text;
 using OrleansMount.Core;
+using OrleansMount.Native.RocksDb;
 using OrleansMount.Storage.Catalog;
 
 namespace OrleansMount.Storage.Metadata;
@@ -67,10 +68,8 @@ public sealed class SnapshotView
         var prefix = Encoding.UTF8.GetBytes(path + "/");
         foreach (var range in RangesUnder(path))
         {
-            await _store.EnsureRangeAsync(range.Id, cancellationToken).ConfigureAwait(false);
-            var seek = KeyCodec.Key(KeyCodec.RangeEntryKind, range.Id.Hash, prefix);
-            using var iterator = _store.Database.NewIterator();
-            iterator.Seek(seek);
+            var (iterator, seek) = await SeekInRangeAsync(range, prefix, cancellationToken).ConfigureAwait(false);
+            using var _ = iterator;
             if (iterator.Valid && iterator.Key.StartsWith(seek))
             {
                 return true;
@@ -91,10 +90,8 @@ public sealed class SnapshotView
         string? lastDirectory = null;
         foreach (var range in RangesUnder(directory))
         {
-            await _store.EnsureRangeAsync(range.Id, cancellationToken).ConfigureAwait(false);
-            var seek = KeyCodec.Key(KeyCodec.RangeEntryKind, range.Id.Hash, prefix);
-            using var iterator = _store.Database.NewIterator();
-            iterator.Seek(seek);
+            var (iterator, seek) = await SeekInRangeAsync(range, prefix, cancellationToken).ConfigureAwait(false);
+            using var _ = iterator;
             while (iterator.Valid && iterator.Key.StartsWith(seek))
             {
                 var rest = iterator.Key[seek.Length..];
@@ -130,6 +127,16 @@ public sealed class SnapshotView
         }
 
         return items;
+    }
+
+    /// <summary>Ingests the range if needed and returns an iterator positioned at <paramref name="prefix"/> inside it.</summary>
+    private async Task<(RocksIterator Iterator, byte[] Seek)> SeekInRangeAsync(RangeDescriptor range, byte[] prefix, CancellationToken cancellationToken)
+    {
+        await _store.EnsureRangeAsync(range.Id, cancellationToken).ConfigureAwait(false);
+        var seek = KeyCodec.Key(KeyCodec.RangeEntryKind, range.Id.Hash, prefix);
+        var iterator = _store.Database.NewIterator();
+        iterator.Seek(seek);
+        return (iterator, seek);
     }
 
     private (byte[] Low, byte[]? High) Span(string directory)

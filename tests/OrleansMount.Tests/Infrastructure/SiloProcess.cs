@@ -99,6 +99,8 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public async Task<SiloStats> StatsAsync() => (await _http.GetFromJsonAsync<SiloStats>("api/v1/stats"))!;
 
+    public Task<HttpResponseMessage> PostJsonAsync<T>(string path, T body) => _http.PostAsJsonAsync(path, body);
+
     /// <summary>SIGTERM, then SIGKILL if it has not exited in 10 s.</summary>
     public async Task StopAsync()
     {

@@ -162,8 +162,18 @@ public sealed class MountTests(S3rverServer s3) : IAsyncLifetime
         s3.SeedObject(bucket, "ds/b.txt", "world"u8);
         Assert.Equal(0, (await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"s3://{bucket}/ds", "--snapshot", "c1"], Env)).ExitCode);
         var socket = Path.Combine(_temp.Path, "silo.sock");
-        await StartSiloAsync($"s3://{bucket}/.orleansmount/", _temp.Sub("cache"), socket);
+        var silo = await StartSiloAsync($"s3://{bucket}/.orleansmount/", _temp.Sub("cache"), socket);
         var mnt = _temp.Sub("mnt");
+
+        // The silo serves only objects of the snapshot a request names, never other files or buckets.
+        var id = (await silo.StatsAsync()).SiloId;
+        Assert.NotEmpty(id);
+        var snapshotId = System.Text.Json.JsonDocument.Parse(await new HttpClient().GetStringAsync($"http://127.0.0.1:{silo.Port}/api/v1/snapshots/c1")).RootElement.GetProperty("id").GetString()!;
+        foreach (var address in new[] { "file:///etc/hostname", $"s3://{bucket}/other", $"s3://{bucket}/ds/../x" })
+        {
+            using var refused = await silo.PostJsonAsync("api/v1/chunks/data", new Grains.Chunks.ChunkRequest(address, "e", 5, 0, 4 * MiB, "c1", snapshotId));
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        }
 
         for (var i = 0; i < 3; i++)
         {

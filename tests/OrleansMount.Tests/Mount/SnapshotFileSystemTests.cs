@@ -133,6 +133,10 @@ public sealed class SnapshotFileSystemTests
 
         public int ChunkSize => SnapshotFileSystemTests.ChunkSize;
 
+        public string SnapshotName => "s";
+
+        public string SnapshotId => "id";
+
         public void Add(string directory, ListingItem item)
         {
             if (!_directories.TryGetValue(directory, out var items))
