@@ -201,6 +201,56 @@ public sealed class MountTests(S3rverServer s3) : IAsyncLifetime
         Assert.True(leftovers.StandardOutput.Trim().Length == 0, "mount processes left behind: " + leftovers.StandardOutput);
     }
 
+    [Fact]
+    public async Task Files_over_2_GiB_from_a_file_source_read_right_at_any_offset()
+    {
+        // A sparse 2 GiB + 3 MiB file with marked regions around the 2 GiB boundary: big, yet cheap to make.
+        var data = _temp.Sub("data");
+        var big = Path.Combine(data, "shard", "big.bin");
+        Directory.CreateDirectory(Path.GetDirectoryName(big)!);
+        const long Size = (2L << 30) + (3 * MiB);
+        var random = new Random(3);
+        var marks = new[] { 0L, (2L << 30) - (5 * MiB), (2L << 30) - 100, Size - MiB };
+        using (var file = File.OpenHandle(big, FileMode.CreateNew, FileAccess.Write))
+        {
+            RandomAccess.SetLength(file, Size);
+            foreach (var mark in marks)
+            {
+                var bytes = new byte[MiB];
+                random.NextBytes(bytes);
+                RandomAccess.Write(file, bytes.AsSpan(0, (int)Math.Min(MiB, Size - mark)), mark);
+            }
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(data, "small.txt"), "small");
+        var import = await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"file://{data}", "--snapshot", "big"], Env);
+        Assert.True(import.ExitCode == 0, import.ToString());
+        var socket = Path.Combine(_temp.Path, "silo.sock");
+        await StartSiloAsync($"file://{data}/.orleansmount/", _temp.Sub("cache"), socket);
+        var mnt = _temp.Sub("mnt");
+        await MountAsync("big", mnt, socket, Path.Combine(_temp.Path, "mount.log"));
+
+        Assert.Equal(Size, new FileInfo(Path.Combine(mnt, "shard/big.bin")).Length);
+        Assert.Equal("small", await File.ReadAllTextAsync(Path.Combine(mnt, "small.txt")));
+        Assert.False(Directory.Exists(Path.Combine(mnt, ".orleansmount")), "the catalog is not part of the snapshot");
+        using (var source = File.OpenHandle(big))
+        using (var mounted = File.OpenHandle(Path.Combine(mnt, "shard/big.bin")))
+        {
+            var expected = new byte[3 * MiB];
+            var actual = new byte[3 * MiB];
+            foreach (var offset in marks.Concat([(2L << 30) - 1, 2L << 30, Size - 1, Size, Size + 10]).Concat(Enumerable.Range(0, 20).Select(_ => random.NextInt64((2L << 30) - MiB, Size))))
+            {
+                var length = random.Next(1, expected.Length);
+                var want = RandomAccess.Read(source, expected.AsSpan(0, length), offset);
+                var got = RandomAccess.Read(mounted, actual.AsSpan(0, length), offset);
+                Assert.Equal(want, got);
+                Assert.True(expected.AsSpan(0, want).SequenceEqual(actual.AsSpan(0, got)), $"bytes at {offset}+{length}");
+            }
+        }
+
+        await UnmountAsync(mnt);
+    }
+
     private async Task<SiloProcess> StartSiloAsync(string catalog, string cache, string socket)
     {
         var silo = await SiloProcess.StartAsync(catalog, cache, socket, Env);
