@@ -1,0 +1,47 @@
+using OrleansMount.Tests.Infrastructure;
+
+namespace OrleansMount.Tests.Cli;
+
+/// <summary>The real <c>orleansmount-silo</c> refuses bad options at start, naming the option.</summary>
+public sealed class SiloOptionsTests
+{
+    [Theory]
+    [InlineData("--cache-size", "lots", "--cache-size")]
+    [InlineData("--chunk-size", "3MiB", "--chunk-size")]
+    [InlineData("--listen", "nowhere", "--listen")]
+    [InlineData("--socket", "relative.sock", "--socket")]
+    [InlineData("--log-level", "Chatty", "--log-level")]
+    [InlineData("--catalog", "ftp://x", "--catalog")]
+    public async Task Invalid_options_fail_at_start_naming_the_option(string option, string value, string named)
+    {
+        using var temp = new TempDirectory();
+        string[] baseline = ["--catalog", "file:///tmp/catalog", "--cache-dir", temp.Path, "--socket", Path.Combine(temp.Path, "s.sock"), "--listen", "none"];
+        var args = new List<string>();
+        for (var i = 0; i < baseline.Length; i += 2)
+        {
+            if (baseline[i] != option)
+            {
+                args.AddRange([baseline[i], baseline[i + 1]]);
+            }
+        }
+
+        args.AddRange([option, value]);
+        var result = await ProcessRunner.RunAsync(RepoPaths.Silo, args, timeout: TimeSpan.FromSeconds(60));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(named, result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_catalog_is_explained_and_help_lists_every_option()
+    {
+        using var temp = new TempDirectory();
+        var missing = await ProcessRunner.RunAsync(RepoPaths.Silo, ["--cache-dir", temp.Path], new Dictionary<string, string?> { ["ORLEANSMOUNT_CATALOG"] = null });
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("--catalog is required", missing.StandardError, StringComparison.Ordinal);
+        var help = await ProcessRunner.RunAsync(RepoPaths.Silo, ["--help"]);
+        foreach (var option in new[] { "--cache-dir", "--cache-size", "--catalog", "--listen", "--socket", "--chunk-size" })
+        {
+            Assert.Contains(option, help.StandardOutput, StringComparison.Ordinal);
+        }
+    }
+}
