@@ -1,0 +1,67 @@
+namespace OrleansMount.Grains.Membership;
+
+/// <summary>
+/// One silo's row in the membership table. Immutable: every change is a new entry. The times come
+/// from the clock of the silo that wrote them (see README.md on clock skew).
+/// </summary>
+/// <param name="SiloId">Stable identity of the silo: non-empty, no whitespace or control characters.</param>
+/// <param name="Address">Where peers reach it: an absolute <c>http://host:port</c> URI.</param>
+/// <param name="Status">Its life-cycle state.</param>
+/// <param name="CapacityBytes">Cache capacity it offers (the placement weight); zero or more.</param>
+/// <param name="StartedAt">When this incarnation started.</param>
+/// <param name="HeartbeatAt">When it last said it was alive.</param>
+/// <param name="Version">The software version it runs (informational).</param>
+public sealed record SiloEntry(
+    string SiloId,
+    Uri Address,
+    SiloStatus Status,
+    long CapacityBytes,
+    DateTimeOffset StartedAt,
+    DateTimeOffset HeartbeatAt,
+    string Version)
+{
+    public string SiloId { get; init; } = ValidateSiloId(SiloId);
+
+    public Uri Address { get; init; } = ValidateAddress(Address);
+
+    public SiloStatus Status { get; init; } = Enum.IsDefined(Status)
+        ? Status
+        : throw new ArgumentOutOfRangeException(nameof(Status), Status, "not a SiloStatus");
+
+    public long CapacityBytes { get; init; } = CapacityBytes >= 0
+        ? CapacityBytes
+        : throw new ArgumentOutOfRangeException(nameof(CapacityBytes), CapacityBytes, "a silo's capacity cannot be negative");
+
+    public string Version { get; init; } = Version ?? throw new ArgumentNullException(nameof(Version));
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the problem if <paramref name="siloId"/> cannot be a silo id.</summary>
+    public static string ValidateSiloId(string siloId)
+    {
+        ArgumentNullException.ThrowIfNull(siloId);
+        if (siloId.Length == 0 || siloId.Length > 256)
+        {
+            throw new ArgumentException($"a silo id must be 1 to 256 characters, got {siloId.Length}", nameof(siloId));
+        }
+
+        foreach (var c in siloId)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c))
+            {
+                throw new ArgumentException($"silo id '{siloId}' contains whitespace or a control character", nameof(siloId));
+            }
+        }
+
+        return siloId;
+    }
+
+    private static Uri ValidateAddress(Uri address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (!address.IsAbsoluteUri || (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"a silo address must be an absolute http(s)://host:port URI, got '{address}'", nameof(address));
+        }
+
+        return address;
+    }
+}
