@@ -20,19 +20,16 @@ public sealed record SiloEntry(
     DateTimeOffset HeartbeatAt,
     string Version)
 {
-    public string SiloId { get; init; } = ValidateSiloId(SiloId);
+    // Validated in the constructor and in every `with`, so no invalid entry can exist.
+    public string SiloId { get; init => field = ValidateSiloId(value); } = ValidateSiloId(SiloId);
 
-    public Uri Address { get; init; } = ValidateAddress(Address);
+    public Uri Address { get; init => field = ValidateAddress(value); } = ValidateAddress(Address);
 
-    public SiloStatus Status { get; init; } = Enum.IsDefined(Status)
-        ? Status
-        : throw new ArgumentOutOfRangeException(nameof(Status), Status, "not a SiloStatus");
+    public SiloStatus Status { get; init => field = ValidateStatus(value); } = ValidateStatus(Status);
 
-    public long CapacityBytes { get; init; } = CapacityBytes >= 0
-        ? CapacityBytes
-        : throw new ArgumentOutOfRangeException(nameof(CapacityBytes), CapacityBytes, "a silo's capacity cannot be negative");
+    public long CapacityBytes { get; init => field = ValidateCapacity(value); } = ValidateCapacity(CapacityBytes);
 
-    public string Version { get; init; } = Version ?? throw new ArgumentNullException(nameof(Version));
+    public string Version { get; init => field = value ?? throw new ArgumentNullException(nameof(Version)); } = Version ?? throw new ArgumentNullException(nameof(Version));
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the problem if <paramref name="siloId"/> cannot be a silo id.</summary>
     public static string ValidateSiloId(string siloId)
@@ -53,6 +50,12 @@ public sealed record SiloEntry(
 
         return siloId;
     }
+
+    private static SiloStatus ValidateStatus(SiloStatus status) =>
+        Enum.IsDefined(status) ? status : throw new ArgumentOutOfRangeException(nameof(status), status, "not a SiloStatus");
+
+    private static long ValidateCapacity(long capacityBytes) =>
+        capacityBytes >= 0 ? capacityBytes : throw new ArgumentOutOfRangeException(nameof(capacityBytes), capacityBytes, "a silo's capacity cannot be negative");
 
     private static Uri ValidateAddress(Uri address)
     {
