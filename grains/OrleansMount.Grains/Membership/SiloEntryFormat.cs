@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace OrleansMount.Grains.Membership;
@@ -13,11 +14,14 @@ public static class SiloEntryFormat
     /// <summary>The format version written.</summary>
     public const int CurrentVersion = 1;
 
+    // Relaxed escaping keeps '+' in offsets readable in redis-cli; the JSON never reaches HTML.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static string Serialize(SiloEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteNumber("v", CurrentVersion);
