@@ -43,6 +43,18 @@ public sealed class RedisMembershipResilienceTests
 
         await Until(async () => (await TryReadAsync(table))?.Find("silo-1") is { Status: SiloStatus.Active }, "the silo re-registers itself in the empty Redis");
         await Until(() => silo.IsTableAvailable && silo.CurrentView.Find("silo-1") is not null && !ReferenceEquals(silo.CurrentView, view), "the service reads a fresh view");
+
+        // The pub/sub subscription came back with the connection: another client's change is notified.
+        var notified = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        table.Changed += _ => notified.TrySetResult();
+        await using (var other = await RedisMembershipTable.ConnectAsync(tableOptions))
+        {
+            await other.UpsertAsync(new SiloEntry("silo-2", new Uri("http://127.0.0.1:7200"), SiloStatus.Active, 1, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, "test"));
+            await notified.Task.WaitAsync(Deadline);
+            await Until(() => silo.CurrentView.Find("silo-2") is not null, "the service sees the other silo");
+            Assert.True(await other.RemoveAsync("silo-2"));
+        }
+
         await silo.LeaveAsync();
         Assert.Empty((await table.ReadAllAsync()).Members);
     }
