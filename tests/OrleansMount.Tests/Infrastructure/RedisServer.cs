@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace OrleansMount.Tests.Infrastructure;
+
+/// <summary>
+/// A real <c>redis-server</c> on a free loopback port, with no persistence (a restart starts
+/// empty). Use it as an xunit class fixture or directly with <see cref="StartAsync"/>; stop it by
+/// pid with <see cref="Kill"/> and bring it back on the same port with <see cref="RestartAsync"/>.
+/// A missing redis-server fails the test: run <c>./build.sh deps</c>.
+/// </summary>
+public sealed class RedisServer : IAsyncLifetime, IDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public int Port { get; private set; }
+
+    /// <summary>A StackExchange.Redis configuration string reaching this server.</summary>
+    public string Configuration => $"127.0.0.1:{Port}";
+
+    /// <summary>The server's process id while it runs.</summary>
+    public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
+
+    public static async Task<RedisServer> StartAsync()
+    {
+        var server = new RedisServer();
+        try
+        {
+            await server.StartCoreAsync(FreePort()).ConfigureAwait(false);
+            return server;
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary><c>ORLEANSMOUNT_REDIS_SERVER</c>, else <c>redis-server</c> on PATH or in /usr/bin, /usr/sbin.</summary>
+    public static string FindExecutable()
+    {
+        if (Environment.GetEnvironmentVariable("ORLEANSMOUNT_REDIS_SERVER") is { Length: > 0 } configured)
+        {
+            return File.Exists(configured)
+                ? configured
+                : throw new InvalidOperationException($"ORLEANSMOUNT_REDIS_SERVER={configured} does not exist; unset it or run ./build.sh deps");
+        }
+
+        var directories = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/bin", "/usr/sbin", "/usr/local/bin"]);
+        foreach (var directory in directories)
+        {
+            var candidate = Path.Combine(directory, "redis-server");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("redis-server is not installed (needed by the Redis membership tests): run ./build.sh deps");
+    }
+
+    /// <summary>Kills the server by pid (SIGKILL: no goodbye to clients) and waits for it to exit.</summary>
+    public void Kill()
+    {
+        var process = Interlocked.Exchange(ref _process, null);
+        if (process is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+                process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        process.Dispose();
+    }
+
+    /// <summary>Starts a fresh (empty) server on the same port.</summary>
+    public Task RestartAsync()
+    {
+        Kill();
+        return StartCoreAsync(Port);
+    }
+
+    public void Dispose() => Kill();
+
+    Task IAsyncLifetime.InitializeAsync() => StartCoreAsync(FreePort());
+
+    Task IAsyncLifetime.DisposeAsync()
+    {
+        Kill();
+        return Task.CompletedTask;
+    }
+
+    private async Task StartCoreAsync(int port)
+    {
+        var executable = FindExecutable();
+        Port = port;
+        var start = new ProcessStartInfo(executable)
+        {
+            ArgumentList =
+            {
+                "--port", port.ToString(CultureInfo.InvariantCulture),
+                "--bind", "127.0.0.1",
+                "--save", "",
+                "--appendonly", "no",
+                "--daemonize", "no",
+                "--dir", Path.GetTempPath(),
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
+        _process = process;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"redis-server exited with code {process.ExitCode} before answering on port {port}: {Output()}");
+            }
+
+            if (await PingAsync(port).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            if (clock.Elapsed > StartTimeout)
+            {
+                throw new TimeoutException($"redis-server did not answer PING on port {port} within {StartTimeout.TotalSeconds} s: {Output()}");
+            }
+
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<bool> PingAsync(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await client.ConnectAsync(IPAddress.Loopback, port, timeout.Token).ConfigureAwait(false);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token).ConfigureAwait(false);
+            var buffer = new byte[64];
+            var read = await stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private string Output()
+    {
+        lock (_output)
+        {
+            return _output.Length == 0 ? "(no output)" : _output.ToString();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
