@@ -7,4 +7,5 @@ root.Subcommands.Add(SnapshotsCommand.Create());
 root.Subcommands.Add(LsCommand.Create());
 root.Subcommands.Add(MountCommand.Create());
 root.Subcommands.Add(UmountCommand.Create());
+root.Subcommands.Add(StatusCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -142,6 +142,10 @@ public sealed class MountTests(S3rverServer s3) : IAsyncLifetime
         }
 
         Assert.Equal(0, (await silo.StatsAsync()).ObjectStoreGets);
+        var status = await ProcessRunner.RunAsync(RepoPaths.Cli, ["status", "--silo", socket], Env);
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Matches(@"object store 0 GETs", status.StandardOutput);
+        Assert.Contains($"{filled.Chunks} chunks", status.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(tree["later/uncached.bin"], await File.ReadAllBytesAsync(Path.Combine(mnt, "later/uncached.bin")));
 
         // An object changed in the bucket after import: EIO and a log line naming it, never the new bytes.
