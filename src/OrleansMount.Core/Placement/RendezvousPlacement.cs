@@ -1,0 +1,22 @@
+namespace OrleansMount.Core.Placement;
+
+/// <summary>
+/// Plain weighted rendezvous hashing, evaluated per key: O(N) with one logarithm per silo. It is
+/// the reference definition of ownership; <see cref="PlacementView"/> applies the same function to
+/// a fixed set of slots instead of to every key, because this one costs about 10 µs a key at
+/// 1,000 silos (docs/decisions/0004-placement.md).
+/// </summary>
+public sealed class RendezvousPlacement
+{
+    private readonly SiloSet _silos;
+
+    public RendezvousPlacement(IEnumerable<PlacementMember> members) => _silos = SiloSet.Create(members);
+
+    /// <summary>The members in canonical order (ordinal by silo id).</summary>
+    public IReadOnlyList<PlacementMember> Members => _silos.Members;
+
+    public string OwnerOf(ulong keyHash) => _silos.IdAt(_silos.Winner(keyHash));
+
+    /// <summary>The first <paramref name="count"/> silos in preference order (fewer if the view is smaller).</summary>
+    public IReadOnlyList<string> OwnersOf(ulong keyHash, int count) => _silos.Ranking(keyHash, count);
+}
