@@ -49,11 +49,11 @@ internal static class PlacementHash
     /// exponentials). See Schindelhauer and Schomaker, "Weighted distributed hash tables" (2005),
     /// and Resch, "New hashing algorithms for data storage" (the same idea applied to HRW).
     /// </summary>
-    public static double Score(ulong key, ulong siloHash, double weight)
-    {
-        var h = Mix64(key ^ siloHash);
-        // Top 53 bits, offset by half a step: u is in (0,1), never 0 or 1, so ln(u) is finite and < 0.
-        var u = ((h >> 11) + 0.5) * UnitScale;
-        return -weight / Math.Log(u);
-    }
+    public static double Score(ulong key, ulong siloHash, double weight) => ScoreOf(Draw(key, siloHash), weight);
+
+    /// <summary>The 53 random bits behind u for (key, silo).</summary>
+    public static ulong Draw(ulong key, ulong siloHash) => Mix64(key ^ siloHash) >> 11;
+
+    /// <summary>The score for a draw: u = (draw + ½) / 2^53 is in (0,1), so ln(u) is finite and &lt; 0.</summary>
+    public static double ScoreOf(ulong draw, double weight) => -weight / Math.Log((draw + 0.5) * UnitScale);
 }

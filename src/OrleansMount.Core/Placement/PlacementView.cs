@@ -85,7 +85,9 @@ public sealed class PlacementView
             }
 
             var key = SlotKey(slot);
-            owners[slot] = SiloSet.Beats(silos.Score(at, key), at, silos.Score(owner, key), owner) ? at : owner;
+            ulong newDraw = silos.Draw(at, key), ownerDraw = silos.Draw(owner, key);
+            var wins = SiloSet.Beats(silos.Score(at, newDraw), newDraw, at, silos.Score(owner, ownerDraw), ownerDraw, owner);
+            owners[slot] = wins ? at : owner;
         }
 
         return new PlacementView(silos, owners);

@@ -3,25 +3,43 @@ namespace OrleansMount.Core.Placement;
 /// <summary>
 /// A validated set of placement members in canonical order (ordinal by silo id), with each id's
 /// hash computed once. Rendezvous scores depend only on (key, silo), never on the order or the
-/// other members; the canonical order only makes the tie-break (lower index wins an exactly equal
-/// score) the same on every silo.
+/// other members; the canonical order only makes tie-breaks the same on every silo.
+/// <para>
+/// Rank order: higher score first, then higher draw (u before rounding), then lower index. Members
+/// are also grouped by equal weight: within a group the score grows with the draw, so the group's
+/// best is its highest draw, found with one integer compare per member, and only one logarithm per
+/// group is taken. Capacities come in a few sizes, so a winner costs about N hash-and-compare
+/// steps plus a handful of logarithms instead of N logarithms.
+/// </para>
 /// </summary>
 internal sealed class SiloSet
 {
     private readonly PlacementMember[] _members;
     private readonly ulong[] _hashes;
     private readonly double[] _weights;
+    private readonly WeightClass[] _classes;
 
     private SiloSet(PlacementMember[] sortedMembers)
     {
         _members = sortedMembers;
         _hashes = new ulong[sortedMembers.Length];
         _weights = new double[sortedMembers.Length];
+        var classes = new Dictionary<double, List<int>>();
         for (var i = 0; i < sortedMembers.Length; i++)
         {
             _hashes[i] = PlacementHash.OfSiloId(sortedMembers[i].SiloId);
             _weights[i] = sortedMembers[i].Weight;
+            if (!classes.TryGetValue(_weights[i], out var indices))
+            {
+                classes[_weights[i]] = indices = [];
+            }
+
+            indices.Add(i);
         }
+
+        _classes = classes
+            .Select(c => new WeightClass(c.Key, [.. c.Value], [.. c.Value.Select(i => _hashes[i])]))
+            .ToArray();
     }
 
     public int Count => _members.Length;
@@ -101,45 +119,50 @@ internal sealed class SiloSet
         return new SiloSet(members);
     }
 
-    public double Score(int index, ulong key) => PlacementHash.Score(key, _hashes[index], _weights[index]);
+    public ulong Draw(int index, ulong key) => PlacementHash.Draw(key, _hashes[index]);
 
-    /// <summary>Whether silo <paramref name="a"/> with score <paramref name="scoreA"/> ranks before <paramref name="b"/>.</summary>
-    public static bool Beats(double scoreA, int a, double scoreB, int b) => scoreA > scoreB || (scoreA == scoreB && a < b);
+    public double Score(int index, ulong draw) => PlacementHash.ScoreOf(draw, _weights[index]);
 
-    /// <summary>The rendezvous winner for <paramref name="key"/>: O(N), one logarithm per silo.</summary>
-    public int Winner(ulong key)
-    {
-        var best = 0;
-        var bestScore = PlacementHash.Score(key, _hashes[0], _weights[0]);
-        for (var i = 1; i < _hashes.Length; i++)
-        {
-            var score = PlacementHash.Score(key, _hashes[i], _weights[i]);
-            if (score > bestScore)
-            {
-                best = i;
-                bestScore = score;
-            }
-        }
+    /// <summary>Whether silo <paramref name="a"/> ranks before silo <paramref name="b"/> (see the class remarks).</summary>
+    public static bool Beats(double scoreA, ulong drawA, int a, double scoreB, ulong drawB, int b) =>
+        scoreA > scoreB || (scoreA == scoreB && (drawA > drawB || (drawA == drawB && a < b)));
 
-        return best;
-    }
+    /// <summary>The rendezvous winner for <paramref name="key"/>.</summary>
+    public int Winner(ulong key) => WinnerExcept(key, -1);
 
-    /// <summary>The winner among all silos but <paramref name="excluded"/> (which must exist).</summary>
+    /// <summary>The winner among all silos but <paramref name="excluded"/> (-1: none excluded; at least one must remain).</summary>
     public int WinnerExcept(ulong key, int excluded)
     {
-        var best = -1;
+        int best = -1;
+        ulong bestDraw = 0;
         var bestScore = double.NegativeInfinity;
-        for (var i = 0; i < _hashes.Length; i++)
+        foreach (var weightClass in _classes)
         {
-            if (i == excluded)
+            // Highest draw in the class; ascending indices and a strict compare keep the lowest index on a tie.
+            var hashes = weightClass.Hashes;
+            var at = -1;
+            ulong draw = 0;
+            for (var i = 0; i < hashes.Length; i++)
+            {
+                var d = PlacementHash.Draw(key, hashes[i]);
+                if ((at < 0 || d > draw) && weightClass.Indices[i] != excluded)
+                {
+                    at = i;
+                    draw = d;
+                }
+            }
+
+            if (at < 0)
             {
                 continue;
             }
 
-            var score = PlacementHash.Score(key, _hashes[i], _weights[i]);
-            if (best < 0 || score > bestScore)
+            var index = weightClass.Indices[at];
+            var score = PlacementHash.ScoreOf(draw, weightClass.Weight);
+            if (best < 0 || Beats(score, draw, index, bestScore, bestDraw, best))
             {
-                best = i;
+                best = index;
+                bestDraw = draw;
                 bestScore = score;
             }
         }
@@ -152,15 +175,17 @@ internal sealed class SiloSet
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         count = Math.Min(count, _members.Length);
+        var draws = new ulong[_members.Length];
         var scores = new double[_members.Length];
         var order = new int[_members.Length];
         for (var i = 0; i < order.Length; i++)
         {
-            scores[i] = PlacementHash.Score(key, _hashes[i], _weights[i]);
+            draws[i] = Draw(i, key);
+            scores[i] = Score(i, draws[i]);
             order[i] = i;
         }
 
-        Array.Sort(order, (a, b) => a == b ? 0 : Beats(scores[a], a, scores[b], b) ? -1 : 1);
+        Array.Sort(order, (a, b) => a == b ? 0 : Beats(scores[a], draws[a], a, scores[b], draws[b], b) ? -1 : 1);
         var ids = new string[count];
         for (var i = 0; i < count; i++)
         {
@@ -187,4 +212,7 @@ internal sealed class SiloSet
             throw new ArgumentException($"silo '{member.SiloId}' has weight {member.Weight}; a weight is its cache capacity and must be a finite number > 0", nameof(member));
         }
     }
+
+    /// <summary>Members of equal weight: their indices (ascending) and id hashes side by side.</summary>
+    private sealed record WeightClass(double Weight, int[] Indices, ulong[] Hashes);
 }

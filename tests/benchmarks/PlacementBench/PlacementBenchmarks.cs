@@ -5,9 +5,9 @@ namespace OrleansMount.Benchmarks.PlacementBench;
 
 /// <summary>
 /// Owner lookups for uniform 64-bit keys, plain per-key rendezvous against the slot table, and the
-/// cost of building or deriving a view. Not sealed: BenchmarkDotNet derives from benchmark classes.
+/// cost of building or deriving a view. The job (short run, in process) is set in Program.cs.
+/// Not sealed: BenchmarkDotNet derives from benchmark classes.
 /// </summary>
-[ShortRunJob]
 public class PlacementBenchmarks
 {
     public const int KeysPerInvoke = 4096;

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
-using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using OrleansMount.Benchmarks.PlacementBench;
 
 // Usage: placementbench OUTPUT.md [BenchmarkDotNet args]. Runs PlacementBenchmarks and writes the
@@ -12,7 +14,11 @@ if (args.Length < 1)
     return 2;
 }
 
-var summary = BenchmarkRunner.Run<PlacementBenchmarks>(args: args[1..]);
+// In process (no generated project to build), short run: 3 warm-ups, 3 measured iterations.
+var config = DefaultConfig.Instance
+    .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance))
+    .WithArtifactsPath(Path.Combine(Path.GetTempPath(), "placementbench-artifacts"));
+var summary = BenchmarkRunner.Run<PlacementBenchmarks>(config, args[1..]);
 var results = new Dictionary<(string Method, int Silos), double>();
 foreach (var report in summary.Reports)
 {
