@@ -11,3 +11,4 @@ for arg in "$@"; do
   esac
 done
 bash "$DIR/import-bench.sh" --objects "$OBJECTS"
+bash "$DIR/placement-bench.sh"

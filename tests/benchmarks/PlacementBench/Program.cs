@@ -34,7 +34,7 @@ foreach (var report in summary.Reports)
 
 var c = CultureInfo.InvariantCulture;
 string Ns(string method, int silos) => results[(method, silos)].ToString(results[(method, silos)] < 100 ? "N1" : "N0", c);
-string PerSecond(string method, int silos) => (1e9 / results[(method, silos)]).ToString("N0", c);
+string PerSecond(string method, int silos) => (1e9 / results[(method, silos)] / 1e6).ToString(1e9 / results[(method, silos)] < 1e7 ? "N2" : "N0", c) + " M";
 string Ms(string method, int silos) => (results[(method, silos)] / 1e6).ToString("N2", c);
 
 var text = new StringBuilder();
