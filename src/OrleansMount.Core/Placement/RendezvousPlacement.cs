@@ -4,7 +4,7 @@ namespace OrleansMount.Core.Placement;
 /// Plain weighted rendezvous hashing, evaluated per key: O(N) (one hash per silo, one logarithm
 /// per distinct weight). It is the reference definition of ownership and the benchmark's baseline;
 /// <see cref="PlacementView"/> applies the same function to a fixed set of slots instead of to
-/// every key, because this one costs about 1.9 µs a key at 1,000 silos with 7 distinct weights
+/// every key, because this one costs about 2 µs a key at 1,000 silos with 7 distinct weights
 /// (docs/decisions/0004-placement.md).
 /// </summary>
 public sealed class RendezvousPlacement
