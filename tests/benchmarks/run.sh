@@ -12,3 +12,4 @@ for arg in "$@"; do
 done
 bash "$DIR/import-bench.sh" --objects "$OBJECTS"
 bash "$DIR/mount-bench.sh" "${QUICK[@]}"
+bash "$DIR/placement-bench.sh"
