@@ -92,7 +92,7 @@ internal static class MountCommand
             }
         }
 
-        using var fs = new SnapshotFileSystem(backend, options, logger, record.CreatedAt);
+        using var fs = new SnapshotFileSystem(backend, options with { SourceAddress = record.Source }, logger, record.CreatedAt);
         var fuseOptions = $"ro,default_permissions,fsname=orleansmount:{options.SnapshotName},subtype=orleansmount" + (allowOther ? ",allow_other" : "");
         FuseSession session;
         try

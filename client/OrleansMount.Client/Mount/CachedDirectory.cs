@@ -1,5 +1,4 @@
 using OrleansMount.Grains.Protocol;
-using OrleansMount.Native.Fuse;
 
 namespace OrleansMount.Client.Mount;
 
@@ -22,9 +21,6 @@ internal sealed class CachedDirectory
     public string Path { get; }
 
     public IReadOnlyList<ListingItem> Items { get; }
-
-    /// <summary>The readdir form, built on first use (with attributes for readdirplus).</summary>
-    public FuseDirectoryEntry[]? Entries { get; set; }
 
     public ListingItem? Find(string name) => _byName.GetValueOrDefault(name);
 }

@@ -5,6 +5,9 @@ public sealed record MountOptions
 {
     public required string SnapshotName { get; init; }
 
+    /// <summary>The snapshot's source (e.g. <c>s3://bucket/prefix/</c>): a file's address is this plus its path unless the listing says otherwise.</summary>
+    public string SourceAddress { get; init; } = "";
+
     /// <summary>The sub-directory of the snapshot shown at the mountpoint ("" for all of it).</summary>
     public string RootPath { get; init; } = "";
 

@@ -4,7 +4,7 @@ using OrleansMount.Grains.Protocol;
 namespace OrleansMount.Client.Mount;
 
 /// <summary>A file handle: the entry that was opened and the chunk files it has open (a few, most recent).</summary>
-internal sealed class OpenFile(ListingItem item) : IDisposable
+internal sealed class OpenFile(ListingItem item, string address) : IDisposable
 {
     private const int MaxOpenChunks = 4;
     private readonly LinkedList<(int Index, LocalChunkFile File)> _chunks = new();
@@ -12,7 +12,10 @@ internal sealed class OpenFile(ListingItem item) : IDisposable
 
     public ListingItem Item { get; } = item;
 
-    public ChunkRequest Request(int index, int chunkSize, string snapshot, string snapshotId) => new(Item.Address!, Item.ETag!, Item.Size, index, chunkSize, snapshot, snapshotId);
+    /// <summary>The object's physical address (derived from the snapshot source unless the listing gave one).</summary>
+    public string Address { get; } = address;
+
+    public ChunkRequest Request(int index, int chunkSize, string snapshot, string snapshotId) => new(Address, Item.ETag!, Item.Size, index, chunkSize, snapshot, snapshotId);
 
     public LocalChunkFile? Cached(int index)
     {

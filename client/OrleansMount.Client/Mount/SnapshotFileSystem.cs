@@ -127,8 +127,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
         Run(req, GetDirectoryAsync(node.Path), listing =>
         {
-            var entries = listing.Entries ??= BuildEntries(node, listing);
-            req.ReplyDirectory(entries, offset, size, plus, e => Reference(PathRules.Join(node.Path, e.Name), listing.Find(e.Name)!));
+            req.ReplyDirectory(new DirectoryEntries(this, node, listing), offset, size, plus, e => Reference(PathRules.Join(node.Path, e.Name), listing.Find(e.Name)!));
         });
     }
 
@@ -155,7 +154,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         }
 
         var fh = (ulong)Interlocked.Increment(ref _nextHandle);
-        _handles[fh] = new OpenFile(node.File!);
+        _handles[fh] = new OpenFile(node.File!, AddressOf(node.Path, node.File!));
         req.ReplyOpen(fh, keepCache: true);
     }
 
@@ -213,8 +212,8 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
         var value = node.File is null ? null : name switch
         {
-            IdentityXattr => node.File.Identity,
-            AddressXattr => node.File.Address,
+            IdentityXattr => ObjectIdentity.Compute(AddressOf(node.Path, node.File), node.File.ETag!, node.File.Size).ToString(),
+            AddressXattr => AddressOf(node.Path, node.File),
             _ => null,
         };
         if (value is null)
@@ -428,7 +427,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         try
         {
             var listing = await _backend.ListAsync(path, CancellationToken.None).ConfigureAwait(false);
-            var directory = new CachedDirectory(path, listing.Items);
+            var directory = new CachedDirectory(path, [.. listing.Items.Select(i => Compact(path, i))]);
             if (Interlocked.Add(ref _cachedEntries, listing.Items.Count) > _options.MaxCachedEntries)
             {
                 TrimDirectories(path);
@@ -455,24 +454,52 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         }
     }
 
-    private FuseDirectoryEntry[] BuildEntries(FsNode node, CachedDirectory listing)
+    /// <summary>
+    /// What a cached listing keeps of an item: no identity (recomputed when asked for) and no address
+    /// when it is the snapshot source plus the path, which is almost always: memory per file matters.
+    /// </summary>
+    private ListingItem Compact(string directory, ListingItem item) =>
+        item.Dir
+            ? item
+            : item with { Identity = null, Address = item.Address == _options.SourceAddress + PathRules.Join(directory, item.Name) ? null : item.Address };
+
+    private string AddressOf(string path, ListingItem file) => file.Address ?? _options.SourceAddress + path;
+
+    private FuseDirectoryEntry EntryAt(FsNode directory, CachedDirectory listing, int index)
     {
-        var entries = new FuseDirectoryEntry[listing.Items.Count + 2];
-        var dirAttr = AttrFor(node.Ino, null);
-        entries[0] = new FuseDirectoryEntry(".", node.Ino, dirAttr.Mode) { Entry = new FuseEntry { Ino = node.Ino, Attr = dirAttr, AttrTimeout = _options.CacheTimeoutSeconds, EntryTimeout = _options.CacheTimeoutSeconds } };
-        entries[1] = new FuseDirectoryEntry("..", RootIno, dirAttr.Mode);
-        for (var i = 0; i < listing.Items.Count; i++)
+        if (index < 2)
         {
-            var item = listing.Items[i];
-            var ino = InoFor(PathRules.Join(node.Path, item.Name));
-            var attr = AttrFor(ino, item.Dir ? null : item);
-            entries[i + 2] = new FuseDirectoryEntry(item.Name, ino, attr.Mode)
-            {
-                Entry = new FuseEntry { Ino = ino, Attr = attr, AttrTimeout = _options.CacheTimeoutSeconds, EntryTimeout = _options.CacheTimeoutSeconds },
-            };
+            var dirAttr = AttrFor(directory.Ino, null);
+            return index == 0
+                ? new FuseDirectoryEntry(".", directory.Ino, dirAttr.Mode) { Entry = new FuseEntry { Ino = directory.Ino, Attr = dirAttr, AttrTimeout = _options.CacheTimeoutSeconds, EntryTimeout = _options.CacheTimeoutSeconds } }
+                : new FuseDirectoryEntry("..", RootIno, dirAttr.Mode);
         }
 
-        return entries;
+        var item = listing.Items[index - 2];
+        var ino = InoFor(PathRules.Join(directory.Path, item.Name));
+        var attr = AttrFor(ino, item.Dir ? null : item);
+        return new FuseDirectoryEntry(item.Name, ino, attr.Mode)
+        {
+            Entry = new FuseEntry { Ino = ino, Attr = attr, AttrTimeout = _options.CacheTimeoutSeconds, EntryTimeout = _options.CacheTimeoutSeconds },
+        };
+    }
+
+    /// <summary>A directory's readdir entries (".", "..", children), made as the reply reads them rather than kept.</summary>
+    private sealed class DirectoryEntries(SnapshotFileSystem fs, FsNode directory, CachedDirectory listing) : IReadOnlyList<FuseDirectoryEntry>
+    {
+        public int Count => listing.Items.Count + 2;
+
+        public FuseDirectoryEntry this[int index] => fs.EntryAt(directory, listing, index);
+
+        public IEnumerator<FuseDirectoryEntry> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     private FsNode Reference(string path, ListingItem item)

@@ -20,12 +20,12 @@ public sealed class SnapshotFileSystemTests
 
     public SnapshotFileSystemTests()
     {
-        _backend.Add("", new ListingItem("data.bin", false, 20, 1_000_000_000, "etag1", Identity("data.bin"), "s3://b/data.bin"));
+        _backend.Add("", new ListingItem("data.bin", false, 20, 1_000_000_000, "etag1", Identity("s3://b/data.bin", "etag1", 20), "s3://b/data.bin"));
         _backend.Add("", new ListingItem("sub", true, 0, 0, null, null, null));
-        _backend.Add("sub", new ListingItem("a.txt", false, 3, 2_000_000_000, "etag2", Identity("sub/a.txt"), "s3://b/sub/a.txt"));
+        _backend.Add("sub", new ListingItem("a.txt", false, 3, 2_000_000_000, "etag2", Identity("s3://b/sub/a.txt", "etag2", 3), "s3://b/sub/a.txt"));
         _backend.Data["s3://b/data.bin"] = Encoding.ASCII.GetBytes("0123456789abcdefghij");
         _backend.Data["s3://b/sub/a.txt"] = Encoding.ASCII.GetBytes("xyz");
-        _fs = new SnapshotFileSystem(_backend, new MountOptions { SnapshotName = "s", Uid = 7, Gid = 8 }, NullLogger.Instance, DateTimeOffset.UnixEpoch);
+        _fs = new SnapshotFileSystem(_backend, new MountOptions { SnapshotName = "s", SourceAddress = "s3://b/", Uid = 7, Gid = 8 }, NullLogger.Instance, DateTimeOffset.UnixEpoch);
     }
 
     [Fact]
@@ -92,12 +92,12 @@ public sealed class SnapshotFileSystemTests
         var ino = ((FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "data.bin"))).Value!).Ino;
         var size = (int)(await Call(r => _fs.GetXattr(r, ino, SnapshotFileSystem.IdentityXattr, 0))).Value!;
         Assert.Equal(32, size);
-        Assert.Equal(Identity("data.bin"), Encoding.UTF8.GetString((byte[])(await Call(r => _fs.GetXattr(r, ino, SnapshotFileSystem.IdentityXattr, 64))).Value!));
+        Assert.Equal(Identity("s3://b/data.bin", "etag1", 20), Encoding.UTF8.GetString((byte[])(await Call(r => _fs.GetXattr(r, ino, SnapshotFileSystem.IdentityXattr, 64))).Value!));
         Assert.Equal(FuseErrno.ERANGE, (await Call(r => _fs.GetXattr(r, ino, SnapshotFileSystem.IdentityXattr, 4))).Value);
         Assert.Equal(FuseErrno.ENODATA, (await Call(r => _fs.GetXattr(r, ino, "user.other", 64))).Value);
     }
 
-    private static string Identity(string path) => ObjectIdentity.Compute("s3://b/" + path, "e", 1).ToString();
+    private static string Identity(string address, string etag, long size) => ObjectIdentity.Compute(address, etag, size).ToString();
 
     /// <summary>Makes one request and waits for its (possibly asynchronous) reply.</summary>
     private async Task<(string Kind, object? Value)> Call(Action<FuseRequest> call)
