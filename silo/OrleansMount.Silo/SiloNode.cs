@@ -186,17 +186,25 @@ public sealed class SiloNode : IDisposable
             }
         }
 
-        Task<ChunkLocation> fill;
+        Task<ChunkLocation>? fill;
+        var started = false;
         lock (_peerFillsLock)
         {
-            if (!_peerFills.TryGetValue(request.Id, out fill!) || fill.IsCompleted)
+            if (!_peerFills.TryGetValue(request.Id, out fill) || fill.IsCompleted)
             {
                 fill = CopyFromOwnerAsync(request, owner);
                 _peerFills[request.Id] = fill;
+                started = true;
             }
         }
 
-        _ = fill.ContinueWith(t => _peerFills.TryRemove(new KeyValuePair<ChunkId, Task<ChunkLocation>>(request.Id, t)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        if (started)
+        {
+            // Forget the copy once done (only this one: a later copy of the chunk may have replaced it).
+            var id = request.Id;
+            _ = fill.ContinueWith(t => _peerFills.TryRemove(new KeyValuePair<ChunkId, Task<ChunkLocation>>(id, t)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
         return fill.WaitAsync(cancellationToken);
     }
 
