@@ -10,9 +10,12 @@ var socket = new Option<string>("--socket") { Description = "Unix socket for loc
 var chunkSize = new Option<string>("--chunk-size") { Description = "Chunk size (power of two from 64KiB to 64MiB).", DefaultValueFactory = _ => "4MiB", HelpName = "SIZE" };
 var logLevel = new Option<string>("--log-level") { Description = "Verbose, Debug, Information, Warning or Error.", DefaultValueFactory = _ => "Information" };
 var siloId = new Option<string?>("--silo-id") { Description = "This silo's id in the cluster. Default: HOSTNAME-RANDOM." };
+var redis = new Option<string?>("--redis") { Description = "Redis HOST:PORT holding the cluster's membership. Without it the silo runs alone.", HelpName = "HOST:PORT" };
+var cluster = new Option<string>("--cluster") { Description = "Cluster name: silos sharing a Redis and a name form one cluster.", DefaultValueFactory = _ => "default", HelpName = "NAME" };
+var advertise = new Option<string?>("--advertise") { Description = "Where peers reach this silo. Default: http:// + the --listen address.", HelpName = "http://HOST:PORT" };
 var root = new RootCommand("orleansmount-silo: the per-node OrleansMount daemon. Serves snapshot metadata and cached chunks to local mounts (Unix socket) and peers (HTTP).")
 {
-    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, siloId,
+    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, siloId, redis, cluster, advertise,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -27,7 +30,10 @@ root.SetAction(async (parse, cancellationToken) =>
             parse.GetValue(socket)!,
             parse.GetValue(chunkSize)!,
             parse.GetValue(logLevel)!,
-            parse.GetValue(siloId));
+            parse.GetValue(siloId),
+            parse.GetValue(redis),
+            parse.GetValue(cluster)!,
+            parse.GetValue(advertise));
     }
     catch (OrleansMountException e)
     {

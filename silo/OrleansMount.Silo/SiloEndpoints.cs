@@ -2,6 +2,7 @@ using System.Buffers;
 using OrleansMount.Core;
 using OrleansMount.Grains.Chunks;
 using OrleansMount.Grains.Protocol;
+using OrleansMount.Storage.Chunks;
 using OrleansMount.Storage.Metadata;
 using OrleansMount.Storage.ObjectStores;
 
@@ -39,7 +40,20 @@ public static class SiloEndpoints
             node.Counters.UncachedFills,
             node.Chunks.CorruptionsDetected,
             node.Chunks.Evictions,
-            node.ChunkGrains.Count)));
+            node.ChunkGrains.Count,
+            node.Counters.PeerFetches,
+            node.Counters.PeerBytes,
+            node.Counters.OwnerFallbacks)));
+
+        api.MapGet("/members", () =>
+        {
+            var view = node.Membership?.CurrentView ?? Grains.Membership.MembershipSnapshot.Empty;
+            return Results.Json(new SiloMembers(
+                node.SiloId,
+                node.Options.Redis is null ? "single-node" : node.Options.Cluster,
+                view.Version,
+                [.. view.Members.Select(m => new SiloMember(m.SiloId, m.Address.ToString().TrimEnd('/'), m.Status.ToString(), m.CapacityBytes, m.StartedAt, m.HeartbeatAt, m.Version))]));
+        });
 
         api.MapGet("/snapshots/{name}", (string name, CancellationToken ct) => Guard(async () =>
         {
@@ -60,42 +74,61 @@ public static class SiloEndpoints
             return Results.Json(new DirectoryListing(view.Record.Id, directory, [.. items.Select(i => ToWire(i, view))]));
         }));
 
+        // Local mounts: routed by placement (owned here, near cache, or copied from the owner).
         api.MapPost("/chunks/ensure", (ChunkRequest request, CancellationToken ct) => Guard(async () =>
         {
             await ValidateAsync(request, node, ct).ConfigureAwait(false);
-            var location = await node.ChunkGrains.Get(request.Id).EnsureAsync(request, ct).ConfigureAwait(false);
+            var location = await node.EnsureAsync(request, ct).ConfigureAwait(false);
             return Results.Json(location);
         }));
 
         api.MapPost("/chunks/data", (ChunkRequest request, HttpContext context, CancellationToken ct) => Guard(async () =>
         {
             await ValidateAsync(request, node, ct).ConfigureAwait(false);
-            var location = await node.ChunkGrains.Get(request.Id).EnsureAsync(request, ct).ConfigureAwait(false);
-            var buffer = ArrayPool<byte>.Shared.Rent(request.Length);
-            try
-            {
-                using var handle = location.Cached ? node.Chunks.TryOpen(request.Id) : null;
-                if (handle is not null)
-                {
-                    handle.Read(0, buffer.AsSpan(0, handle.Length));
-                }
-                else
-                {
-                    // Not cacheable here (disk full): stream it straight from the object store.
-                    await ChunkGrain.ReadFromObjectStoreAsync(node.Stores, request, buffer.AsMemory(0, request.Length), ct).ConfigureAwait(false);
-                    node.Counters.ObjectStoreRead(request.Length);
-                }
-
-                context.Response.ContentType = "application/octet-stream";
-                context.Response.ContentLength = request.Length;
-                await context.Response.Body.WriteAsync(buffer.AsMemory(0, request.Length), ct).ConfigureAwait(false);
-                return Results.Empty;
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            var location = await node.EnsureAsync(request, ct).ConfigureAwait(false);
+            return await WriteChunkAsync(node, request, location, context, ct).ConfigureAwait(false);
         }));
+
+        // Peers: the owner serves a chunk from its own grain (single-flight fill), never routing further.
+        api.MapPost("/peer/chunks/data", (ChunkRequest request, HttpContext context, CancellationToken ct) => Guard(async () =>
+        {
+            await ValidateAsync(request, node, ct).ConfigureAwait(false);
+            var location = await node.ChunkGrains.Get(request.Id).EnsureAsync(request, ct).ConfigureAwait(false);
+            return await WriteChunkAsync(node, request, location, context, ct).ConfigureAwait(false);
+        }));
+    }
+
+    /// <summary>Writes a chunk's raw bytes: from the local store, or straight from the object store if it could not be cached.</summary>
+    private static async Task<IResult> WriteChunkAsync(SiloNode node, ChunkRequest request, ChunkLocation location, HttpContext context, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, request.Length));
+        try
+        {
+            using var handle = location.Cached ? node.Chunks.TryOpen(request.Id) : null;
+            uint crc;
+            if (handle is not null)
+            {
+                handle.Read(0, buffer.AsSpan(0, handle.Length));
+                crc = handle.Crc32C;
+            }
+            else
+            {
+                // Not cacheable here (disk full): stream it straight from the object store.
+                await ChunkGrain.ReadFromObjectStoreAsync(node.Stores, request, buffer.AsMemory(0, request.Length), ct).ConfigureAwait(false);
+                node.Counters.ObjectStoreRead(request.Length);
+                crc = ChunkChecksum.Compute(buffer.AsSpan(0, request.Length));
+            }
+
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = request.Length;
+            context.Response.Headers[SiloNode.ChecksumHeader] = crc.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+            await context.Response.Body.WriteAsync(buffer.AsMemory(0, request.Length), ct).ConfigureAwait(false);
+            return Results.Empty;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>

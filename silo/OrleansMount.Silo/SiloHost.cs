@@ -41,8 +41,22 @@ public static class SiloHost
             using var siloIdProperty = Serilog.Context.LogContext.PushProperty("SiloId", node.SiloId);
             SiloEndpoints.Map(app, node);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            await node.JoinClusterAsync(cancellationToken).ConfigureAwait(false);
+            // Leave before the listeners close, so peers stop routing chunks here while requests in flight finish.
+            using var leave = app.Lifetime.ApplicationStopping.Register(() =>
+            {
+                using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                try
+                {
+                    node.LeaveClusterAsync(bound.Token).GetAwaiter().GetResult();
+                }
+                catch (Exception e) when (e is OperationCanceledException or OrleansMount.Grains.Membership.MembershipUnavailableException)
+                {
+                    Log.Warning("could not leave the cluster cleanly: {Message}", e.Message);
+                }
+            });
             File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
-            Log.Information("silo {SiloId} ready: socket {Socket}, listen {Listen}, cache {Cache} ({CacheSize}), catalog {Catalog}", node.SiloId, options.SocketPath, options.Listen ?? "none", options.CacheDirectory, ByteSize.Format(options.CacheSizeBytes), options.Catalog);
+            Log.Information("silo {SiloId} ready: socket {Socket}, listen {Listen}, cluster {Cluster}, cache {Cache} ({CacheSize}), catalog {Catalog}", node.SiloId, options.SocketPath, options.Listen ?? "none", options.Redis is null ? "none (single node)" : $"{options.Cluster} at redis {options.Redis}, advertised as {options.Advertise}", options.CacheDirectory, ByteSize.Format(options.CacheSizeBytes), options.Catalog);
             using var idleCollector = new Timer(_ => node.ChunkGrains.CollectIdle(g => g.IsBusy), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             Log.Information("silo {SiloId} stopped", node.SiloId);

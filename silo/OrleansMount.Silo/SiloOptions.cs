@@ -18,4 +18,13 @@ public sealed record SiloOptions
     public string LogLevel { get; init; } = "Information";
 
     public string? SiloId { get; init; }
+
+    /// <summary>Redis HOST:PORT holding the membership table; null runs single-node.</summary>
+    public string? Redis { get; init; }
+
+    /// <summary>The cluster name: silos sharing a Redis and a name form one cluster.</summary>
+    public string Cluster { get; init; } = "default";
+
+    /// <summary>Where peers reach this silo (http://HOST:PORT); null when there is no TCP listener.</summary>
+    public Uri? Advertise { get; init; }
 }

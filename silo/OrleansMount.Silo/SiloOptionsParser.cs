@@ -7,7 +7,7 @@ namespace OrleansMount.Silo;
 /// <summary>Turns command-line text into <see cref="SiloOptions"/>; every error names the option.</summary>
 public static class SiloOptionsParser
 {
-    public static SiloOptions Validate(string cacheDir, string cacheSize, string? catalog, string listen, string socket, string chunkSize, string logLevel, string? siloId)
+    public static SiloOptions Validate(string cacheDir, string cacheSize, string? catalog, string listen, string socket, string chunkSize, string logLevel, string? siloId, string? redis = null, string cluster = "default", string? advertise = null)
     {
         if (!ByteSize.TryParse(cacheSize, out var cacheBytes) || cacheBytes <= 0)
         {
@@ -58,6 +58,37 @@ public static class SiloOptionsParser
             throw new OrleansMountException($"--log-level '{logLevel}' is not one of Verbose, Debug, Information, Warning, Error", 2);
         }
 
+        if (redis is not null)
+        {
+            if (!TryParseHostPort(redis))
+            {
+                throw new OrleansMountException($"--redis '{redis}' is not HOST:PORT (e.g. 10.0.0.5:6379)", 2);
+            }
+
+            if (listenAddress is null)
+            {
+                throw new OrleansMountException("--listen must not be 'none' with --redis: peers fetch chunks from this silo over its TCP listener", 2);
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(cluster) || cluster.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c == ':'))
+        {
+            throw new OrleansMountException($"--cluster '{cluster}' must be a non-empty name without spaces or ':'", 2);
+        }
+
+        Uri? advertiseUri = null;
+        if (advertise is not null)
+        {
+            if (!Uri.TryCreate(advertise, UriKind.Absolute, out advertiseUri) || advertiseUri.Scheme != Uri.UriSchemeHttp || advertiseUri.IsDefaultPort || advertiseUri.AbsolutePath != "/")
+            {
+                throw new OrleansMountException($"--advertise '{advertise}' is not http://HOST:PORT", 2);
+            }
+        }
+        else if (listenAddress is not null)
+        {
+            advertiseUri = new Uri($"http://{listenAddress}/");
+        }
+
         try
         {
             Directory.CreateDirectory(cacheDir);
@@ -77,6 +108,18 @@ public static class SiloOptionsParser
             ChunkSize = (int)chunkBytes,
             LogLevel = logLevel,
             SiloId = siloId,
+            Redis = redis,
+            Cluster = cluster,
+            Advertise = advertiseUri,
         };
+    }
+
+    private static bool TryParseHostPort(string value)
+    {
+        var colon = value.LastIndexOf(':');
+        return colon > 0 && colon < value.Length - 1
+            && int.TryParse(value.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            && port is > 0 and < 65536
+            && !value.AsSpan(0, colon).ContainsAny(" \t/");
     }
 }

@@ -2,10 +2,11 @@ using System.CommandLine;
 using System.Text.Json;
 using OrleansMount.Client.Mount;
 using OrleansMount.Core;
+using OrleansMount.Grains.Protocol;
 
 namespace OrleansMount.Client.Commands;
 
-/// <summary><c>orleansmount status [--silo ADDRESS] [--json]</c>: the silo's cache and traffic (cluster members arrive with membership).</summary>
+/// <summary><c>orleansmount status [--silo ADDRESS] [--json]</c>: the silo's cache and traffic, and the cluster's members when there is more than one.</summary>
 internal static class StatusCommand
 {
     public static Command Create()
@@ -18,9 +19,19 @@ internal static class StatusCommand
             using var client = new SiloClient(parse.GetValue(silo)!, TimeSpan.FromSeconds(10));
             var info = await client.GetInfoAsync(cancellationToken).ConfigureAwait(false);
             var stats = await client.GetStatsAsync(cancellationToken).ConfigureAwait(false);
+            SiloMembers? members = null;
+            try
+            {
+                members = await client.GetMembersAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (SiloException e) when (e.Status == System.Net.HttpStatusCode.NotFound)
+            {
+                // A silo from before membership: no members to show.
+            }
+
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new { info, stats }, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+                Console.WriteLine(JsonSerializer.Serialize(new { info, stats, members }, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
                 return 0;
             }
 
@@ -32,6 +43,20 @@ internal static class StatusCommand
             Console.WriteLine($"metadata    {stats.RangesFetched} range files fetched");
             Console.WriteLine($"reads       {stats.LocalHits} local hits, {stats.Fills} fills ({stats.UncachedFills} not cacheable, {stats.FillErrors} failed), {stats.ChunkActivations} chunk activations");
             Console.WriteLine($"object store {stats.ObjectStoreGets} GETs, {ByteSize.Format(stats.ObjectStoreBytes)}");
+            Console.WriteLine($"peers       {stats.PeerFetches} chunks copied from owners, {ByteSize.Format(stats.PeerBytes)}, {stats.OwnerFallbacks} owner fallbacks");
+            if (members is { Members.Count: > 1 })
+            {
+                var now = DateTimeOffset.UtcNow;
+                Console.WriteLine();
+                Console.WriteLine($"members     cluster {members.Cluster}, {members.Members.Count} silos (view version {members.Version})");
+                Console.WriteLine($"  {"SILO",-24} {"ADDRESS",-28} {"STATUS",-13} {"CAPACITY",10} {"HEARTBEAT",10}");
+                foreach (var m in members.Members)
+                {
+                    var self = m.SiloId == members.Self ? " *" : "";
+                    Console.WriteLine($"  {m.SiloId + self,-24} {m.Address,-28} {m.Status,-13} {ByteSize.Format(m.CapacityBytes),10} {Math.Max(0, (now - m.HeartbeatAt).TotalSeconds),8:0.0} s");
+                }
+            }
+
             return 0;
         }));
         return command;

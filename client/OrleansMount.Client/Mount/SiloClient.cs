@@ -61,6 +61,9 @@ public sealed class SiloClient : IDisposable
     public Task<SiloStats> GetStatsAsync(CancellationToken cancellationToken = default) =>
         SendAsync<SiloStats>(() => new HttpRequestMessage(HttpMethod.Get, "api/v1/stats"), cancellationToken);
 
+    public Task<SiloMembers> GetMembersAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<SiloMembers>(() => new HttpRequestMessage(HttpMethod.Get, "api/v1/members"), cancellationToken);
+
     public Task<SnapshotRecord> GetSnapshotAsync(string name, CancellationToken cancellationToken = default) =>
         SendAsync<SnapshotRecord>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/snapshots/{Uri.EscapeDataString(name)}"), cancellationToken);
 

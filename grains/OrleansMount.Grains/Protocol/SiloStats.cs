@@ -15,4 +15,7 @@ public sealed record SiloStats(
     long UncachedFills,
     long CorruptionsDetected,
     long Evictions,
-    int ChunkActivations);
+    int ChunkActivations,
+    long PeerFetches = 0,
+    long PeerBytes = 0,
+    long OwnerFallbacks = 0);

@@ -9,6 +9,9 @@ public sealed class NodeCounters
     private long _fills;
     private long _fillErrors;
     private long _uncachedFills;
+    private long _peerFetches;
+    private long _peerBytes;
+    private long _ownerFallbacks;
 
     public long ObjectStoreGets => Interlocked.Read(ref _objectStoreGets);
 
@@ -21,6 +24,22 @@ public sealed class NodeCounters
     public long FillErrors => Interlocked.Read(ref _fillErrors);
 
     public long UncachedFills => Interlocked.Read(ref _uncachedFills);
+
+    /// <summary>Chunks copied from their owner silo into this node's store.</summary>
+    public long PeerFetches => Interlocked.Read(ref _peerFetches);
+
+    public long PeerBytes => Interlocked.Read(ref _peerBytes);
+
+    /// <summary>Chunks read from the object store here because their owner did not answer.</summary>
+    public long OwnerFallbacks => Interlocked.Read(ref _ownerFallbacks);
+
+    public void PeerFetched(long bytes)
+    {
+        Interlocked.Increment(ref _peerFetches);
+        Interlocked.Add(ref _peerBytes, bytes);
+    }
+
+    public void OwnerFallback() => Interlocked.Increment(ref _ownerFallbacks);
 
     public void ObjectStoreRead(long bytes)
     {

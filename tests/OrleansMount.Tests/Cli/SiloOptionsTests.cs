@@ -12,6 +12,10 @@ public sealed class SiloOptionsTests
     [InlineData("--socket", "relative.sock", "--socket")]
     [InlineData("--log-level", "Chatty", "--log-level")]
     [InlineData("--catalog", "ftp://x", "--catalog")]
+    [InlineData("--redis", "127.0.0.1:6379", "--listen")] // the baseline has --listen none
+    [InlineData("--redis", "nohost", "--redis")]
+    [InlineData("--advertise", "ftp://x:1", "--advertise")]
+    [InlineData("--cluster", "a b", "--cluster")]
     public async Task Invalid_options_fail_at_start_naming_the_option(string option, string value, string named)
     {
         using var temp = new TempDirectory();
@@ -39,7 +43,7 @@ public sealed class SiloOptionsTests
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("--catalog is required", missing.StandardError, StringComparison.Ordinal);
         var help = await ProcessRunner.RunAsync(RepoPaths.Silo, ["--help"]);
-        foreach (var option in new[] { "--cache-dir", "--cache-size", "--catalog", "--listen", "--socket", "--chunk-size" })
+        foreach (var option in new[] { "--cache-dir", "--cache-size", "--catalog", "--listen", "--socket", "--chunk-size", "--redis", "--cluster", "--advertise" })
         {
             Assert.Contains(option, help.StandardOutput, StringComparison.Ordinal);
         }

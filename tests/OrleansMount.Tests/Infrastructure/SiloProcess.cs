@@ -44,7 +44,7 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<SiloProcess> StartAsync(string catalog, string cacheDirectory, string socket, IDictionary<string, string?> environment, string cacheSize = "2GiB", int? port = null)
+    public static async Task<SiloProcess> StartAsync(string catalog, string cacheDirectory, string socket, IDictionary<string, string?> environment, string cacheSize = "2GiB", int? port = null, IEnumerable<string>? extraArgs = null)
     {
         var chosen = port ?? FreePort();
         var info = new ProcessStartInfo(RepoPaths.Silo)
@@ -53,7 +53,7 @@ public sealed class SiloProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--catalog", catalog, "--cache-dir", cacheDirectory, "--socket", socket, "--listen", $"127.0.0.1:{chosen}", "--cache-size", cacheSize, "--log-level", "Information" })
+        foreach (var arg in new[] { "--catalog", catalog, "--cache-dir", cacheDirectory, "--socket", socket, "--listen", $"127.0.0.1:{chosen}", "--cache-size", cacheSize, "--log-level", "Information" }.Concat(extraArgs ?? []))
         {
             info.ArgumentList.Add(arg);
         }
@@ -98,6 +98,8 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     public async Task<SiloStats> StatsAsync() => (await _http.GetFromJsonAsync<SiloStats>("api/v1/stats"))!;
+
+    public async Task<SiloMembers> MembersAsync() => (await _http.GetFromJsonAsync<SiloMembers>("api/v1/members"))!;
 
     public Task<HttpResponseMessage> PostJsonAsync<T>(string path, T body) => _http.PostAsJsonAsync(path, body);
 

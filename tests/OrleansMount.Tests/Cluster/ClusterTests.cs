@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using OrleansMount.Core.Placement;
+using OrleansMount.Native.Fuse;
+using OrleansMount.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace OrleansMount.Tests.Cluster;
+
+/// <summary>
+/// Three real silos sharing one cache through a real redis-server (membership) and s3rver, each with
+/// its own kernel mount of one snapshot. Every mount reads every byte; the object store is read
+/// about once per chunk for the whole cluster, the rest travels between silos.
+/// </summary>
+[Collection(S3rverCollection.Name)]
+public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutputHelper output) : IAsyncLifetime, IClassFixture<RedisServer>
+{
+    private const int MiB = 1024 * 1024;
+    private readonly TempDirectory _temp = new("om-cluster-");
+    private readonly List<string> _mounts = [];
+    private readonly List<SiloProcess> _silos = [];
+
+    private Dictionary<string, string?> Env => new()
+    {
+        ["AWS_ENDPOINT_URL"] = s3.Endpoint,
+        ["AWS_REGION"] = S3rverServer.Region,
+        ["AWS_ACCESS_KEY_ID"] = S3rverServer.AccessKey,
+        ["AWS_SECRET_ACCESS_KEY"] = S3rverServer.SecretKey,
+        ["AWS_EC2_METADATA_DISABLED"] = "true",
+    };
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var mount in _mounts.Where(FuseMounts.IsMounted))
+        {
+            await ProcessRunner.RunAsync("fusermount3", ["-u", "-z", mount]);
+        }
+
+        foreach (var silo in _silos)
+        {
+            await silo.DisposeAsync();
+        }
+
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public async Task Three_silos_share_one_cache_and_read_each_chunk_from_the_object_store_about_once()
+    {
+        var clock = Stopwatch.StartNew();
+        var bucket = await s3.CreateUniqueBucketAsync("clu");
+        var random = new Random(44);
+        var tree = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        for (var i = 0; i < 20; i++)
+        {
+            var bytes = new byte[random.Next(MiB, (6 * MiB) + 1)];
+            random.NextBytes(bytes);
+            tree[$"shard-{i / 5}/part-{i:D2}.bin"] = bytes;
+        }
+
+        foreach (var (key, content) in tree)
+        {
+            s3.SeedObject(bucket, "ds/" + key, content);
+        }
+
+        var import = await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"s3://{bucket}/ds", "--snapshot", "shared"], Env);
+        Assert.True(import.ExitCode == 0, import.ToString());
+        var catalog = $"s3://{bucket}/.orleansmount/";
+        var cluster = "c" + Guid.NewGuid().ToString("N")[..8];
+        string[] names = ["node-a", "node-b", "node-c"];
+        foreach (var name in names)
+        {
+            var silo = await SiloProcess.StartAsync(catalog, _temp.Sub("cache-" + name), Path.Combine(_temp.Path, name + ".sock"), Env, extraArgs: ["--redis", redis.Configuration, "--cluster", cluster, "--silo-id", name]);
+            _silos.Add(silo);
+        }
+
+        // Every silo routes by the same view before anything is read.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        foreach (var silo in _silos)
+        {
+            while (true)
+            {
+                var members = await silo.MembersAsync();
+                if (members.Members.Count(m => m.Status == "Active") == 3)
+                {
+                    Assert.Equal(cluster, members.Cluster);
+                    Assert.Equal(names, members.Members.Select(m => m.SiloId).Order(StringComparer.Ordinal));
+                    break;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, $"silo sees {members.Members.Count} members, not 3 active:\n{silo.Log}");
+                await Task.Delay(100);
+            }
+        }
+
+        output.WriteLine($"cluster up after {clock.Elapsed.TotalSeconds:0.0} s");
+        var mounts = new List<string>();
+        foreach (var name in names)
+        {
+            var mnt = _temp.Sub("mnt-" + name);
+            await MountAsync("shared", mnt, Path.Combine(_temp.Path, name + ".sock"), Path.Combine(_temp.Path, name + "-mount.log"));
+            mounts.Add(mnt);
+        }
+
+        // The three mounts read everything at the same time (each one file after another), so
+        // requests for one chunk meet on its owner.
+        await Task.WhenAll(mounts.Select((mnt, m) => Task.Run(async () =>
+        {
+            var keys = tree.Keys.Order(StringComparer.Ordinal).ToList();
+            foreach (var key in keys.Skip(m * 7).Concat(keys.Take(m * 7)))
+            {
+                var read = await File.ReadAllBytesAsync(Path.Combine(mnt, key));
+                Assert.True(tree[key].AsSpan().SequenceEqual(read), $"content of {key} via {names[m]} differs");
+            }
+        })));
+        output.WriteLine($"read through 3 mounts after {clock.Elapsed.TotalSeconds:0.0} s");
+
+        var stats = await Task.WhenAll(_silos.Select(s => s.StatsAsync()));
+        var dataset = tree.Values.Sum(v => (long)v.Length);
+        var fromStore = stats.Sum(s => s.ObjectStoreBytes);
+        foreach (var s in stats)
+        {
+            output.WriteLine($"{s.SiloId}: object store {s.ObjectStoreGets} GETs {s.ObjectStoreBytes} B, peer {s.PeerFetches} fetches {s.PeerBytes} B, {s.LocalHits} local hits, {s.OwnerFallbacks} fallbacks, {s.Chunks} chunks");
+        }
+
+        Assert.InRange(fromStore, (long)(dataset * 0.95), (long)(dataset * 1.05));
+        Assert.True(stats.Sum(s => s.PeerBytes) > 0, "no chunk travelled between silos");
+        Assert.All(stats, s => Assert.Equal(0, s.OwnerFallbacks));
+        Assert.All(stats, s => Assert.Equal(0, s.FillErrors));
+
+        // `orleansmount status` lists the members.
+        var status = await ProcessRunner.RunAsync(RepoPaths.Cli, ["status", "--silo", Path.Combine(_temp.Path, "node-a.sock")], Env);
+        Assert.True(status.ExitCode == 0, status.ToString());
+        foreach (var name in names)
+        {
+            Assert.Contains(name, status.StandardOutput, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("members", status.StandardOutput, StringComparison.Ordinal);
+        foreach (var mnt in mounts)
+        {
+            var result = await ProcessRunner.RunAsync(RepoPaths.Cli, ["umount", mnt]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+
+        // A silo stopped gracefully leaves: the others see two members.
+        await _silos[2].StopAsync();
+        deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await _silos[0].MembersAsync()).Members.Count != 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "node-c did not leave the membership table on SIGTERM:\n" + _silos[2].Log);
+            await Task.Delay(100);
+        }
+
+        output.WriteLine($"done after {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
+    public async Task An_owner_that_cannot_be_reached_costs_a_fallback_to_the_object_store_never_a_failed_read()
+    {
+        var bucket = await s3.CreateUniqueBucketAsync("clf");
+        var random = new Random(45);
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        for (var i = 0; i < 12; i++)
+        {
+            var bytes = new byte[random.Next(100_000, (2 * MiB) + 1)];
+            random.NextBytes(bytes);
+            files[$"f{i:D2}.bin"] = bytes;
+            s3.SeedObject(bucket, "ds/" + files.Keys.Last(), bytes);
+        }
+
+        var import = await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"s3://{bucket}/ds", "--snapshot", "fb"], Env);
+        Assert.True(import.ExitCode == 0, import.ToString());
+        var catalog = $"s3://{bucket}/.orleansmount/";
+        var cluster = "f" + Guid.NewGuid().ToString("N")[..8];
+        // node-y advertises a port nobody listens on: it is an active member that never answers a peer.
+        var reader = await SiloProcess.StartAsync(catalog, _temp.Sub("cache-x"), Path.Combine(_temp.Path, "x.sock"), Env, extraArgs: ["--redis", redis.Configuration, "--cluster", cluster, "--silo-id", "node-x"]);
+        _silos.Add(reader);
+        var unreachable = await SiloProcess.StartAsync(catalog, _temp.Sub("cache-y"), Path.Combine(_temp.Path, "y.sock"), Env, extraArgs: ["--redis", redis.Configuration, "--cluster", cluster, "--silo-id", "node-y", "--advertise", $"http://127.0.0.1:{SiloProcess.FreePort()}"]);
+        _silos.Add(unreachable);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await reader.MembersAsync()).Members.Count(m => m.Status == "Active") != 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "node-x does not see 2 active members:\n" + reader.Log);
+            await Task.Delay(100);
+        }
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{reader.Port}/") };
+        var snapshotId = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/v1/snapshots/fb")).RootElement.GetProperty("id").GetString()!;
+        var listing = (await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<Grains.Protocol.DirectoryListing>(http, $"api/v1/snapshots/fb/list?id={snapshotId}&path="))!;
+        // The same view node-x routes by (equal capacities): the chunks node-y owns are the fallbacks.
+        var placement = new PlacementView([new("node-x", 2L << 30), new("node-y", 2L << 30)]);
+        var ownedByY = 0;
+        foreach (var item in listing.Items)
+        {
+            var request = new Grains.Chunks.ChunkRequest(item.Address!, item.ETag!, item.Size, 0, 4 * MiB, "fb", snapshotId);
+            ownedByY += placement.OwnerOf(PlacementKey.Of(request.Id)) == "node-y" ? 1 : 0;
+            using var response = await reader.PostJsonAsync("api/v1/chunks/data", request);
+            Assert.True(response.IsSuccessStatusCode, $"{item.Name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            var body = await response.Content.ReadAsByteArrayAsync();
+            Assert.True(files[item.Name].AsSpan().SequenceEqual(body), $"content of {item.Name}");
+        }
+
+        var stats = await reader.StatsAsync();
+        output.WriteLine($"node-x: {stats.ObjectStoreGets} GETs, {stats.OwnerFallbacks} fallbacks ({ownedByY} chunks owned by node-y), {stats.PeerFetches} peer fetches");
+        Assert.Equal(files.Values.Sum(f => (long)f.Length), stats.ObjectStoreBytes);
+        Assert.Equal(0, stats.PeerFetches);
+        Assert.Equal(ownedByY, stats.OwnerFallbacks);
+        if (ownedByY > 0)
+        {
+            Assert.Contains("reading it from the object store", reader.Log, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, (await unreachable.StatsAsync()).ObjectStoreGets);
+    }
+
+    private async Task MountAsync(string name, string mnt, string socket, string log)
+    {
+        var result = await ProcessRunner.RunAsync(RepoPaths.Cli, ["mount", name, mnt, "--silo", socket, "--log-file", log], Env);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        _mounts.Add(mnt);
+        Assert.True(FuseMounts.IsMounted(mnt));
+    }
+}
