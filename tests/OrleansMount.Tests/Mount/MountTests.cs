@@ -152,8 +152,8 @@ public sealed class MountTests(S3rverServer s3) : IAsyncLifetime
         s3.SeedObject(bucket, "ds/later/victim.bin", Encoding.UTF8.GetBytes("different content now"));
         var changed = Assert.ThrowsAny<IOException>(() => File.ReadAllBytes(Path.Combine(mnt, "later/victim.bin")));
         Assert.Contains("Input/output error", changed.Message, StringComparison.Ordinal);
-        Assert.Contains("later/victim.bin", await File.ReadAllTextAsync(log), StringComparison.Ordinal);
-        Assert.Contains("changed after import", silo.Log, StringComparison.Ordinal);
+        await WaitForAsync(() => File.ReadAllText(log).Contains("later/victim.bin", StringComparison.Ordinal), "the mount to log the changed object");
+        await WaitForAsync(() => silo.Log.Contains("changed after import", StringComparison.Ordinal), "the silo to log the changed object:\n" + silo.Log);
 
         await UnmountAsync(mnt);
     }
@@ -253,6 +253,15 @@ public sealed class MountTests(S3rverServer s3) : IAsyncLifetime
         }
 
         await UnmountAsync(mnt);
+    }
+
+    /// <summary>Log lines arrive asynchronously (pipes, file sinks): wait for one with a deadline.</summary>
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); !condition(); await Task.Delay(50))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for " + what);
+        }
     }
 
     private async Task<SiloProcess> StartSiloAsync(string catalog, string cache, string socket)
