@@ -12,44 +12,13 @@ namespace OrleansMount.Tests.Cluster;
 /// about once per chunk for the whole cluster, the rest travels between silos.
 /// </summary>
 [Collection(S3rverCollection.Name)]
-public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutputHelper output) : IAsyncLifetime, IClassFixture<RedisServer>
+public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutputHelper output) : NodeProcessTests(s3, "om-cluster-"), IClassFixture<RedisServer>
 {
-    private const int MiB = 1024 * 1024;
-    private readonly TempDirectory _temp = new("om-cluster-");
-    private readonly List<string> _mounts = [];
-    private readonly List<SiloProcess> _silos = [];
-
-    private Dictionary<string, string?> Env => new()
-    {
-        ["AWS_ENDPOINT_URL"] = s3.Endpoint,
-        ["AWS_REGION"] = S3rverServer.Region,
-        ["AWS_ACCESS_KEY_ID"] = S3rverServer.AccessKey,
-        ["AWS_SECRET_ACCESS_KEY"] = S3rverServer.SecretKey,
-        ["AWS_EC2_METADATA_DISABLED"] = "true",
-    };
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var mount in _mounts.Where(FuseMounts.IsMounted))
-        {
-            await ProcessRunner.RunAsync("fusermount3", ["-u", "-z", mount]);
-        }
-
-        foreach (var silo in _silos)
-        {
-            await silo.DisposeAsync();
-        }
-
-        _temp.Dispose();
-    }
-
     [Fact]
-    public async Task Three_silos_share_one_cache_and_read_each_chunk_from_the_object_store_about_once()
+    public async Task ThreeSilos_share_one_cache_and_read_each_chunk_from_the_object_store_about_once()
     {
         var clock = Stopwatch.StartNew();
-        var bucket = await s3.CreateUniqueBucketAsync("clu");
+        var bucket = await S3.CreateUniqueBucketAsync("clu");
         var random = new Random(44);
         var tree = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         for (var i = 0; i < 20; i++)
@@ -61,7 +30,7 @@ public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutput
 
         foreach (var (key, content) in tree)
         {
-            s3.SeedObject(bucket, "ds/" + key, content);
+            S3.SeedObject(bucket, "ds/" + key, content);
         }
 
         var import = await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"s3://{bucket}/ds", "--snapshot", "shared"], Env);
@@ -71,13 +40,12 @@ public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutput
         string[] names = ["node-a", "node-b", "node-c"];
         foreach (var name in names)
         {
-            var silo = await SiloProcess.StartAsync(catalog, _temp.Sub("cache-" + name), Path.Combine(_temp.Path, name + ".sock"), Env, extraArgs: ["--redis", redis.Configuration, "--cluster", cluster, "--silo-id", name]);
-            _silos.Add(silo);
+            await StartSiloAsync(catalog, Temp.Sub("cache-" + name), Path.Combine(Temp.Path, name + ".sock"), ["--redis", redis.Configuration, "--cluster", cluster, "--silo-id", name]);
         }
 
         // Every silo routes by the same view before anything is read.
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        foreach (var silo in _silos)
+        foreach (var silo in Silos)
         {
             while (true)
             {
@@ -98,8 +66,8 @@ public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutput
         var mounts = new List<string>();
         foreach (var name in names)
         {
-            var mnt = _temp.Sub("mnt-" + name);
-            await MountAsync("shared", mnt, Path.Combine(_temp.Path, name + ".sock"), Path.Combine(_temp.Path, name + "-mount.log"));
+            var mnt = Temp.Sub("mnt-" + name);
+            await MountAsync("shared", mnt, Path.Combine(Temp.Path, name + ".sock"), Path.Combine(Temp.Path, name + "-mount.log"));
             mounts.Add(mnt);
         }
 
@@ -116,7 +84,7 @@ public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutput
         })));
         output.WriteLine($"read through 3 mounts after {clock.Elapsed.TotalSeconds:0.0} s");
 
-        var stats = await Task.WhenAll(_silos.Select(s => s.StatsAsync()));
+        var stats = await Task.WhenAll(Silos.Select(s => s.StatsAsync()));
         var dataset = tree.Values.Sum(v => (long)v.Length);
         var fromStore = stats.Sum(s => s.ObjectStoreBytes);
         foreach (var s in stats)
@@ -130,7 +98,7 @@ public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutput
         Assert.All(stats, s => Assert.Equal(0, s.FillErrors));
 
         // `orleansmount status` lists the members.
-        var status = await ProcessRunner.RunAsync(RepoPaths.Cli, ["status", "--silo", Path.Combine(_temp.Path, "node-a.sock")], Env);
+        var status = await ProcessRunner.RunAsync(RepoPaths.Cli, ["status", "--silo", Path.Combine(Temp.Path, "node-a.sock")], Env);
         Assert.True(status.ExitCode == 0, status.ToString());
         foreach (var name in names)
         {
@@ -145,11 +113,11 @@ public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutput
         }
 
         // A silo stopped gracefully leaves: the others see two members.
-        await _silos[2].StopAsync();
+        await Silos[2].StopAsync();
         deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((await _silos[0].MembersAsync()).Members.Count != 2)
+        while ((await Silos[0].MembersAsync()).Members.Count != 2)
         {
-            Assert.True(DateTime.UtcNow < deadline, "node-c did not leave the membership table on SIGTERM:\n" + _silos[2].Log);
+            Assert.True(DateTime.UtcNow < deadline, "node-c did not leave the membership table on SIGTERM:\n" + Silos[2].Log);
             await Task.Delay(100);
         }
 
@@ -159,7 +127,7 @@ public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutput
     [Fact]
     public async Task An_owner_that_cannot_be_reached_costs_a_fallback_to_the_object_store_never_a_failed_read()
     {
-        var bucket = await s3.CreateUniqueBucketAsync("clf");
+        var bucket = await S3.CreateUniqueBucketAsync("clf");
         var random = new Random(45);
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         for (var i = 0; i < 12; i++)
@@ -167,7 +135,7 @@ public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutput
             var bytes = new byte[random.Next(100_000, (2 * MiB) + 1)];
             random.NextBytes(bytes);
             files[$"f{i:D2}.bin"] = bytes;
-            s3.SeedObject(bucket, "ds/" + files.Keys.Last(), bytes);
+            S3.SeedObject(bucket, "ds/" + files.Keys.Last(), bytes);
         }
 
         var import = await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"s3://{bucket}/ds", "--snapshot", "fb"], Env);
@@ -175,10 +143,8 @@ public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutput
         var catalog = $"s3://{bucket}/.orleansmount/";
         var cluster = "f" + Guid.NewGuid().ToString("N")[..8];
         // node-y advertises a port nobody listens on: it is an active member that never answers a peer.
-        var reader = await SiloProcess.StartAsync(catalog, _temp.Sub("cache-x"), Path.Combine(_temp.Path, "x.sock"), Env, extraArgs: ["--redis", redis.Configuration, "--cluster", cluster, "--silo-id", "node-x"]);
-        _silos.Add(reader);
-        var unreachable = await SiloProcess.StartAsync(catalog, _temp.Sub("cache-y"), Path.Combine(_temp.Path, "y.sock"), Env, extraArgs: ["--redis", redis.Configuration, "--cluster", cluster, "--silo-id", "node-y", "--advertise", $"http://127.0.0.1:{SiloProcess.FreePort()}"]);
-        _silos.Add(unreachable);
+        var reader = await StartSiloAsync(catalog, Temp.Sub("cache-x"), Path.Combine(Temp.Path, "x.sock"), ["--redis", redis.Configuration, "--cluster", cluster, "--silo-id", "node-x"]);
+        var unreachable = await StartSiloAsync(catalog, Temp.Sub("cache-y"), Path.Combine(Temp.Path, "y.sock"), ["--redis", redis.Configuration, "--cluster", cluster, "--silo-id", "node-y", "--advertise", $"http://127.0.0.1:{SiloProcess.FreePort()}"]);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while ((await reader.MembersAsync()).Members.Count(m => m.Status == "Active") != 2)
         {
@@ -209,17 +175,9 @@ public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutput
         Assert.Equal(ownedByY, stats.OwnerFallbacks);
         if (ownedByY > 0)
         {
-            Assert.Contains("reading it from the object store", reader.Log, StringComparison.Ordinal);
+            await WaitForAsync(() => reader.Log.Contains("reading it from the object store", StringComparison.Ordinal), "the fallback log line");
         }
 
         Assert.Equal(0, (await unreachable.StatsAsync()).ObjectStoreGets);
-    }
-
-    private async Task MountAsync(string name, string mnt, string socket, string log)
-    {
-        var result = await ProcessRunner.RunAsync(RepoPaths.Cli, ["mount", name, mnt, "--silo", socket, "--log-file", log], Env);
-        Assert.True(result.ExitCode == 0, result.ToString());
-        _mounts.Add(mnt);
-        Assert.True(FuseMounts.IsMounted(mnt));
     }
 }

@@ -12,43 +12,12 @@ namespace OrleansMount.Tests.Mount;
 /// kernel FUSE mount made by `orleansmount mount`. Every file is compared byte for byte with its source.
 /// </summary>
 [Collection(S3rverCollection.Name)]
-public sealed class MountTests(S3rverServer s3) : IAsyncLifetime
+public sealed class MountTests(S3rverServer s3) : NodeProcessTests(s3, "om-mount-")
 {
-    private const int MiB = 1024 * 1024;
-    private readonly TempDirectory _temp = new("om-mount-");
-    private readonly List<string> _mounts = [];
-    private readonly List<SiloProcess> _silos = [];
-
-    private Dictionary<string, string?> Env => new()
-    {
-        ["AWS_ENDPOINT_URL"] = s3.Endpoint,
-        ["AWS_REGION"] = S3rverServer.Region,
-        ["AWS_ACCESS_KEY_ID"] = S3rverServer.AccessKey,
-        ["AWS_SECRET_ACCESS_KEY"] = S3rverServer.SecretKey,
-        ["AWS_EC2_METADATA_DISABLED"] = "true",
-    };
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var mount in _mounts.Where(FuseMounts.IsMounted))
-        {
-            await ProcessRunner.RunAsync("fusermount3", ["-u", "-z", mount]);
-        }
-
-        foreach (var silo in _silos)
-        {
-            await silo.DisposeAsync();
-        }
-
-        _temp.Dispose();
-    }
-
     [Fact]
     public async Task A_mounted_snapshot_reads_like_its_source_survives_restarts_and_refuses_writes()
     {
-        var bucket = await s3.CreateUniqueBucketAsync("mnt");
+        var bucket = await S3.CreateUniqueBucketAsync("mnt");
         var tree = TestTrees.Awkward(300, seed: 7);
         var random = new Random(1);
         byte[] Bytes(int n)
@@ -66,23 +35,23 @@ public sealed class MountTests(S3rverServer s3) : IAsyncLifetime
         tree["later/victim.bin"] = Bytes(300_000);
         foreach (var (key, content) in tree)
         {
-            s3.SeedObject(bucket, "ds/" + key, content);
+            S3.SeedObject(bucket, "ds/" + key, content);
         }
 
         var import = await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"s3://{bucket}/ds", "--snapshot", "m1"], Env);
         Assert.True(import.ExitCode == 0, import.ToString());
         var catalog = $"s3://{bucket}/.orleansmount/";
-        var cache = _temp.Sub("cache");
-        var socket = Path.Combine(_temp.Path, "silo.sock");
+        var cache = Temp.Sub("cache");
+        var socket = Path.Combine(Temp.Path, "silo.sock");
         var silo = await StartSiloAsync(catalog, cache, socket);
-        var mnt = _temp.Sub("mnt");
-        var log = Path.Combine(_temp.Path, "mount.log");
+        var mnt = Temp.Sub("mnt");
+        var log = Path.Combine(Temp.Path, "mount.log");
         await MountAsync("m1", mnt, socket, log);
 
         // find: the same files as the source; stat: sizes and mtimes.
         var listed = Directory.EnumerateFiles(mnt, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(mnt, f)).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(tree.Keys.Order(StringComparer.Ordinal), listed);
-        using var store = s3.CreateStore(StoreUri.S3(bucket));
+        using var store = S3.CreateStore(StoreUri.S3(bucket));
         foreach (var key in tree.Keys.Take(40).Append("big/hundred.bin"))
         {
             var info = new FileInfo(Path.Combine(mnt, key));
@@ -149,7 +118,7 @@ public sealed class MountTests(S3rverServer s3) : IAsyncLifetime
         Assert.Equal(tree["later/uncached.bin"], await File.ReadAllBytesAsync(Path.Combine(mnt, "later/uncached.bin")));
 
         // An object changed in the bucket after import: EIO and a log line naming it, never the new bytes.
-        s3.SeedObject(bucket, "ds/later/victim.bin", Encoding.UTF8.GetBytes("different content now"));
+        S3.SeedObject(bucket, "ds/later/victim.bin", Encoding.UTF8.GetBytes("different content now"));
         var changed = Assert.ThrowsAny<IOException>(() => File.ReadAllBytes(Path.Combine(mnt, "later/victim.bin")));
         Assert.Contains("Input/output error", changed.Message, StringComparison.Ordinal);
         await WaitForAsync(() => File.ReadAllText(log).Contains("later/victim.bin", StringComparison.Ordinal), "the mount to log the changed object");
@@ -161,13 +130,13 @@ public sealed class MountTests(S3rverServer s3) : IAsyncLifetime
     [Fact]
     public async Task Mount_and_umount_cycles_leave_nothing_behind_and_bad_input_is_explained()
     {
-        var bucket = await s3.CreateUniqueBucketAsync("mnt");
-        s3.SeedObject(bucket, "ds/sub/a.txt", "hello"u8);
-        s3.SeedObject(bucket, "ds/b.txt", "world"u8);
+        var bucket = await S3.CreateUniqueBucketAsync("mnt");
+        S3.SeedObject(bucket, "ds/sub/a.txt", "hello"u8);
+        S3.SeedObject(bucket, "ds/b.txt", "world"u8);
         Assert.Equal(0, (await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"s3://{bucket}/ds", "--snapshot", "c1"], Env)).ExitCode);
-        var socket = Path.Combine(_temp.Path, "silo.sock");
-        var silo = await StartSiloAsync($"s3://{bucket}/.orleansmount/", _temp.Sub("cache"), socket);
-        var mnt = _temp.Sub("mnt");
+        var socket = Path.Combine(Temp.Path, "silo.sock");
+        var silo = await StartSiloAsync($"s3://{bucket}/.orleansmount/", Temp.Sub("cache"), socket);
+        var mnt = Temp.Sub("mnt");
 
         // The silo serves only objects of the snapshot a request names, never other files or buckets.
         var id = (await silo.StatsAsync()).SiloId;
@@ -181,14 +150,14 @@ public sealed class MountTests(S3rverServer s3) : IAsyncLifetime
 
         for (var i = 0; i < 3; i++)
         {
-            await MountAsync("c1", mnt, socket, Path.Combine(_temp.Path, "mount.log"));
+            await MountAsync("c1", mnt, socket, Path.Combine(Temp.Path, "mount.log"));
             Assert.Equal("hello", await File.ReadAllTextAsync(Path.Combine(mnt, "sub/a.txt")));
             await UnmountAsync(mnt);
             Assert.False(FuseMounts.IsMounted(mnt));
         }
 
         // --path mounts a sub-directory.
-        await MountAsync("c1", mnt, socket, Path.Combine(_temp.Path, "mount.log"), "--path", "sub");
+        await MountAsync("c1", mnt, socket, Path.Combine(Temp.Path, "mount.log"), "--path", "sub");
         Assert.Equal(["a.txt"], Directory.GetFiles(mnt).Select(Path.GetFileName));
         var busy = await ProcessRunner.RunAsync(RepoPaths.Cli, ["mount", "c1", mnt, "--silo", socket], Env);
         Assert.NotEqual(0, busy.ExitCode);
@@ -196,8 +165,8 @@ public sealed class MountTests(S3rverServer s3) : IAsyncLifetime
         await UnmountAsync(mnt);
 
         await ExpectFailure(["mount", "nope", mnt, "--silo", socket], "unknown snapshot 'nope'");
-        await ExpectFailure(["mount", "c1", Path.Combine(_temp.Path, "missing"), "--silo", socket], "does not exist");
-        await ExpectFailure(["mount", "c1", mnt, "--silo", Path.Combine(_temp.Path, "no.sock")], "cannot reach the silo");
+        await ExpectFailure(["mount", "c1", Path.Combine(Temp.Path, "missing"), "--silo", socket], "does not exist");
+        await ExpectFailure(["mount", "c1", mnt, "--silo", Path.Combine(Temp.Path, "no.sock")], "cannot reach the silo");
         await ExpectFailure(["mount", "c1", mnt, "--silo", socket, "--path", "nosuchdir"], "not a directory");
         await ExpectFailure(["umount", mnt], "not mounted");
         Assert.False(FuseMounts.IsMounted(mnt));
@@ -209,7 +178,7 @@ public sealed class MountTests(S3rverServer s3) : IAsyncLifetime
     public async Task Files_over_2_GiB_from_a_file_source_read_right_at_any_offset()
     {
         // A sparse 2 GiB + 3 MiB file with marked regions around the 2 GiB boundary: big, yet cheap to make.
-        var data = _temp.Sub("data");
+        var data = Temp.Sub("data");
         var big = Path.Combine(data, "shard", "big.bin");
         Directory.CreateDirectory(Path.GetDirectoryName(big)!);
         const long Size = (2L << 30) + (3 * MiB);
@@ -229,10 +198,10 @@ public sealed class MountTests(S3rverServer s3) : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(data, "small.txt"), "small");
         var import = await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"file://{data}", "--snapshot", "big"], Env);
         Assert.True(import.ExitCode == 0, import.ToString());
-        var socket = Path.Combine(_temp.Path, "silo.sock");
-        await StartSiloAsync($"file://{data}/.orleansmount/", _temp.Sub("cache"), socket);
-        var mnt = _temp.Sub("mnt");
-        await MountAsync("big", mnt, socket, Path.Combine(_temp.Path, "mount.log"));
+        var socket = Path.Combine(Temp.Path, "silo.sock");
+        await StartSiloAsync($"file://{data}/.orleansmount/", Temp.Sub("cache"), socket);
+        var mnt = Temp.Sub("mnt");
+        await MountAsync("big", mnt, socket, Path.Combine(Temp.Path, "mount.log"));
 
         Assert.Equal(Size, new FileInfo(Path.Combine(mnt, "shard/big.bin")).Length);
         Assert.Equal("small", await File.ReadAllTextAsync(Path.Combine(mnt, "small.txt")));
@@ -253,40 +222,6 @@ public sealed class MountTests(S3rverServer s3) : IAsyncLifetime
         }
 
         await UnmountAsync(mnt);
-    }
-
-    /// <summary>Log lines arrive asynchronously (pipes, file sinks): wait for one with a deadline.</summary>
-    private static async Task WaitForAsync(Func<bool> condition, string what)
-    {
-        for (var deadline = DateTime.UtcNow.AddSeconds(10); !condition(); await Task.Delay(50))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for " + what);
-        }
-    }
-
-    private async Task<SiloProcess> StartSiloAsync(string catalog, string cache, string socket)
-    {
-        var silo = await SiloProcess.StartAsync(catalog, cache, socket, Env);
-        _silos.Add(silo);
-        return silo;
-    }
-
-    private async Task MountAsync(string name, string mnt, string socket, string log, params string[] extra)
-    {
-        var result = await ProcessRunner.RunAsync(RepoPaths.Cli, ["mount", name, mnt, "--silo", socket, "--log-file", log, .. extra], Env);
-        Assert.True(result.ExitCode == 0, result.ToString());
-        _mounts.Add(mnt);
-        Assert.True(FuseMounts.IsMounted(mnt));
-    }
-
-    private static async Task UnmountAsync(string mnt)
-    {
-        var result = await ProcessRunner.RunAsync(RepoPaths.Cli, ["umount", mnt]);
-        Assert.True(result.ExitCode == 0, result.ToString());
-        for (var i = 0; i < 100 && FuseMounts.IsMounted(mnt); i++)
-        {
-            await Task.Delay(50);
-        }
     }
 
     private async Task ExpectFailure(string[] args, string message)

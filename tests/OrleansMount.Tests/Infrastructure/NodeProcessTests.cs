@@ -1,0 +1,83 @@
+using OrleansMount.Native.Fuse;
+
+namespace OrleansMount.Tests.Infrastructure;
+
+/// <summary>
+/// Base of tests that run real silos and mounts against the shared s3rver: the AWS environment that
+/// reaches it, a temp directory, and cleanup of every mount and silo the test started, even on failure.
+/// </summary>
+public abstract class NodeProcessTests(S3rverServer s3, string tempPrefix) : IAsyncLifetime
+{
+    protected const int MiB = 1024 * 1024;
+
+    private readonly List<string> _mounts = [];
+    private readonly List<SiloProcess> _silos = [];
+
+    /// <summary>The silos this test started, in order.</summary>
+    protected IReadOnlyList<SiloProcess> Silos => _silos;
+
+    protected TempDirectory Temp { get; } = new(tempPrefix);
+
+    protected S3rverServer S3 { get; } = s3;
+
+    protected Dictionary<string, string?> Env => new()
+    {
+        ["AWS_ENDPOINT_URL"] = S3.Endpoint,
+        ["AWS_REGION"] = S3rverServer.Region,
+        ["AWS_ACCESS_KEY_ID"] = S3rverServer.AccessKey,
+        ["AWS_SECRET_ACCESS_KEY"] = S3rverServer.SecretKey,
+        ["AWS_EC2_METADATA_DISABLED"] = "true",
+    };
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var mount in _mounts.Where(FuseMounts.IsMounted))
+        {
+            await ProcessRunner.RunAsync("fusermount3", ["-u", "-z", mount]);
+        }
+
+        foreach (var silo in _silos)
+        {
+            await silo.DisposeAsync();
+        }
+
+        Temp.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    protected async Task<SiloProcess> StartSiloAsync(string catalog, string cache, string socket, IReadOnlyList<string>? extraArgs = null)
+    {
+        var silo = await SiloProcess.StartAsync(catalog, cache, socket, Env, extraArgs: extraArgs);
+        _silos.Add(silo);
+        return silo;
+    }
+
+    protected async Task MountAsync(string name, string mnt, string socket, string log, params string[] extra)
+    {
+        var result = await ProcessRunner.RunAsync(RepoPaths.Cli, ["mount", name, mnt, "--silo", socket, "--log-file", log, .. extra], Env);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        _mounts.Add(mnt);
+        Assert.True(FuseMounts.IsMounted(mnt));
+    }
+
+    protected static async Task UnmountAsync(string mnt)
+    {
+        var result = await ProcessRunner.RunAsync(RepoPaths.Cli, ["umount", mnt]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        for (var i = 0; i < 100 && FuseMounts.IsMounted(mnt); i++)
+        {
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Log lines and views arrive asynchronously (pipes, file sinks, polling): wait with a deadline.</summary>
+    protected static async Task WaitForAsync(Func<bool> condition, string what, int seconds = 10)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(seconds); !condition(); await Task.Delay(50))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for " + what);
+        }
+    }
+}
