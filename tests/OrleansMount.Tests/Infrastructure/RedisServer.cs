@@ -15,7 +15,7 @@ namespace OrleansMount.Tests.Infrastructure;
 public sealed class RedisServer : IAsyncLifetime, IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
-    private readonly StringBuilder _output = new();
+    private readonly CapturedOutput _output = new();
     private Process? _process;
 
     public int Port { get; private set; }
@@ -31,7 +31,7 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
         var server = new RedisServer();
         try
         {
-            await server.StartCoreAsync(FreePort()).ConfigureAwait(false);
+            await server.StartCoreAsync(CapturedOutput.FreePort()).ConfigureAwait(false);
             return server;
         }
         catch
@@ -99,7 +99,7 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
 
     public void Dispose() => Kill();
 
-    Task IAsyncLifetime.InitializeAsync() => StartCoreAsync(FreePort());
+    Task IAsyncLifetime.InitializeAsync() => StartCoreAsync(CapturedOutput.FreePort());
 
     Task IAsyncLifetime.DisposeAsync()
     {
@@ -128,8 +128,7 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
         };
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
         _process = process;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _output.Attach(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -138,7 +137,7 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"redis-server exited with code {process.ExitCode} before answering on port {port}: {Output()}");
+                throw new InvalidOperationException($"redis-server exited with code {process.ExitCode} before answering on port {port}: {_output}");
             }
 
             if (await PingAsync(port).ConfigureAwait(false))
@@ -148,7 +147,7 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
 
             if (clock.Elapsed > StartTimeout)
             {
-                throw new TimeoutException($"redis-server did not answer PING on port {port} within {StartTimeout.TotalSeconds} s: {Output()}");
+                throw new TimeoutException($"redis-server did not answer PING on port {port} within {StartTimeout.TotalSeconds} s: {_output}");
             }
 
             await Task.Delay(20).ConfigureAwait(false);
@@ -172,33 +171,5 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
         {
             return false;
         }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
-
-    private string Output()
-    {
-        lock (_output)
-        {
-            return _output.Length == 0 ? "(no output)" : _output.ToString();
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

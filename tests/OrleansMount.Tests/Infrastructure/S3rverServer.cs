@@ -40,7 +40,7 @@ public sealed class S3rverServer : IAsyncLifetime, IDisposable
     private const string ObjectSuffix = "._S3rver_object";
 
     private Process? _process;
-    private readonly StringBuilder _output = new();
+    private readonly CapturedOutput _output = new();
 
     /// <summary>Base URL, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public string Endpoint { get; private set; } = "";
@@ -198,7 +198,7 @@ public sealed class S3rverServer : IAsyncLifetime, IDisposable
     {
         var executable = FindExecutable();
         DataDirectory = Directory.CreateTempSubdirectory("orleansmount-s3rver-").FullName;
-        var port = FreePort();
+        var port = CapturedOutput.FreePort();
         Endpoint = $"http://127.0.0.1:{port}";
         var start = new ProcessStartInfo(executable)
         {
@@ -210,8 +210,7 @@ public sealed class S3rverServer : IAsyncLifetime, IDisposable
         // Node 20 disables the DES cipher s3rver's continuation tokens use (PLATFORM.md pitfall 3).
         start.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider";
         _process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _output.Attach(_process);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -221,7 +220,7 @@ public sealed class S3rverServer : IAsyncLifetime, IDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"s3rver exited with code {_process.ExitCode} before answering: {Output()}");
+                throw new InvalidOperationException($"s3rver exited with code {_process.ExitCode} before answering: {_output}");
             }
 
             try
@@ -238,38 +237,10 @@ public sealed class S3rverServer : IAsyncLifetime, IDisposable
 
             if (deadline.Elapsed > TimeSpan.FromSeconds(30))
             {
-                throw new TimeoutException($"s3rver did not answer at {Endpoint} within 30 s: {Output()}");
+                throw new TimeoutException($"s3rver did not answer at {Endpoint} within 30 s: {_output}");
             }
 
             await Task.Delay(50).ConfigureAwait(false);
         }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
-
-    private string Output()
-    {
-        lock (_output)
-        {
-            return _output.Length == 0 ? "(no output)" : _output.ToString();
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -11,7 +11,7 @@ namespace OrleansMount.Tests.Infrastructure;
 public sealed class SiloProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly StringBuilder _log = new();
+    private readonly CapturedOutput _log = new();
     private readonly HttpClient _http;
 
     private SiloProcess(Process process, string socket, string cacheDirectory, int port)
@@ -21,8 +21,7 @@ public sealed class SiloProcess : IAsyncDisposable
         CacheDirectory = cacheDirectory;
         Port = port;
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _log.Attach(process);
     }
 
     public string Socket { get; }
@@ -33,16 +32,7 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
-    public string Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return _log.ToString();
-            }
-        }
-    }
+    public string Log => _log.ToString();
 
     public static async Task<SiloProcess> StartAsync(string catalog, string cacheDirectory, string socket, IDictionary<string, string?> environment, string cacheSize = "2GiB", int? port = null, IEnumerable<string>? extraArgs = null)
     {
@@ -135,23 +125,5 @@ public sealed class SiloProcess : IAsyncDisposable
         _http.Dispose();
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.AppendLine(line);
-        }
-    }
+    public static int FreePort() => CapturedOutput.FreePort();
 }

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace OrleansMount.Tests.Infrastructure;
+
+/// <summary>What a service process printed (stdout and stderr), collected thread-safely for failure messages.</summary>
+public sealed class CapturedOutput
+{
+    private readonly StringBuilder _text = new();
+
+    /// <summary>Collects everything <paramref name="process"/> prints; call before BeginOutputReadLine/BeginErrorReadLine.</summary>
+    public void Attach(Process process)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+    }
+
+    public void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_text)
+        {
+            _text.AppendLine(line);
+        }
+    }
+
+    public override string ToString()
+    {
+        lock (_text)
+        {
+            return _text.Length == 0 ? "(no output)" : _text.ToString();
+        }
+    }
+
+    /// <summary>A loopback TCP port that was free a moment ago.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
