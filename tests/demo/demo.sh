@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# ./build.sh demo [--keep] [--files N] [--large-mib M]
+# ./build.sh demo [--keep] [--files N] [--large-mib M] [--nodes N]
 # The embedded default end to end on loopback: s3rver as the object store, a generated dataset,
 # import, ls, one silo, a FUSE mount, every file read twice (cold, then warm), a table of what came
 # from where, then everything it started is stopped (--keep leaves it running and says how to look).
+# --nodes N (N > 1): the cluster demo instead (tests/demo/cluster-demo.sh).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+prev=
 KEEP=0 FILES=2000 LARGE_MIB=256
+for arg in "$@"; do [ "$prev" = "--nodes" ] && [ "$arg" -gt 1 ] 2>/dev/null && exec bash "$ROOT/tests/demo/cluster-demo.sh" "$@"; prev=$arg; done
 while [ $# -gt 0 ]; do
   case "$1" in
     --keep) KEEP=1 ;;
     --files) FILES=$2; shift ;;
     --large-mib) LARGE_MIB=$2; shift ;;
-    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --nodes) shift ;; # 1 node: this demo
+    -h|--help) sed -n "2,6p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -47,33 +51,7 @@ S3_PID=$!
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
 
 say "generating a sample dataset: $FILES small files and one ${LARGE_MIB} MiB file in s3://demo/datasets/sample/"
-# Written in s3rver's own on-disk layout (objects + .md5 + metadata): seconds instead of minutes of PUTs.
-python3 - "$WORK/s3/demo" "$FILES" "$LARGE_MIB" <<'PY'
-import hashlib, json, os, random, sys
-root, files, large = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-rng = random.Random(42)
-def put(key, data):
-    path = os.path.join(root, key)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path + "._S3rver_object", "wb") as f: f.write(data)
-    with open(path + "._S3rver_object.md5", "w") as f: f.write(hashlib.md5(data).hexdigest())
-    with open(path + "._S3rver_metadata.json", "w") as f: json.dump({"content-type": "application/octet-stream"}, f)
-os.makedirs(root, exist_ok=True)
-for i in range(files):
-    split = "train" if i % 10 else "val"
-    put(f"datasets/sample/{split}/class_{i % 20:02d}/img_{i:06d}.jpg", rng.randbytes(rng.randint(8, 64) * 1024))
-put("datasets/sample/labels.csv", "".join(f"img_{i:06d}.jpg,{i % 20}\n" for i in range(files)).encode())
-block = rng.randbytes(1 << 20)
-with_large = os.path.join(root, "datasets/sample/shards/large-000.bin")
-os.makedirs(os.path.dirname(with_large), exist_ok=True)
-h = hashlib.md5()
-with open(with_large + "._S3rver_object", "wb") as f:
-    for i in range(large):
-        chunk = bytes([i % 251]) + block[1:]
-        f.write(chunk); h.update(chunk)
-with open(with_large + "._S3rver_object.md5", "w") as f: f.write(h.hexdigest())
-with open(with_large + "._S3rver_metadata.json", "w") as f: json.dump({"content-type": "application/octet-stream"}, f)
-PY
+python3 "$ROOT/tests/demo/gen_dataset.py" "$WORK/s3/demo" "$FILES" "$LARGE_MIB"
 
 say "orleansmount import s3://demo/datasets/sample --snapshot sample"
 "$OM" import s3://demo/datasets/sample --snapshot sample
