@@ -125,6 +125,86 @@ public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutput
     }
 
     [Fact]
+    public async Task A_silo_killed_during_reads_costs_no_read_and_rejoins_with_its_cache()
+    {
+        var bucket = await S3.CreateUniqueBucketAsync("kil");
+        var random = new Random(9);
+        var tree = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        for (var i = 0; i < 24; i++)
+        {
+            var bytes = new byte[random.Next(MiB / 2, (3 * MiB) + 1)];
+            random.NextBytes(bytes);
+            tree[$"part-{i:D2}.bin"] = bytes;
+            S3.SeedObject(bucket, "ds/" + $"part-{i:D2}.bin", bytes);
+        }
+
+        Assert.Equal(0, (await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"s3://{bucket}/ds", "--snapshot", "k"], Env)).ExitCode);
+        var catalog = $"s3://{bucket}/.orleansmount/";
+        var cluster = "k" + Guid.NewGuid().ToString("N")[..8];
+        string[] names = ["node-a", "node-b", "node-c"];
+        string[] Args(string name) => ["--redis", redis.Configuration, "--cluster", cluster, "--silo-id", name];
+        foreach (var name in names)
+        {
+            await StartSiloAsync(catalog, Temp.Sub("cache-" + name), Path.Combine(Temp.Path, name + ".sock"), Args(name));
+        }
+
+        await WaitForActiveAsync(Silos[0], 3);
+        var mounts = new List<string>();
+        foreach (var name in names)
+        {
+            var mnt = Temp.Sub("mnt-" + name);
+            await MountAsync("k", mnt, Path.Combine(Temp.Path, name + ".sock"), Path.Combine(Temp.Path, name + "-mount.log"));
+            mounts.Add(mnt);
+        }
+
+        // node-c warms its share of the cache, then dies (kill -9) while node-a and node-b read everything.
+        foreach (var key in tree.Keys.Take(8))
+        {
+            await File.ReadAllBytesAsync(Path.Combine(mounts[2], key));
+        }
+
+        var cached = (await Silos[2].StatsAsync()).Chunks;
+        Assert.True(cached > 0);
+        var readers = mounts.Take(2).Select(mnt => Task.Run(async () =>
+        {
+            foreach (var (key, content) in tree)
+            {
+                var read = await File.ReadAllBytesAsync(Path.Combine(mnt, key));
+                Assert.True(content.AsSpan().SequenceEqual(read), $"content of {key} through {mnt}");
+            }
+        })).ToList();
+        await Task.Delay(100);
+        await Silos[2].KillAsync();
+        await Task.WhenAll(readers); // no read failed and every byte was right
+        await UnmountAsync(mounts[2]);
+
+        // Declared dead within the heartbeat timeout (10 s) plus a poll: its keys move to the two left.
+        var deadline = DateTime.UtcNow.AddSeconds(25);
+        while ((await Silos[0].MembersAsync()).Members.Any(m => m.SiloId == "node-c" && m.Status == "Active"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "node-c was not declared dead:\n" + Silos[0].Log);
+            await Task.Delay(200);
+        }
+
+        // Restarted on the same cache, it rejoins and still holds what it had cached.
+        var again = await StartSiloAsync(catalog, Path.Combine(Temp.Path, "cache-node-c"), Path.Combine(Temp.Path, "node-c.sock"), Args("node-c"));
+        await WaitForActiveAsync(Silos[0], 3);
+        var stats = await again.StatsAsync();
+        Assert.True(stats.Chunks >= cached, $"{stats.Chunks} chunks after restart, {cached} before the kill");
+        Assert.Equal(0, stats.ObjectStoreGets);
+    }
+
+    private static async Task WaitForActiveAsync(SiloProcess silo, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await silo.MembersAsync()).Members.Count(m => m.Status == "Active") != count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"fewer than {count} active members:\n" + silo.Log);
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
     public async Task An_owner_that_cannot_be_reached_costs_a_fallback_to_the_object_store_never_a_failed_read()
     {
         var bucket = await S3.CreateUniqueBucketAsync("clf");

@@ -93,6 +93,13 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public Task<HttpResponseMessage> PostJsonAsync<T>(string path, T body) => _http.PostAsJsonAsync(path, body);
 
+    /// <summary>kill -9: no goodbye to the cluster, no cleanup.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
     /// <summary>SIGTERM, then SIGKILL if it has not exited in 10 s.</summary>
     public async Task StopAsync()
     {
