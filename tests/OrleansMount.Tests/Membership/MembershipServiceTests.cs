@@ -86,11 +86,7 @@ public sealed class MembershipServiceTests : IAsyncLifetime
     [Fact]
     public async Task Heartbeats_alone_do_not_raise_view_changed()
     {
-        var table = new InMemoryMembershipTable();
-        var a = Service(table, "a");
-        var b = Service(table, "b");
-        await a.JoinAsync();
-        await b.JoinAsync();
+        var (table, a, b) = await JoinedPairAsync();
         await a.RefreshOnceAsync();
         var raised = 0;
         a.ViewChanged += _ => raised++;
@@ -106,11 +102,7 @@ public sealed class MembershipServiceTests : IAsyncLifetime
     [Fact]
     public async Task A_silent_silo_is_declared_dead_after_the_timeout_and_not_before()
     {
-        var table = new InMemoryMembershipTable();
-        var a = Service(table, "a");
-        var b = Service(table, "b");
-        await a.JoinAsync();
-        await b.JoinAsync();
+        var (table, a, b) = await JoinedPairAsync();
 
         // b goes silent; a keeps heartbeating and refreshing.
         _clock.Advance(TimeSpan.FromSeconds(9));
@@ -132,11 +124,7 @@ public sealed class MembershipServiceTests : IAsyncLifetime
     [Fact]
     public async Task A_silo_that_keeps_heartbeating_is_never_declared_dead()
     {
-        var table = new InMemoryMembershipTable();
-        var a = Service(table, "a");
-        var b = Service(table, "b");
-        await a.JoinAsync();
-        await b.JoinAsync();
+        var (table, a, b) = await JoinedPairAsync();
 
         for (var i = 0; i < 20; i++)
         {
@@ -154,11 +142,7 @@ public sealed class MembershipServiceTests : IAsyncLifetime
     [Fact]
     public async Task A_stale_view_does_not_kill_a_silo_that_heartbeated_since()
     {
-        var table = new InMemoryMembershipTable();
-        var a = Service(table, "a");
-        var b = Service(table, "b");
-        await a.JoinAsync();
-        await b.JoinAsync();
+        var (table, a, b) = await JoinedPairAsync();
         await a.RefreshOnceAsync();
 
         // a's view still holds b's heartbeat from join time, but b has heartbeated since.
@@ -172,11 +156,7 @@ public sealed class MembershipServiceTests : IAsyncLifetime
     [Fact]
     public async Task A_silo_declared_dead_registers_itself_again_on_its_next_heartbeat()
     {
-        var table = new InMemoryMembershipTable();
-        var a = Service(table, "a");
-        var b = Service(table, "b");
-        await a.JoinAsync();
-        await b.JoinAsync();
+        var (table, a, b) = await JoinedPairAsync();
         _clock.Advance(TimeSpan.FromSeconds(11));
         await a.HeartbeatOnceAsync();
         await a.RefreshOnceAsync();
@@ -192,11 +172,7 @@ public sealed class MembershipServiceTests : IAsyncLifetime
     [Fact]
     public async Task Dead_entries_are_removed_after_the_retention()
     {
-        var table = new InMemoryMembershipTable();
-        var a = Service(table, "a");
-        var b = Service(table, "b");
-        await a.JoinAsync();
-        await b.JoinAsync();
+        var (table, a, b) = await JoinedPairAsync();
         await b.DisposeAsync(); // crashed: no leave
         _clock.Advance(TimeSpan.FromSeconds(11));
         await a.HeartbeatOnceAsync();
@@ -295,6 +271,17 @@ public sealed class MembershipServiceTests : IAsyncLifetime
     {
         var error = Assert.Throws<ArgumentException>(() => new MembershipOptions { HeartbeatPeriod = TimeSpan.FromSeconds(5), DeadTimeout = TimeSpan.FromSeconds(8) }.Validate());
         Assert.Contains("DeadTimeout", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Two services, "a" and "b", joined to one in-memory table.</summary>
+    private async Task<(InMemoryMembershipTable Table, MembershipService A, MembershipService B)> JoinedPairAsync()
+    {
+        var table = new InMemoryMembershipTable();
+        var a = Service(table, "a");
+        var b = Service(table, "b");
+        await a.JoinAsync();
+        await b.JoinAsync();
+        return (table, a, b);
     }
 
     private MembershipService Service(IMembershipTable table, string id) =>
