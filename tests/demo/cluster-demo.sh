@@ -18,35 +18,25 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-WORK="$ROOT/.demo"
-OM="$ROOT/bin/orleansmount" SILO="$ROOT/bin/orleansmount-silo"
-S3RVER="$ROOT/.tools/s3rver/node_modules/.bin/s3rver"
-[ -x "$OM" ] && [ -x "$SILO" ] || { echo "demo: run ./build.sh first" >&2; exit 1; }
-[ -x "$S3RVER" ] || { echo "demo: s3rver missing: run ./build.sh deps" >&2; exit 1; }
+source "$ROOT/tests/demo/common.sh"
 command -v redis-server >/dev/null || { echo "demo: redis-server missing: run ./build.sh deps" >&2; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-say() { printf '\n== %s\n' "$*"; }
-wait_http() { for _ in $(seq 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "demo: $1 did not answer" >&2; return 1; }
 
 PIDS=()
 cleanup() {
   [ "$KEEP" = 1 ] && return
   for i in $(seq "$NODES"); do mountpoint -q "$WORK/mnt-$i" 2>/dev/null && { "$OM" umount "$WORK/mnt-$i" >/dev/null 2>&1 || fusermount3 -u -z "$WORK/mnt-$i"; }; done
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}" ${S3_PID:-}; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}" ${S3_PID:-}; do wait "$pid" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 for m in "$WORK"/mnt*; do mountpoint -q "$m" 2>/dev/null && fusermount3 -u -z "$m"; done
 rm -rf "$WORK" && mkdir -p "$WORK/s3"
 
 S3_PORT=$(free_port) REDIS_PORT=$(free_port)
-export AWS_ENDPOINT_URL="http://127.0.0.1:$S3_PORT" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 say "object store: s3rver on 127.0.0.1:$S3_PORT; membership: redis-server on 127.0.0.1:$REDIS_PORT"
-NODE_OPTIONS=--openssl-legacy-provider "$S3RVER" -d "$WORK/s3" -a 127.0.0.1 -p "$S3_PORT" --no-vhost-buckets --silent >"$WORK/s3rver.log" 2>&1 &
-PIDS+=($!)
+start_s3rver "$S3_PORT"
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis.log" 2>&1 &
 PIDS+=($!)
-wait_http "http://127.0.0.1:$S3_PORT/"
 
 say "dataset: $FILES small files and one ${LARGE_MIB} MiB file; import"
 python3 "$ROOT/tests/demo/gen_dataset.py" "$WORK/s3/demo" "$FILES" "$LARGE_MIB"
@@ -117,7 +107,7 @@ print("'from peers' what it copied from owners; 'local disk' the rest of what it
 PY
 
 if [ "$KEEP" = 1 ]; then
-  say "left running (--keep): mounts $WORK/mnt-1..$NODES; bin/orleansmount status --silo $WORK/node-1.sock; stop: kill ${PIDS[*]}"
+  say "left running (--keep): mounts $WORK/mnt-1..$NODES; bin/orleansmount status --silo $WORK/node-1.sock; stop: kill ${PIDS[*]} $S3_PID"
 else
   say "unmounting and stopping everything"
 fi

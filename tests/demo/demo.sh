@@ -21,14 +21,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-WORK="$ROOT/.demo"
-OM="$ROOT/bin/orleansmount" SILO="$ROOT/bin/orleansmount-silo"
-S3RVER="$ROOT/.tools/s3rver/node_modules/.bin/s3rver"
-[ -x "$OM" ] && [ -x "$SILO" ] || { echo "demo: run ./build.sh first" >&2; exit 1; }
-[ -x "$S3RVER" ] || { echo "demo: s3rver missing: run ./build.sh deps" >&2; exit 1; }
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-say() { printf '\n== %s\n' "$*"; }
+source "$ROOT/tests/demo/common.sh"
 
 S3_PID="" SILO_PID=""
 cleanup() {
@@ -44,11 +37,8 @@ if mountpoint -q "$WORK/mnt" 2>/dev/null; then fusermount3 -u -z "$WORK/mnt"; fi
 rm -rf "$WORK" && mkdir -p "$WORK/s3" "$WORK/mnt" "$WORK/cache"
 
 PORT=$(free_port) SILO_PORT=$(free_port)
-export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 say "object store: s3rver on 127.0.0.1:$PORT"
-NODE_OPTIONS=--openssl-legacy-provider "$S3RVER" -d "$WORK/s3" -a 127.0.0.1 -p "$PORT" --no-vhost-buckets --silent >"$WORK/s3rver.log" 2>&1 &
-S3_PID=$!
-for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
+start_s3rver "$PORT"
 
 say "generating a sample dataset: $FILES small files and one ${LARGE_MIB} MiB file in s3://demo/datasets/sample/"
 python3 "$ROOT/tests/demo/gen_dataset.py" "$WORK/s3/demo" "$FILES" "$LARGE_MIB"
@@ -66,7 +56,7 @@ say "orleansmount ls sample /train | head -3"
 say "silo: orleansmount-silo --cache-dir .demo/cache --socket .demo/silo.sock --listen 127.0.0.1:$SILO_PORT"
 "$SILO" --cache-dir "$WORK/cache" --cache-size 4GiB --socket "$WORK/silo.sock" --listen "127.0.0.1:$SILO_PORT" --log-level Warning >"$WORK/silo.log" 2>&1 &
 SILO_PID=$!
-for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$SILO_PORT/api/v1/info" && break; sleep 0.1; done
+wait_http "http://127.0.0.1:$SILO_PORT/api/v1/info"
 echo "$S3_PID $SILO_PID" > "$WORK/pids"
 
 say "orleansmount mount sample .demo/mnt --silo .demo/silo.sock"
