@@ -64,6 +64,4 @@ internal static class Cli
             return 130;
         }
     }
-
-    public static string FormatBytes(long bytes) => OrleansMount.Core.ByteSize.Format(bytes);
 }

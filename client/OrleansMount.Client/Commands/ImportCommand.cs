@@ -1,3 +1,4 @@
+using OrleansMount.Core;
 using System.CommandLine;
 using System.Diagnostics;
 using OrleansMount.Storage.Catalog;
@@ -38,8 +39,8 @@ internal static class ImportCommand
             Console.WriteLine($"  source    {record.Source}");
             Console.WriteLine($"  catalog   {snapshots.Location}");
             Console.WriteLine($"  entries   {record.Entries}");
-            Console.WriteLine($"  bytes     {record.Bytes} ({Cli.FormatBytes(record.Bytes)})");
-            Console.WriteLine($"  ranges    {record.Ranges} ({Cli.FormatBytes(result.CatalogBytes)} of range and metarange files, {result.RangesUploaded} of them new to the catalog)");
+            Console.WriteLine($"  bytes     {record.Bytes} ({ByteSize.Format(record.Bytes)})");
+            Console.WriteLine($"  ranges    {record.Ranges} ({ByteSize.Format(result.CatalogBytes)} of range and metarange files, {result.RangesUploaded} of them new to the catalog)");
             if (record.Skipped.Count > 0)
             {
                 Console.WriteLine($"  skipped   {string.Join(", ", record.Skipped.Select(kv => $"{kv.Value} {kv.Key}"))}");
@@ -69,7 +70,7 @@ internal static class ImportCommand
 
             _lastPrinted = _clock.Elapsed;
             var rate = value.ObjectsListed / Math.Max(0.001, _clock.Elapsed.TotalSeconds);
-            var line = $"importing: {value.ObjectsListed} objects listed, {value.Entries} entries, {Cli.FormatBytes(value.Bytes)}, {value.Ranges} ranges, {rate:0} objects/s";
+            var line = $"importing: {value.ObjectsListed} objects listed, {value.Entries} entries, {ByteSize.Format(value.Bytes)}, {value.Ranges} ranges, {rate:0} objects/s";
             Console.Error.Write(_live ? "\r" + line + "   " : line + Environment.NewLine);
             _printed = true;
         }

@@ -1,3 +1,4 @@
+using OrleansMount.Core;
 using System.CommandLine;
 using System.Text.Json;
 using OrleansMount.Storage.Catalog;
@@ -37,7 +38,7 @@ internal static class SnapshotsCommand
             Console.WriteLine($"{"NAME".PadRight(width)}  {"ID",-32}  {"ENTRIES",10}  {"BYTES",10}  {"CREATED",-20}  SOURCE");
             foreach (var r in records)
             {
-                Console.WriteLine($"{r.Name.PadRight(width)}  {r.Id,-32}  {r.Entries,10}  {Cli.FormatBytes(r.Bytes),10}  {r.CreatedAt.UtcDateTime,-20:yyyy-MM-dd HH:mm:ss}  {r.Source}");
+                Console.WriteLine($"{r.Name.PadRight(width)}  {r.Id,-32}  {r.Entries,10}  {ByteSize.Format(r.Bytes),10}  {r.CreatedAt.UtcDateTime,-20:yyyy-MM-dd HH:mm:ss}  {r.Source}");
             }
 
             return 0;
