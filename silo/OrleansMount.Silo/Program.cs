@@ -13,9 +13,10 @@ var siloId = new Option<string?>("--silo-id") { Description = "This silo's id in
 var redis = new Option<string?>("--redis") { Description = "Redis HOST:PORT holding the cluster's membership. Without it the silo runs alone.", HelpName = "HOST:PORT" };
 var cluster = new Option<string>("--cluster") { Description = "Cluster name: silos sharing a Redis and a name form one cluster.", DefaultValueFactory = _ => "default", HelpName = "NAME" };
 var advertise = new Option<string?>("--advertise") { Description = "Where peers reach this silo. Default: http:// + the --listen address.", HelpName = "http://HOST:PORT" };
+var peerTimeout = new Option<string>("--peer-timeout") { Description = "How long an owner silo may take to start answering before its keys are read from the object store instead (it is then routed around for a few seconds).", DefaultValueFactory = _ => "10s", HelpName = "DURATION" };
 var root = new RootCommand("orleansmount-silo: the per-node OrleansMount daemon. Serves snapshot metadata and cached chunks to local mounts (Unix socket) and peers (HTTP).")
 {
-    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, siloId, redis, cluster, advertise,
+    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, siloId, redis, cluster, advertise, peerTimeout,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -33,7 +34,8 @@ root.SetAction(async (parse, cancellationToken) =>
             parse.GetValue(siloId),
             parse.GetValue(redis),
             parse.GetValue(cluster)!,
-            parse.GetValue(advertise));
+            parse.GetValue(advertise),
+            parse.GetValue(peerTimeout)!);
     }
     catch (OrleansMountException e)
     {

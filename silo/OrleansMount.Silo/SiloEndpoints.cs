@@ -1,5 +1,6 @@
 using System.Buffers;
 using OrleansMount.Core;
+using OrleansMount.Core.Placement;
 using OrleansMount.Grains.Chunks;
 using OrleansMount.Grains.Protocol;
 using OrleansMount.Storage.Chunks;
@@ -43,7 +44,13 @@ public static class SiloEndpoints
             node.ChunkGrains.Count,
             node.Counters.PeerFetches,
             node.Counters.PeerBytes,
-            node.Counters.OwnerFallbacks)));
+            node.Counters.OwnerFallbacks,
+            node.Counters.SuspectSkips,
+            node.Counters.StaleViewRefreshes,
+            node.Counters.RangesFromCatalog,
+            node.Counters.RangesFromPeers,
+            node.Counters.RangeBytesFromPeers,
+            node.ViewVersion)));
 
         api.MapGet("/members", () =>
         {
@@ -89,13 +96,54 @@ public static class SiloEndpoints
             return await WriteChunkAsync(node, request, location, context, ct).ConfigureAwait(false);
         }));
 
-        // Peers: the owner serves a chunk from its own grain (single-flight fill), never routing further.
+        // Peers: the owner serves a chunk from its own grain (single-flight fill), never routing further,
+        // unless its newer view says another silo owns it: then the caller refreshes its view.
         api.MapPost("/peer/chunks/data", (ChunkRequest request, HttpContext context, CancellationToken ct) => Guard(async () =>
         {
             await ValidateAsync(request, node, ct).ConfigureAwait(false);
+            if (node.CheckOwnership(PlacementKey.Of(request.Id), PeerClient.CallerView(context)) is { } stale)
+            {
+                return PeerClient.StaleView(context, stale);
+            }
+
             var location = await node.ChunkGrains.Get(request.Id).EnsureAsync(request, ct).ConfigureAwait(false);
             return await WriteChunkAsync(node, request, location, context, ct).ConfigureAwait(false);
         }));
+
+        // Peers: the owner of a range or metarange file serves its bytes, read from the catalog once.
+        api.MapGet("/peer/ranges/{kind}/{id}", (string kind, string id, HttpContext context, CancellationToken ct) => Guard(async () =>
+        {
+            var file = ParseCatalogFile(node, kind, id);
+            if (node.CheckOwnership(PlacementKey.Of(new RangeId(file.Id)), PeerClient.CallerView(context)) is { } stale)
+            {
+                return PeerClient.StaleView(context, stale);
+            }
+
+            var path = await node.RangeGrains.Get(file).EnsureAsync(ct).ConfigureAwait(false);
+            var bytes = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = bytes.Length;
+            context.Response.Headers[PeerClient.ChecksumHeader] = ChunkChecksum.Compute(bytes).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+            await context.Response.Body.WriteAsync(bytes, ct).ConfigureAwait(false);
+            return Results.Empty;
+        }));
+    }
+
+    private static CatalogFile ParseCatalogFile(SiloNode node, string kind, string id)
+    {
+        try
+        {
+            return kind switch
+            {
+                "range" => new CatalogFile(CatalogFileKind.Range, RangeId.Parse(id).Hash, node.Catalog.RangeKey(RangeId.Parse(id))),
+                "metarange" => new CatalogFile(CatalogFileKind.Metarange, MetarangeId.Parse(id).Hash, node.Catalog.MetarangeKey(MetarangeId.Parse(id))),
+                _ => throw new OrleansMountException($"'{kind}' is not a catalog file kind (range or metarange)", 2),
+            };
+        }
+        catch (FormatException e)
+        {
+            throw new OrleansMountException(e.Message, 2);
+        }
     }
 
     /// <summary>Writes a chunk's raw bytes: from the local store, or straight from the object store if it could not be cached.</summary>
@@ -121,7 +169,7 @@ public static class SiloEndpoints
 
             context.Response.ContentType = "application/octet-stream";
             context.Response.ContentLength = request.Length;
-            context.Response.Headers[SiloNode.ChecksumHeader] = crc.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers[PeerClient.ChecksumHeader] = crc.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
             await context.Response.Body.WriteAsync(buffer.AsMemory(0, request.Length), ct).ConfigureAwait(false);
             return Results.Empty;
         }

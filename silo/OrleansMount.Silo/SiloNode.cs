@@ -1,10 +1,10 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Net.Http.Json;
 using OrleansMount.Core;
 using OrleansMount.Core.Placement;
 using OrleansMount.Grains.Chunks;
 using OrleansMount.Grains.Membership;
+using OrleansMount.Grains.Ranges;
 using OrleansMount.Grains.Runtime;
 using OrleansMount.Storage.Catalog;
 using OrleansMount.Storage.Chunks;
@@ -16,27 +16,22 @@ namespace OrleansMount.Silo;
 /// <summary>
 /// Everything one silo holds: its chunk store, metadata store, activations and counters. The
 /// HTTP endpoints only translate to and from this. In a cluster it also holds the membership agent
-/// and the placement view built from the active members, and routes each chunk to its owner.
+/// and the placement view built from the active members, and routes each chunk and range file to
+/// its owner (<see cref="OwnerRouter"/>: stale views refreshed, silent owners suspected, failures
+/// fall back to the object store).
 /// </summary>
-public sealed class SiloNode : IDisposable
+public sealed class SiloNode : IDisposable, IRangeSource
 {
-    /// <summary>The path of the owner-side endpoint a requester copies a chunk from.</summary>
-    public const string PeerChunkDataPath = "api/v1/peer/chunks/data";
-
-    /// <summary>The response header carrying a chunk's CRC32C (8 hex digits) with its bytes.</summary>
-    public const string ChecksumHeader = "X-OrleansMount-Crc32C";
-
-    private static readonly TimeSpan PeerConnectTimeout = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan PeerBodyTimeout = TimeSpan.FromSeconds(30);
-
     private readonly ConcurrentDictionary<string, SnapshotView> _views = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ChunkId, Task<ChunkLocation>> _peerFills = new();
     private readonly Lock _peerFillsLock = new();
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
-    private readonly HttpClient _peers;
+    private readonly PeerClient _peers;
+    private readonly OwnerRouter _router;
     private IMembershipTable? _table;
-    private volatile PlacementView? _placement;
+    private volatile Routing? _routing;
+    private int _ownRefreshRunning;
 
     public SiloNode(SiloOptions options, ILoggerFactory loggers, TimeProvider time)
     {
@@ -48,17 +43,17 @@ public sealed class SiloNode : IDisposable
         SiloId = options.SiloId ?? $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
         Catalog = SnapshotCatalog.Open(StoreUri.Parse(options.Catalog));
         Chunks = new ChunkStore(new ChunkStoreOptions { Directory = options.CacheDirectory, CapacityBytes = options.CacheSizeBytes }, loggers.CreateLogger<ChunkStore>(), time);
-        Metadata = new MetadataStore(Path.Combine(options.CacheDirectory, "metadata"), Catalog, loggers.CreateLogger<MetadataStore>());
+        Metadata = new MetadataStore(Path.Combine(options.CacheDirectory, "metadata"), Catalog, loggers.CreateLogger<MetadataStore>(), this);
         Stores = new ObjectStoreProvider();
         var grainLogger = loggers.CreateLogger<ChunkGrain>();
         ChunkGrains = new ActivationTable<ChunkId, ChunkGrain>(id => new ChunkGrain(id, Chunks, Stores, Counters, grainLogger), time, TimeSpan.FromMinutes(2));
+        RangeDirectory = PrepareRangeDirectory(Path.Combine(options.CacheDirectory, "ranges"));
+        var rangeLogger = loggers.CreateLogger<RangeGrain>();
+        RangeGrains = new ActivationTable<CatalogFile, RangeGrain>(file => new RangeGrain(file, Catalog, RangeDirectory, Counters, rangeLogger), time, TimeSpan.FromMinutes(2));
         StartedAt = time.GetUtcNow();
-        _peers = new HttpClient(new SocketsHttpHandler { ConnectTimeout = PeerConnectTimeout, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) })
-        {
-            Timeout = Timeout.InfiniteTimeSpan, // bounded per request by PeerBodyTimeout
-            DefaultRequestVersion = System.Net.HttpVersion.Version11,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
+        _peers = new PeerClient(options.PeerTimeout);
+        var suspects = new OwnerSuspects(time, options.SuspectDuration);
+        _router = new OwnerRouter(LookupOwner, RefreshViewAsync, suspects, Counters, loggers.CreateLogger<OwnerRouter>());
     }
 
     public SiloOptions Options { get; }
@@ -79,13 +74,24 @@ public sealed class SiloNode : IDisposable
 
     public ActivationTable<ChunkId, ChunkGrain> ChunkGrains { get; }
 
+    /// <summary>The range files this silo owns, kept as files so peers can copy them (<see cref="RangeGrain"/>).</summary>
+    public ActivationTable<CatalogFile, RangeGrain> RangeGrains { get; }
+
+    public string RangeDirectory { get; }
+
+    /// <summary>Owners this silo currently routes around (no answer recently).</summary>
+    public IReadOnlyList<string> SuspectedOwners => _router.Suspects.Current;
+
     public ILogger CreateLogger(string name) => _loggers.CreateLogger(name);
 
     /// <summary>The membership agent; null until <see cref="JoinClusterAsync"/>.</summary>
     public MembershipService? Membership { get; private set; }
 
     /// <summary>The placement view chunks are routed by: the active members, weighted by cache capacity.</summary>
-    public PlacementView? Placement => _placement;
+    public PlacementView? Placement => _routing?.Placement;
+
+    /// <summary>The version of the membership view <see cref="Placement"/> was built from.</summary>
+    public long ViewVersion => _routing?.View.Version ?? 0;
 
     /// <summary>
     /// Joins the cluster: the Redis table with <c>--redis</c>, else an in-memory table holding only
@@ -135,7 +141,7 @@ public sealed class SiloNode : IDisposable
 
     private void RebuildPlacement(MembershipSnapshot view)
     {
-        // Only active members own chunks; this silo counts itself in even if the view (e.g. of a table
+        // Only active members own keys; this silo counts itself in even if the view (e.g. of a table
         // that lost its data) does not list it yet, so the view is never empty.
         var members = view.Active.Select(m => new PlacementMember(m.SiloId, Math.Max(1, m.CapacityBytes))).ToList();
         if (!members.Any(m => m.SiloId == SiloId))
@@ -144,35 +150,81 @@ public sealed class SiloNode : IDisposable
         }
 
         var placement = new PlacementView(members);
-        var previous = _placement;
-        _placement = placement;
-        if (previous is null || previous.Count != placement.Count)
+        var previous = _routing;
+        _routing = new Routing(placement, view);
+        if (previous is null || previous.Placement.Count != placement.Count)
         {
-            _logger.LogInformation("placement view: {Count} silos ({Members})", placement.Count, string.Join(", ", placement.Members.Select(m => m.SiloId)));
+            _logger.LogInformation("placement view {Version}: {Count} silos ({Members})", view.Version, placement.Count, string.Join(", ", placement.Members.Select(m => m.SiloId)));
         }
     }
 
-    /// <summary>The owner of a chunk when it is another silo; null when it is this one (or there is no cluster).</summary>
-    public SiloEntry? RemoteOwnerOf(ChunkId id)
+    /// <summary>The owner of a placement key as this silo sees it; <see cref="OwnerLookup.Owner"/> is null when it is this silo.</summary>
+    public OwnerLookup LookupOwner(ulong key)
     {
-        if (_placement is not { } placement || Membership is not { } membership || placement.Count == 1)
+        if (_routing is not { } routing || routing.Placement.Count == 1)
+        {
+            return new OwnerLookup(null, _routing?.View.Version ?? 0);
+        }
+
+        var owner = routing.Placement.OwnerOf(key);
+        // The placement was built from this very view, so an owner other than this silo is in it.
+        return new OwnerLookup(owner == SiloId ? null : routing.View.Find(owner), routing.View.Version);
+    }
+
+    /// <summary>
+    /// The owner side of the stale-view rule: a peer asked this silo for a key it does not own by
+    /// a view newer than the caller's. The caller must refresh and route again. A caller with the
+    /// newer view is served (and this silo refreshes its own view in the background).
+    /// </summary>
+    public StaleViewException? CheckOwnership(ulong key, long? callerVersion)
+    {
+        if (callerVersion is not { } caller || _routing is not { } routing)
         {
             return null;
         }
 
-        var owner = placement.OwnerOf(PlacementKey.Of(id));
-        return owner == SiloId ? null : membership.CurrentView.Find(owner);
+        var mine = routing.View.Version;
+        if (caller > mine)
+        {
+            RefreshOwnViewInBackground();
+            return null;
+        }
+
+        return caller < mine && routing.Placement.OwnerOf(key) != SiloId ? new StaleViewException(SiloId, mine, caller) : null;
+    }
+
+    private Task RefreshViewAsync(CancellationToken cancellationToken) =>
+        Membership is { } membership ? membership.RefreshOnceAsync(cancellationToken) : Task.CompletedTask;
+
+    private void RefreshOwnViewInBackground()
+    {
+        if (Membership is null || Interlocked.Exchange(ref _ownRefreshRunning, 1) == 1)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await RefreshViewAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                Volatile.Write(ref _ownRefreshRunning, 0);
+            }
+        });
     }
 
     /// <summary>
     /// Makes a chunk present on this node for a local mount. Owned here: the chunk's grain. Owned
     /// elsewhere: the near cache (already on disk), else a copy from the owner (single-flight per
-    /// chunk), else, if the owner fails, the object store directly.
+    /// chunk), else, if the owner does not deliver, the object store directly.
     /// </summary>
     public Task<ChunkLocation> EnsureAsync(ChunkRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (RemoteOwnerOf(request.Id) is not { } owner)
+        if (LookupOwner(PlacementKey.Of(request.Id)).Owner is null)
         {
             return ChunkGrains.Get(request.Id).EnsureAsync(request, cancellationToken);
         }
@@ -192,7 +244,7 @@ public sealed class SiloNode : IDisposable
         {
             if (!_peerFills.TryGetValue(request.Id, out fill) || fill.IsCompleted)
             {
-                fill = CopyFromOwnerAsync(request, owner);
+                fill = FetchRemoteChunkAsync(request);
                 _peerFills[request.Id] = fill;
                 started = true;
             }
@@ -208,57 +260,23 @@ public sealed class SiloNode : IDisposable
         return fill.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Copies one chunk from its owner into the local store; not cancelled by a caller that gives up (others may wait on it).</summary>
-    private async Task<ChunkLocation> CopyFromOwnerAsync(ChunkRequest request, SiloEntry owner)
+    /// <summary>A chunk another silo owns: copied from the owner; not cancelled by a caller that gives up (others may wait on it).</summary>
+    private async Task<ChunkLocation> FetchRemoteChunkAsync(ChunkRequest request)
     {
         await Task.Yield();
+        // Owned here after a view refresh, or the owner did not deliver: this silo's own grain fills it.
+        Task<ChunkLocation> Here() => ChunkGrains.Get(request.Id).EnsureAsync(request, CancellationToken.None);
+        return await _router.RouteAsync(PlacementKey.Of(request.Id), $"chunk {request.Index} of {request.Address}", Here, (owner, version) => CopyFromOwnerAsync(request, owner, version), Here).ConfigureAwait(false);
+    }
+
+    private async Task<ChunkLocation> CopyFromOwnerAsync(ChunkRequest request, SiloEntry owner, long viewVersion)
+    {
         var length = request.Length;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
         try
         {
-            uint crc;
-            try
-            {
-                using var timeout = new CancellationTokenSource(PeerBodyTimeout);
-                using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(owner.Address, PeerChunkDataPath)) { Content = JsonContent.Create(request) };
-                using var response = await _peers.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-                if (!response.IsSuccessStatusCode)
-                {
-                    var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
-                    throw new HttpRequestException($"owner answered {(int)response.StatusCode}: {body}");
-                }
-
-                if (response.Content.Headers.ContentLength is { } announced && announced != length)
-                {
-                    throw new HttpRequestException($"owner sent {announced} bytes, expected {length}");
-                }
-
-                var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-                await using (stream.ConfigureAwait(false))
-                {
-                    await stream.ReadExactlyAsync(buffer.AsMemory(0, length), timeout.Token).ConfigureAwait(false);
-                    if (await stream.ReadAsync(new byte[1], timeout.Token).ConfigureAwait(false) != 0)
-                    {
-                        throw new HttpRequestException($"owner sent more than the {length} bytes expected");
-                    }
-                }
-
-                crc = ChunkChecksum.Compute(buffer.AsSpan(0, length));
-                if (response.Headers.TryGetValues(ChecksumHeader, out var sent)
-                    && uint.TryParse(sent.FirstOrDefault(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var expected)
-                    && expected != crc)
-                {
-                    throw new HttpRequestException($"owner's bytes have CRC32C {crc:x8}, it announced {expected:x8}");
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
-            {
-                Counters.OwnerFallback();
-                _logger.LogWarning("owner {Owner} ({Address}) did not deliver chunk {Index} of {Address}: {Message}; reading it from the object store", owner.SiloId, owner.Address, request.Index, request.Address, e is OperationCanceledException ? $"no answer within {PeerBodyTimeout.TotalSeconds:0} s" : e.Message);
-                return await ChunkGrains.Get(request.Id).EnsureAsync(request, CancellationToken.None).ConfigureAwait(false);
-            }
-
             var data = buffer.AsMemory(0, length);
+            var crc = await _peers.CopyChunkAsync(owner, viewVersion, request, data).ConfigureAwait(false);
             Counters.PeerFetched(length);
             var cached = await Chunks.PutAsync(request.Id, data, CancellationToken.None).ConfigureAwait(false);
             return new ChunkLocation(cached, length, crc, ChunkTier.Peer);
@@ -267,6 +285,55 @@ public sealed class SiloNode : IDisposable
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Where the metadata store gets a range file. Single node: the catalog. In a cluster: the file's
+    /// owner, which reads the catalog once for everyone (<see cref="RangeGrain"/>); the catalog itself
+    /// if the owner does not deliver.
+    /// </summary>
+    async Task IRangeSource.DownloadAsync(CatalogFile file, string localPath, CancellationToken cancellationToken)
+    {
+        if (_routing is not { Placement.Count: > 1 })
+        {
+            await FromCatalogAsync().ConfigureAwait(false);
+            return;
+        }
+
+        await _router.RouteAsync(
+            PlacementKey.Of(new RangeId(file.Id)),
+            file.ToString(),
+            async () =>
+            {
+                var path = await RangeGrains.Get(file).EnsureAsync(cancellationToken).ConfigureAwait(false);
+                File.Copy(path, localPath);
+                return true;
+            },
+            async (owner, version) =>
+            {
+                Counters.RangeFromPeer(await _peers.DownloadRangeAsync(owner, version, file, localPath).ConfigureAwait(false));
+                return true;
+            },
+            FromCatalogAsync).ConfigureAwait(false);
+
+        async Task<bool> FromCatalogAsync()
+        {
+            await Catalog.DownloadAsync(file.Key, localPath, cancellationToken).ConfigureAwait(false);
+            Counters.RangeFromCatalog();
+            return true;
+        }
+    }
+
+    /// <summary>Creates the range directory and removes temp files a crashed download left behind.</summary>
+    private static string PrepareRangeDirectory(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        foreach (var temp in Directory.EnumerateFiles(directory).Where(f => !f.EndsWith(".sst", StringComparison.Ordinal)))
+        {
+            File.Delete(temp);
+        }
+
+        return directory;
     }
 
     /// <summary>
@@ -300,4 +367,7 @@ public sealed class SiloNode : IDisposable
         Stores.Dispose();
         Catalog.Dispose();
     }
+
+    /// <summary>A placement view and the membership view it was built from, swapped as one.</summary>
+    private sealed record Routing(PlacementView Placement, MembershipSnapshot View);
 }

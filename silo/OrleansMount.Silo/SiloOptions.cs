@@ -27,4 +27,10 @@ public sealed record SiloOptions
 
     /// <summary>Where peers reach this silo (http://HOST:PORT); null when there is no TCP listener.</summary>
     public Uri? Advertise { get; init; }
+
+    /// <summary>How long an owner silo may take to start answering a peer call before it counts as not answering.</summary>
+    public TimeSpan PeerTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an owner that did not answer is routed around (its keys go to the object store).</summary>
+    public TimeSpan SuspectDuration { get; init; } = TimeSpan.FromSeconds(5);
 }

@@ -7,7 +7,7 @@ namespace OrleansMount.Silo;
 /// <summary>Turns command-line text into <see cref="SiloOptions"/>; every error names the option.</summary>
 public static class SiloOptionsParser
 {
-    public static SiloOptions Validate(string cacheDir, string cacheSize, string? catalog, string listen, string socket, string chunkSize, string logLevel, string? siloId, string? redis = null, string cluster = "default", string? advertise = null)
+    public static SiloOptions Validate(string cacheDir, string cacheSize, string? catalog, string listen, string socket, string chunkSize, string logLevel, string? siloId, string? redis = null, string cluster = "default", string? advertise = null, string peerTimeout = "10s")
     {
         if (!ByteSize.TryParse(cacheSize, out var cacheBytes) || cacheBytes <= 0)
         {
@@ -89,6 +89,11 @@ public static class SiloOptionsParser
             advertiseUri = new Uri($"http://{listenAddress}/");
         }
 
+        if (!Duration.TryParse(peerTimeout, out var peerTimeoutSpan) || peerTimeoutSpan < TimeSpan.FromMilliseconds(100))
+        {
+            throw new OrleansMountException($"--peer-timeout '{peerTimeout}' is not a duration of at least 100ms (e.g. 10s, 500ms)", 2);
+        }
+
         try
         {
             Directory.CreateDirectory(cacheDir);
@@ -111,6 +116,7 @@ public static class SiloOptionsParser
             Redis = redis,
             Cluster = cluster,
             Advertise = advertiseUri,
+            PeerTimeout = peerTimeoutSpan,
         };
     }
 

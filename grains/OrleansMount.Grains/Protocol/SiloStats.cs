@@ -18,4 +18,10 @@ public sealed record SiloStats(
     int ChunkActivations,
     long PeerFetches = 0,
     long PeerBytes = 0,
-    long OwnerFallbacks = 0);
+    long OwnerFallbacks = 0,
+    long SuspectSkips = 0,
+    long StaleViewRefreshes = 0,
+    long RangesFromCatalog = 0,
+    long RangesFromPeers = 0,
+    long RangeBytesFromPeers = 0,
+    long MembershipVersion = 0);

@@ -12,6 +12,11 @@ public sealed class NodeCounters
     private long _peerFetches;
     private long _peerBytes;
     private long _ownerFallbacks;
+    private long _suspectSkips;
+    private long _staleViewRefreshes;
+    private long _rangesFromCatalog;
+    private long _rangesFromPeers;
+    private long _rangeBytesFromPeers;
 
     public long ObjectStoreGets => Interlocked.Read(ref _objectStoreGets);
 
@@ -30,8 +35,22 @@ public sealed class NodeCounters
 
     public long PeerBytes => Interlocked.Read(ref _peerBytes);
 
-    /// <summary>Chunks read from the object store here because their owner did not answer.</summary>
+    /// <summary>Chunks (and range files) read from the object store here because their owner did not deliver.</summary>
     public long OwnerFallbacks => Interlocked.Read(ref _ownerFallbacks);
+
+    /// <summary>Of <see cref="OwnerFallbacks"/>, those that did not even ask the owner because it was suspected.</summary>
+    public long SuspectSkips => Interlocked.Read(ref _suspectSkips);
+
+    /// <summary>Times an owner answered that this silo's membership view was stale (it then refreshed and routed again).</summary>
+    public long StaleViewRefreshes => Interlocked.Read(ref _staleViewRefreshes);
+
+    /// <summary>Range and metarange files this silo read from the catalog (as their owner, or as a fallback).</summary>
+    public long RangesFromCatalog => Interlocked.Read(ref _rangesFromCatalog);
+
+    /// <summary>Range and metarange files this silo copied from their owner.</summary>
+    public long RangesFromPeers => Interlocked.Read(ref _rangesFromPeers);
+
+    public long RangeBytesFromPeers => Interlocked.Read(ref _rangeBytesFromPeers);
 
     public void PeerFetched(long bytes)
     {
@@ -39,7 +58,24 @@ public sealed class NodeCounters
         Interlocked.Add(ref _peerBytes, bytes);
     }
 
-    public void OwnerFallback() => Interlocked.Increment(ref _ownerFallbacks);
+    public void OwnerFallback(bool suspected = false)
+    {
+        Interlocked.Increment(ref _ownerFallbacks);
+        if (suspected)
+        {
+            Interlocked.Increment(ref _suspectSkips);
+        }
+    }
+
+    public void StaleViewRefreshed() => Interlocked.Increment(ref _staleViewRefreshes);
+
+    public void RangeFromCatalog() => Interlocked.Increment(ref _rangesFromCatalog);
+
+    public void RangeFromPeer(long bytes)
+    {
+        Interlocked.Increment(ref _rangesFromPeers);
+        Interlocked.Add(ref _rangeBytesFromPeers, bytes);
+    }
 
     public void ObjectStoreRead(long bytes)
     {

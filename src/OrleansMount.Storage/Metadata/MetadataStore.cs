@@ -19,10 +19,11 @@ public sealed class MetadataStore : IDisposable
     private readonly SnapshotCatalog _catalog;
     private readonly string _incoming;
     private readonly ILogger _logger;
+    private readonly IRangeSource _source;
     private readonly ConcurrentDictionary<Hash128, Lazy<Task>> _fetches = new();
     private long _rangesFetched;
 
-    public MetadataStore(string directory, SnapshotCatalog catalog, ILogger? logger = null)
+    public MetadataStore(string directory, SnapshotCatalog catalog, ILogger? logger = null, IRangeSource? source = null)
     {
         Directory.CreateDirectory(directory);
         _incoming = Path.Combine(directory, "incoming");
@@ -35,11 +36,12 @@ public sealed class MetadataStore : IDisposable
         _db = RocksDatabase.Open(Path.Combine(directory, "db"));
         _catalog = catalog;
         _logger = logger ?? NullLogger.Instance;
+        _source = source ?? new CatalogRangeSource(catalog);
     }
 
     public SnapshotCatalog Catalog => _catalog;
 
-    /// <summary>Range and metarange files fetched from the catalog by this process.</summary>
+    /// <summary>Range and metarange files fetched (from the catalog or a peer) and ingested by this process.</summary>
     public long RangesFetched => Interlocked.Read(ref _rangesFetched);
 
     internal RocksDatabase Database => _db;
@@ -49,7 +51,7 @@ public sealed class MetadataStore : IDisposable
     {
         var record = await _catalog.GetSnapshotAsync(name, cancellationToken).ConfigureAwait(false);
         var metarange = MetarangeId.Parse(record.Metarange);
-        await EnsureAsync(KeyCodec.MetarangeMarkerKind, metarange.Hash, _catalog.MetarangeKey(metarange), cancellationToken).ConfigureAwait(false);
+        await EnsureAsync(KeyCodec.MetarangeMarkerKind, new CatalogFile(CatalogFileKind.Metarange, metarange.Hash, _catalog.MetarangeKey(metarange)), cancellationToken).ConfigureAwait(false);
         var ranges = new List<RangeDescriptor>();
         var prefix = KeyCodec.Key(KeyCodec.MetarangeRecordKind, metarange.Hash, ReadOnlySpan<byte>.Empty);
         using (var iterator = _db.NewIterator())
@@ -70,20 +72,21 @@ public sealed class MetadataStore : IDisposable
 
     /// <summary>Makes sure a range is ingested locally, fetching it from the catalog at most once at a time.</summary>
     public Task EnsureRangeAsync(RangeId range, CancellationToken cancellationToken = default) =>
-        EnsureAsync(KeyCodec.RangeMarkerKind, range.Hash, _catalog.RangeKey(range), cancellationToken);
+        EnsureAsync(KeyCodec.RangeMarkerKind, new CatalogFile(CatalogFileKind.Range, range.Hash, _catalog.RangeKey(range)), cancellationToken);
 
     public bool HasRange(RangeId range) => _db.Get(KeyCodec.Key(KeyCodec.RangeMarkerKind, range.Hash, ReadOnlySpan<byte>.Empty)) is not null;
 
-    private Task EnsureAsync(byte markerKind, Hash128 id, string catalogKey, CancellationToken cancellationToken)
+    private Task EnsureAsync(byte markerKind, CatalogFile file, CancellationToken cancellationToken)
     {
-        var marker = KeyCodec.Key(markerKind, id, ReadOnlySpan<byte>.Empty);
+        var marker = KeyCodec.Key(markerKind, file.Id, ReadOnlySpan<byte>.Empty);
         if (_db.Get(marker) is not null)
         {
             return Task.CompletedTask;
         }
 
-        var fetch = _fetches.GetOrAdd(id, _ => new Lazy<Task>(() => FetchAsync(marker, catalogKey, cancellationToken)));
-        return AwaitAndForget(id, fetch);
+        // Not cancelled by the caller that started it: others may be waiting on the same fetch.
+        var fetch = _fetches.GetOrAdd(file.Id, _ => new Lazy<Task>(() => FetchAsync(marker, file, CancellationToken.None)));
+        return AwaitAndForget(file.Id, fetch).WaitAsync(cancellationToken);
     }
 
     private async Task AwaitAndForget(Hash128 id, Lazy<Task> fetch)
@@ -98,7 +101,7 @@ public sealed class MetadataStore : IDisposable
         }
     }
 
-    private async Task FetchAsync(byte[] marker, string catalogKey, CancellationToken cancellationToken)
+    private async Task FetchAsync(byte[] marker, CatalogFile catalogFile, CancellationToken cancellationToken)
     {
         if (_db.Get(marker) is not null)
         {
@@ -108,15 +111,15 @@ public sealed class MetadataStore : IDisposable
         var file = Path.Combine(_incoming, Guid.NewGuid().ToString("N") + ".sst");
         try
         {
-            await _catalog.DownloadAsync(catalogKey, file, cancellationToken).ConfigureAwait(false);
+            await _source.DownloadAsync(catalogFile, file, cancellationToken).ConfigureAwait(false);
             _db.IngestExternalFiles([file], moveFiles: true);
             _db.Put(marker, BitConverter.GetBytes(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
             Interlocked.Increment(ref _rangesFetched);
-            _logger.LogDebug("ingested {Key}", catalogKey);
+            _logger.LogDebug("ingested {File}", catalogFile);
         }
         catch (RocksDbException e)
         {
-            throw new OrleansMountException($"catalog file {_catalog.Store.Root.AddressOf(catalogKey)} could not be ingested ({e.Message}); it may be damaged: re-import the snapshot", 1, e);
+            throw new OrleansMountException($"catalog file {_catalog.Store.Root.AddressOf(catalogFile.Key)} could not be ingested ({e.Message}); it may be damaged: re-import the snapshot", 1, e);
         }
         finally
         {

@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using OrleansMount.Grains.Chunks;
+using OrleansMount.Grains.Membership;
+using OrleansMount.Grains.Protocol;
+using OrleansMount.Grains.Runtime;
+using OrleansMount.Storage.Chunks;
+using OrleansMount.Storage.Metadata;
+
+namespace OrleansMount.Silo;
+
+/// <summary>
+/// Silo-to-silo calls (HTTP/1.1, docs/api.md "Peer endpoints"): copy a chunk or a range file from its
+/// owner. Every call carries the caller's membership view version, so an owner with a newer view
+/// can answer "stale view". Failures surface as <see cref="PeerException"/>: unreachable when there
+/// was no answer within <see cref="AnswerTimeout"/>, else an error of that call.
+/// </summary>
+public sealed class PeerClient : IDisposable
+{
+    public const string ChunkDataPath = "api/v1/peer/chunks/data";
+    public const string RangesPath = "api/v1/peer/ranges/";
+
+    /// <summary>The request header carrying the caller's membership view version.</summary>
+    public const string ViewHeader = "X-OrleansMount-View";
+
+    /// <summary>The response header carrying the CRC32C (8 hex digits) of the bytes sent.</summary>
+    public const string ChecksumHeader = "X-OrleansMount-Crc32C";
+
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan BodyTimeout = TimeSpan.FromSeconds(30);
+    private const int MaxRangeFileBytes = 256 * 1024 * 1024;
+
+    private readonly HttpClient _http;
+
+    public PeerClient(TimeSpan answerTimeout)
+    {
+        AnswerTimeout = answerTimeout;
+        _http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = ConnectTimeout < answerTimeout ? ConnectTimeout : answerTimeout, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) })
+        {
+            Timeout = Timeout.InfiniteTimeSpan, // bounded per call: AnswerTimeout for the headers, BodyTimeout for the bytes
+            DefaultRequestVersion = System.Net.HttpVersion.Version11,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+    }
+
+    /// <summary>How long an owner may take to start answering (it may be filling the chunk from the object store).</summary>
+    public TimeSpan AnswerTimeout { get; }
+
+    /// <summary>Copies one chunk's bytes from its owner into <paramref name="destination"/> (exactly the chunk's length); returns their CRC32C.</summary>
+    public async Task<uint> CopyChunkAsync(SiloEntry owner, long viewVersion, ChunkRequest request, Memory<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(owner.Address, ChunkDataPath)) { Content = JsonContent.Create(request) };
+        return await CallAsync(owner, viewVersion, message, async (response, body, timeout) =>
+        {
+            if (response.Content.Headers.ContentLength is { } announced && announced != destination.Length)
+            {
+                throw new PeerException($"owner sent {announced} bytes, expected {destination.Length}", unreachable: false);
+            }
+
+            await ReadExactlyAsync(body, destination, timeout).ConfigureAwait(false);
+            return Verify(response, destination.Span);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Copies a range or metarange file from its owner to <paramref name="localPath"/> (via a temp file); returns its length.</summary>
+    public async Task<long> DownloadRangeAsync(SiloEntry owner, long viewVersion, CatalogFile file, string localPath)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(file);
+        using var message = new HttpRequestMessage(HttpMethod.Get, new Uri(owner.Address, RangesPath + file));
+        var bytes = await CallAsync(owner, viewVersion, message, async (response, body, timeout) =>
+        {
+            if (response.Content.Headers.ContentLength is not { } length || length is < 0 or > MaxRangeFileBytes)
+            {
+                throw new PeerException($"owner sent {file} without a valid length", unreachable: false);
+            }
+
+            var data = new byte[length];
+            await ReadExactlyAsync(body, data, timeout).ConfigureAwait(false);
+            Verify(response, data);
+            return data;
+        }).ConfigureAwait(false);
+        var temp = localPath + ".peer-" + Guid.NewGuid().ToString("N")[..8];
+        await File.WriteAllBytesAsync(temp, bytes).ConfigureAwait(false);
+        File.Move(temp, localPath);
+        return bytes.Length;
+    }
+
+    /// <summary>The stale-view answer an owner sends: 409 with kind <see cref="SiloError.StaleView"/> and its version.</summary>
+    public static IResult StaleView(HttpContext context, StaleViewException stale)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(stale);
+        context.Response.Headers[ViewHeader] = stale.OwnerVersion.ToString(CultureInfo.InvariantCulture);
+        return Results.Json(new SiloError(stale.Message, SiloError.StaleView), statusCode: StatusCodes.Status409Conflict);
+    }
+
+    /// <summary>The caller's view version from a peer request, or null when it sent none (a local mount, an old silo).</summary>
+    public static long? CallerView(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return long.TryParse(context.Request.Headers[ViewHeader], NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : null;
+    }
+
+    private async Task<T> CallAsync<T>(SiloEntry owner, long viewVersion, HttpRequestMessage message, Func<HttpResponseMessage, Stream, CancellationToken, Task<T>> read)
+    {
+        message.Headers.Add(ViewHeader, viewVersion.ToString(CultureInfo.InvariantCulture));
+        using var answer = new CancellationTokenSource(AnswerTimeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, answer.Token).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new PeerException(e.Message, unreachable: true, e);
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new PeerException($"no answer within {AnswerTimeout.TotalSeconds:0.#} s", unreachable: true, e);
+        }
+
+        using (response)
+        {
+            using var body = new CancellationTokenSource(BodyTimeout);
+            try
+            {
+                if (response.StatusCode == System.Net.HttpStatusCode.Conflict
+                    && long.TryParse(response.Headers.TryGetValues(ViewHeader, out var values) ? values.FirstOrDefault() : null, NumberStyles.None, CultureInfo.InvariantCulture, out var ownerVersion))
+                {
+                    throw new StaleViewException(owner.SiloId, ownerVersion, viewVersion);
+                }
+
+                if (!response.IsSuccessStatusCode)
+                {
+                    var text = await response.Content.ReadAsStringAsync(body.Token).ConfigureAwait(false);
+                    throw new PeerException($"owner answered {(int)response.StatusCode}: {text}", unreachable: false);
+                }
+
+                var stream = await response.Content.ReadAsStreamAsync(body.Token).ConfigureAwait(false);
+                await using (stream.ConfigureAwait(false))
+                {
+                    return await read(response, stream, body.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
+            {
+                throw new PeerException(e is OperationCanceledException ? $"the bytes did not arrive within {BodyTimeout.TotalSeconds:0} s" : e.Message, unreachable: false, e);
+            }
+        }
+    }
+
+    private static async Task ReadExactlyAsync(Stream body, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await body.ReadExactlyAsync(destination, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new PeerException($"owner sent fewer than the {destination.Length} bytes expected", unreachable: false);
+        }
+
+        if (await body.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) != 0)
+        {
+            throw new PeerException($"owner sent more than the {destination.Length} bytes expected", unreachable: false);
+        }
+    }
+
+    private static uint Verify(HttpResponseMessage response, ReadOnlySpan<byte> data)
+    {
+        var crc = ChunkChecksum.Compute(data);
+        if (!response.Headers.TryGetValues(ChecksumHeader, out var sent)
+            || !uint.TryParse(sent.FirstOrDefault(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var expected))
+        {
+            throw new PeerException($"owner sent no {ChecksumHeader} header", unreachable: false);
+        }
+
+        if (expected != crc)
+        {
+            throw new PeerException($"owner's bytes have CRC32C {crc:x8}, it announced {expected:x8}", unreachable: false);
+        }
+
+        return crc;
+    }
+
+    public void Dispose() => _http.Dispose();
+}
