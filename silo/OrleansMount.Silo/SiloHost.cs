@@ -9,6 +9,9 @@ namespace OrleansMount.Silo;
 /// <summary>Builds and runs the silo's web host: Kestrel on the Unix socket (local mounts) and on TCP (peers, dashboard).</summary>
 public static class SiloHost
 {
+    /// <summary>How long a leaving silo keeps answering after it has left the membership table.</summary>
+    private static readonly TimeSpan LeaveGracePeriod = TimeSpan.FromSeconds(1);
+
     public static async Task<int> RunAsync(SiloOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -49,6 +52,12 @@ public static class SiloHost
                 try
                 {
                     node.LeaveClusterAsync(bound.Token).GetAwaiter().GetResult();
+                    if (node.Options.Redis is not null)
+                    {
+                        // Peers learn of the departure by notification within milliseconds; until then
+                        // their calls still come here and are answered rather than refused.
+                        Thread.Sleep(LeaveGracePeriod);
+                    }
                 }
                 catch (Exception e) when (e is OperationCanceledException or OrleansMount.Grains.Membership.MembershipUnavailableException)
                 {

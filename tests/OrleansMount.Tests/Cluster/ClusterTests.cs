@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using OrleansMount.Core.Placement;
 using OrleansMount.Native.Fuse;
 using OrleansMount.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -192,72 +191,5 @@ public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutput
         var stats = await again.StatsAsync();
         Assert.True(stats.Chunks >= cached, $"{stats.Chunks} chunks after restart, {cached} before the kill");
         Assert.Equal(0, stats.ObjectStoreGets);
-    }
-
-    private static async Task WaitForActiveAsync(SiloProcess silo, int count)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while ((await silo.MembersAsync()).Members.Count(m => m.Status == "Active") != count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"fewer than {count} active members:\n" + silo.Log);
-            await Task.Delay(100);
-        }
-    }
-
-    [Fact]
-    public async Task An_owner_that_cannot_be_reached_costs_a_fallback_to_the_object_store_never_a_failed_read()
-    {
-        var bucket = await S3.CreateUniqueBucketAsync("clf");
-        var random = new Random(45);
-        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        for (var i = 0; i < 12; i++)
-        {
-            var bytes = new byte[random.Next(100_000, (2 * MiB) + 1)];
-            random.NextBytes(bytes);
-            files[$"f{i:D2}.bin"] = bytes;
-            S3.SeedObject(bucket, "ds/" + files.Keys.Last(), bytes);
-        }
-
-        var import = await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"s3://{bucket}/ds", "--snapshot", "fb"], Env);
-        Assert.True(import.ExitCode == 0, import.ToString());
-        var catalog = $"s3://{bucket}/.orleansmount/";
-        var cluster = "f" + Guid.NewGuid().ToString("N")[..8];
-        // node-y advertises a port nobody listens on: it is an active member that never answers a peer.
-        var reader = await StartSiloAsync(catalog, Temp.Sub("cache-x"), Path.Combine(Temp.Path, "x.sock"), ["--redis", redis.Configuration, "--cluster", cluster, "--silo-id", "node-x"]);
-        var unreachable = await StartSiloAsync(catalog, Temp.Sub("cache-y"), Path.Combine(Temp.Path, "y.sock"), ["--redis", redis.Configuration, "--cluster", cluster, "--silo-id", "node-y", "--advertise", $"http://127.0.0.1:{SiloProcess.FreePort()}"]);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while ((await reader.MembersAsync()).Members.Count(m => m.Status == "Active") != 2)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "node-x does not see 2 active members:\n" + reader.Log);
-            await Task.Delay(100);
-        }
-
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{reader.Port}/") };
-        var snapshotId = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/v1/snapshots/fb")).RootElement.GetProperty("id").GetString()!;
-        var listing = (await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<Grains.Protocol.DirectoryListing>(http, $"api/v1/snapshots/fb/list?id={snapshotId}&path="))!;
-        // The same view node-x routes by (equal capacities): the chunks node-y owns are the fallbacks.
-        var placement = new PlacementView([new("node-x", 2L << 30), new("node-y", 2L << 30)]);
-        var ownedByY = 0;
-        foreach (var item in listing.Items)
-        {
-            var request = new Grains.Chunks.ChunkRequest(item.Address!, item.ETag!, item.Size, 0, 4 * MiB, "fb", snapshotId);
-            ownedByY += placement.OwnerOf(PlacementKey.Of(request.Id)) == "node-y" ? 1 : 0;
-            using var response = await reader.PostJsonAsync("api/v1/chunks/data", request);
-            Assert.True(response.IsSuccessStatusCode, $"{item.Name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-            var body = await response.Content.ReadAsByteArrayAsync();
-            Assert.True(files[item.Name].AsSpan().SequenceEqual(body), $"content of {item.Name}");
-        }
-
-        var stats = await reader.StatsAsync();
-        output.WriteLine($"node-x: {stats.ObjectStoreGets} GETs, {stats.OwnerFallbacks} fallbacks ({ownedByY} chunks owned by node-y), {stats.PeerFetches} peer fetches");
-        Assert.Equal(files.Values.Sum(f => (long)f.Length), stats.ObjectStoreBytes);
-        Assert.Equal(0, stats.PeerFetches);
-        Assert.Equal(ownedByY, stats.OwnerFallbacks);
-        if (ownedByY > 0)
-        {
-            await WaitForAsync(() => reader.Log.Contains("reading it from the object store", StringComparison.Ordinal), "the fallback log line");
-        }
-
-        Assert.Equal(0, (await unreachable.StatsAsync()).ObjectStoreGets);
     }
 }

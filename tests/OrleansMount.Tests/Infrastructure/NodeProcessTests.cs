@@ -72,6 +72,17 @@ public abstract class NodeProcessTests(S3rverServer s3, string tempPrefix) : IAs
         }
     }
 
+    /// <summary>Waits until <paramref name="silo"/> sees <paramref name="count"/> active members.</summary>
+    protected static async Task WaitForActiveAsync(SiloProcess silo, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await silo.MembersAsync()).Members.Count(m => m.Status == "Active") != count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"silo does not see {count} active members:\n" + silo.Log);
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Log lines and views arrive asynchronously (pipes, file sinks, polling): wait with a deadline.</summary>
     protected static async Task WaitForAsync(Func<bool> condition, string what, int seconds = 10)
     {

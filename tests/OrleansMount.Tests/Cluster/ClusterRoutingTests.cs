@@ -1,0 +1,330 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using OrleansMount.Core.Placement;
+using OrleansMount.Grains.Chunks;
+using OrleansMount.Grains.Protocol;
+using OrleansMount.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace OrleansMount.Tests.Cluster;
+
+/// <summary>
+/// How silos route to owners, with real silo processes, redis-server and s3rver: range files read
+/// from the catalog once for the cluster, the stale-view answer, owners that fail or stay silent, and
+/// a graceful shutdown under load.
+/// </summary>
+[Collection(S3rverCollection.Name)]
+public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITestOutputHelper output) : NodeProcessTests(s3, "om-route-"), IClassFixture<RedisServer>
+{
+    private const long SiloCapacity = 2L << 30; // SiloProcess's default --cache-size
+
+    private string NewCluster() => "r" + Guid.NewGuid().ToString("N")[..8];
+
+    private string[] ClusterArgs(string cluster, string name, params string[] extra) => ["--redis", redis.Configuration, "--cluster", cluster, "--silo-id", name, .. extra];
+
+    private async Task<(string Catalog, Dictionary<string, byte[]> Files)> ImportAsync(string prefix, string snapshot, int count, int minSize, int maxSize, Func<int, string> name)
+    {
+        var bucket = await S3.CreateUniqueBucketAsync(prefix);
+        var random = new Random(count + minSize);
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            var bytes = new byte[random.Next(minSize, maxSize + 1)];
+            random.NextBytes(bytes);
+            files[name(i)] = bytes;
+            S3.SeedObject(bucket, "ds/" + name(i), bytes);
+        }
+
+        var import = await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"s3://{bucket}/ds", "--snapshot", snapshot], Env);
+        Assert.True(import.ExitCode == 0, import.ToString());
+        return ($"s3://{bucket}/.orleansmount/", files);
+    }
+
+    private static async Task<(string Id, int Ranges)> SnapshotAsync(SiloProcess silo, string name)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.Port}/") };
+        var record = JsonDocument.Parse(await http.GetStringAsync($"api/v1/snapshots/{name}")).RootElement;
+        return (record.GetProperty("id").GetString()!, record.GetProperty("ranges").GetInt32());
+    }
+
+    private static async Task<DirectoryListing> ListAsync(SiloProcess silo, string name, string id)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.Port}/") };
+        return (await http.GetFromJsonAsync<DirectoryListing>($"api/v1/snapshots/{name}/list?id={id}&path="))!;
+    }
+
+    [Fact]
+    public async Task Three_mounts_walking_the_tree_read_each_range_file_from_the_catalog_once_for_the_cluster()
+    {
+        var (catalog, files) = await ImportAsync("rng", "meta", 6000, 1, 64, i => $"d{i / 300:D2}/f{i:D5}.txt");
+        var cluster = NewCluster();
+        string[] names = ["node-a", "node-b", "node-c"];
+        foreach (var name in names)
+        {
+            await StartSiloAsync(catalog, Temp.Sub("cache-" + name), Path.Combine(Temp.Path, name + ".sock"), ClusterArgs(cluster, name));
+        }
+
+        foreach (var silo in Silos)
+        {
+            await WaitForActiveAsync(silo, 3);
+        }
+
+        var mounts = new List<string>();
+        foreach (var name in names)
+        {
+            var mnt = Temp.Sub("mnt-" + name);
+            await MountAsync("meta", mnt, Path.Combine(Temp.Path, name + ".sock"), Path.Combine(Temp.Path, name + "-mount.log"));
+            mounts.Add(mnt);
+        }
+
+        // find + stat on all three at once: the range files each silo needs meet on their owners.
+        var walked = await Task.WhenAll(mounts.Select(mnt => Task.Run(() =>
+            new DirectoryInfo(mnt).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length))));
+        Assert.All(walked, total => Assert.Equal(files.Values.Sum(f => (long)f.Length), total));
+
+        var (_, ranges) = await SnapshotAsync(Silos[0], "meta");
+        Assert.True(ranges >= 2, $"the snapshot has {ranges} ranges; the test needs several");
+        var stats = await Task.WhenAll(Silos.Select(s => s.StatsAsync()));
+        foreach (var s in stats)
+        {
+            output.WriteLine($"{s.SiloId}: {s.RangesFetched} range files ingested, {s.RangesFromCatalog} from the catalog, {s.RangesFromPeers} from peers ({s.RangeBytesFromPeers} B), {s.OwnerFallbacks} fallbacks");
+        }
+
+        var catalogFiles = ranges + 1; // the ranges and the metarange
+        Assert.All(stats, s => Assert.Equal(catalogFiles, s.RangesFetched));
+        Assert.Equal(catalogFiles, stats.Sum(s => s.RangesFromCatalog));
+        Assert.Equal(2 * catalogFiles, stats.Sum(s => s.RangesFromPeers));
+        Assert.All(stats, s => Assert.Equal(0, s.OwnerFallbacks));
+    }
+
+    [Fact]
+    public async Task An_owner_with_a_newer_view_tells_a_caller_with_an_older_one_to_refresh()
+    {
+        var (catalog, files) = await ImportAsync("stl", "st", 16, 1000, 50_000, i => $"f{i:D2}.bin");
+        var cluster = NewCluster();
+        var a = await StartSiloAsync(catalog, Temp.Sub("cache-a"), Path.Combine(Temp.Path, "a.sock"), ClusterArgs(cluster, "node-a"));
+        var b = await StartSiloAsync(catalog, Temp.Sub("cache-b"), Path.Combine(Temp.Path, "b.sock"), ClusterArgs(cluster, "node-b"));
+        await WaitForActiveAsync(a, 2);
+        await WaitForActiveAsync(b, 2);
+        var (id, _) = await SnapshotAsync(b, "st");
+        var listing = await ListAsync(b, "st", id);
+        var version = (await b.StatsAsync()).MembershipVersion;
+        Assert.True(version > 0);
+
+        var placement = new PlacementView([new("node-a", SiloCapacity), new("node-b", SiloCapacity)]);
+        var requests = listing.Items.Select(item => new ChunkRequest(item.Address!, item.ETag!, item.Size, 0, 4 * MiB, "st", id)).ToList();
+        var ownedByA = requests.First(r => placement.OwnerOf(PlacementKey.Of(r.Id)) == "node-a");
+        var ownedByB = requests.First(r => placement.OwnerOf(PlacementKey.Of(r.Id)) == "node-b");
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{b.Port}/") };
+        async Task<HttpResponseMessage> PeerGet(ChunkRequest request, long? view)
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, "api/v1/peer/chunks/data") { Content = JsonContent.Create(request) };
+            if (view is { } v)
+            {
+                message.Headers.Add("X-OrleansMount-View", v.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            return await http.SendAsync(message);
+        }
+
+        // Older view, key owned by node-a: node-b answers 409 stale-view with its version.
+        using (var stale = await PeerGet(ownedByA, version - 1))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+            Assert.Equal("stale-view", (await stale.Content.ReadFromJsonAsync<SiloError>())!.Kind);
+            Assert.Equal(version.ToString(System.Globalization.CultureInfo.InvariantCulture), stale.Headers.GetValues("X-OrleansMount-View").Single());
+        }
+
+        // The same view (the caller routed deliberately, e.g. around a suspect owner), a newer one,
+        // or a key node-b owns: served, with the right bytes.
+        foreach (var (request, view) in new[] { (ownedByA, version), (ownedByA, version + 5), (ownedByB, 0L) })
+        {
+            using var served = await PeerGet(request, view);
+            Assert.True(served.IsSuccessStatusCode, $"view {view}: {(int)served.StatusCode} {await served.Content.ReadAsStringAsync()}");
+            var body = await served.Content.ReadAsByteArrayAsync();
+            Assert.Equal(files[Path.GetFileName(request.Address)], body);
+        }
+
+        Assert.Equal(0, (await a.StatsAsync()).StaleViewRefreshes);
+    }
+
+    [Fact]
+    public async Task A_silent_owner_costs_one_timeout_then_is_routed_around_and_no_read_fails()
+    {
+        var (catalog, files) = await ImportAsync("sil", "fb", 16, 100_000, 2 * MiB, i => $"f{i:D2}.bin");
+        var cluster = NewCluster();
+        var reader = await StartSiloAsync(catalog, Temp.Sub("cache-x"), Path.Combine(Temp.Path, "x.sock"), ClusterArgs(cluster, "node-x", "--peer-timeout", "1s"));
+        await WaitForActiveAsync(reader, 1);
+        // node-x holds the snapshot's metadata before node-y joins, so only chunks are routed below.
+        var (id, _) = await SnapshotAsync(reader, "fb");
+        var listing = await ListAsync(reader, "fb", id);
+
+        // node-y advertises a listener that accepts connections and never answers: an active member
+        // (it heartbeats) whose peer endpoint is silent.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var accepted = new List<Socket>();
+        var acceptLoop = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    var socket = await silent.AcceptSocketAsync();
+                    lock (accepted)
+                    {
+                        accepted.Add(socket);
+                    }
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // stopped
+            }
+        });
+        var silentAddress = $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}";
+        var y = await StartSiloAsync(catalog, Temp.Sub("cache-y"), Path.Combine(Temp.Path, "y.sock"), ClusterArgs(cluster, "node-y", "--advertise", silentAddress));
+        await WaitForActiveAsync(reader, 2);
+
+        var placement = new PlacementView([new("node-x", SiloCapacity), new("node-y", SiloCapacity)]);
+        var ownedByY = 0;
+        foreach (var item in listing.Items)
+        {
+            var request = new ChunkRequest(item.Address!, item.ETag!, item.Size, 0, 4 * MiB, "fb", id);
+            ownedByY += placement.OwnerOf(PlacementKey.Of(request.Id)) == "node-y" ? 1 : 0;
+            using var response = await reader.PostJsonAsync("api/v1/chunks/data", request);
+            Assert.True(response.IsSuccessStatusCode, $"{item.Name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            var body = await response.Content.ReadAsByteArrayAsync();
+            Assert.True(files[item.Name].AsSpan().SequenceEqual(body), $"content of {item.Name}");
+        }
+
+        var stats = await reader.StatsAsync();
+        int connections;
+        lock (accepted)
+        {
+            connections = accepted.Count;
+        }
+
+        output.WriteLine($"node-x: {stats.ObjectStoreGets} GETs, {stats.OwnerFallbacks} fallbacks of which {stats.SuspectSkips} without asking ({ownedByY} chunks owned by node-y); node-y's silent listener accepted {connections} connections");
+        Assert.True(ownedByY >= 3, $"only {ownedByY} of the chunks are node-y's; the test needs several");
+        Assert.Equal(files.Values.Sum(f => (long)f.Length), stats.ObjectStoreBytes);
+        Assert.Equal(0, stats.PeerFetches);
+        Assert.Equal(ownedByY, stats.OwnerFallbacks);
+        var asked = stats.OwnerFallbacks - stats.SuspectSkips;
+        Assert.InRange(asked, 1, ownedByY - 1); // at least one chunk skipped the silent owner outright
+        Assert.InRange(connections, 1, asked);
+        await WaitForAsync(() => reader.Log.Contains("suspecting it for", StringComparison.Ordinal), "the suspect log line");
+        Assert.Equal(0, (await y.StatsAsync()).ObjectStoreGets);
+        silent.Stop();
+        await acceptLoop;
+        foreach (var socket in accepted)
+        {
+            socket.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task An_owner_that_answers_errors_costs_a_fallback_never_a_failed_read()
+    {
+        var (catalog, files) = await ImportAsync("err", "er", 12, 10_000, 300_000, i => $"f{i:D2}.bin");
+        var cluster = NewCluster();
+        var reader = await StartSiloAsync(catalog, Temp.Sub("cache-x"), Path.Combine(Temp.Path, "x.sock"), ClusterArgs(cluster, "node-x"));
+        await WaitForActiveAsync(reader, 1);
+        var (id, _) = await SnapshotAsync(reader, "er");
+        var listing = await ListAsync(reader, "er", id);
+        // node-y's catalog is another bucket's: every snapshot request it gets fails (404), so it
+        // answers each chunk call with an error rather than bytes.
+        var (otherCatalog, _) = await ImportAsync("erx", "other", 1, 10, 10, i => "x.bin");
+        await StartSiloAsync(otherCatalog, Temp.Sub("cache-y"), Path.Combine(Temp.Path, "y.sock"), ClusterArgs(cluster, "node-y"));
+        await WaitForActiveAsync(reader, 2);
+
+        var placement = new PlacementView([new("node-x", SiloCapacity), new("node-y", SiloCapacity)]);
+        var ownedByY = 0;
+        foreach (var item in listing.Items)
+        {
+            var request = new ChunkRequest(item.Address!, item.ETag!, item.Size, 0, 4 * MiB, "er", id);
+            ownedByY += placement.OwnerOf(PlacementKey.Of(request.Id)) == "node-y" ? 1 : 0;
+            using var response = await reader.PostJsonAsync("api/v1/chunks/data", request);
+            Assert.True(response.IsSuccessStatusCode, $"{item.Name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            var body = await response.Content.ReadAsByteArrayAsync();
+            Assert.True(files[item.Name].AsSpan().SequenceEqual(body), $"content of {item.Name}");
+        }
+
+        var stats = await reader.StatsAsync();
+        output.WriteLine($"node-x: {stats.OwnerFallbacks} fallbacks, {stats.SuspectSkips} skips, {ownedByY} chunks owned by node-y");
+        Assert.True(ownedByY >= 2);
+        Assert.Equal(ownedByY, stats.OwnerFallbacks);
+        Assert.Equal(0, stats.SuspectSkips); // it answered: an error of that call, not a silent owner
+        await WaitForAsync(() => reader.Log.Contains("reading it from the object store", StringComparison.Ordinal), "the fallback log line");
+    }
+
+    [Fact]
+    public async Task A_graceful_shutdown_during_reads_hands_its_keys_over_without_a_failed_read_or_a_fallback()
+    {
+        var (catalog, files) = await ImportAsync("hnd", "hand", 60, 200_000, MiB, i => $"f{i:D2}.bin");
+        var cluster = NewCluster();
+        string[] names = ["node-a", "node-b", "node-c"];
+        foreach (var name in names)
+        {
+            await StartSiloAsync(catalog, Temp.Sub("cache-" + name), Path.Combine(Temp.Path, name + ".sock"), ClusterArgs(cluster, name));
+        }
+
+        foreach (var silo in Silos)
+        {
+            await WaitForActiveAsync(silo, 3);
+        }
+
+        var mounts = new List<string>();
+        foreach (var name in names.Take(2))
+        {
+            var mnt = Temp.Sub("mnt-" + name);
+            await MountAsync("hand", mnt, Path.Combine(Temp.Path, name + ".sock"), Path.Combine(Temp.Path, name + "-mount.log"));
+            mounts.Add(mnt);
+        }
+
+        // Two mounts read everything (in opposite orders, paced so the reads span the shutdown) while
+        // node-c, owner of about a third of the chunks, is stopped with SIGTERM.
+        var read = 0;
+        var readAfterStop = 0;
+        var stopped = false;
+        var keys = files.Keys.Order(StringComparer.Ordinal).ToList();
+        var readers = mounts.Select((mnt, m) => Task.Run(async () =>
+        {
+            foreach (var key in m == 0 ? keys : Enumerable.Reverse(keys))
+            {
+                var bytes = await File.ReadAllBytesAsync(Path.Combine(mnt, key));
+                Assert.True(files[key].AsSpan().SequenceEqual(bytes), $"content of {key} through {names[m]}");
+                Interlocked.Increment(ref read);
+                if (Volatile.Read(ref stopped))
+                {
+                    Interlocked.Increment(ref readAfterStop);
+                }
+
+                await Task.Delay(40);
+            }
+        })).ToList();
+        await WaitForAsync(() => Volatile.Read(ref read) >= 20, "the first reads");
+        var c = Silos[2];
+        var cBefore = await c.StatsAsync();
+        await c.StopAsync();
+        Volatile.Write(ref stopped, true);
+        await Task.WhenAll(readers); // no read failed and every byte was right
+
+        var stats = await Task.WhenAll(Silos.Take(2).Select(s => s.StatsAsync()));
+        foreach (var s in stats)
+        {
+            output.WriteLine($"{s.SiloId}: {s.PeerFetches} chunks from peers, {s.ObjectStoreGets} GETs, {s.OwnerFallbacks} fallbacks, {s.StaleViewRefreshes} stale-view refreshes");
+        }
+
+        output.WriteLine($"node-c served {cBefore.Chunks} chunks before its shutdown; {readAfterStop} of {2 * keys.Count} file reads came after it");
+        Assert.True(readAfterStop > 0, "every read finished before node-c stopped: the test did not overlap the handover");
+        Assert.True(cBefore.Chunks > 0, "node-c owned nothing that was read before it stopped");
+        Assert.All(stats, s => Assert.Equal(0, s.OwnerFallbacks));
+        Assert.All(stats, s => Assert.Equal(0, s.FillErrors));
+        Assert.Contains("left the cluster", c.Log, StringComparison.Ordinal);
+        await WaitForActiveAsync(Silos[0], 2);
+    }
+}
