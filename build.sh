@@ -14,10 +14,12 @@ log() { printf '==> %s\n' "$*" >&2; }
 
 APT_PACKAGES=(fuse3 libfuse3-3 libfuse3-dev librocksdb7.8 librocksdb-dev redis-server)
 S3RVER_VERSION=3.7.1
+# Only ./build.sh bench needs these: the peers measured side by side (docs/benchmarks.md).
+BENCH_PACKAGES=(rclone s3fs fio hyperfine)
 
 deps() {
   local missing=()
-  for p in "${APT_PACKAGES[@]}"; do
+  for p in "${APT_PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if ((${#missing[@]})); then
@@ -76,7 +78,7 @@ case "$cmd" in
   deps) deps ;;
   test) deps; build; run_tests "$@" ;;
   demo) deps; build; exec bash tests/demo/demo.sh "$@" ;;
-  bench) deps; build; exec bash tests/benchmarks/run.sh "$@" ;;
+  bench) deps "${BENCH_PACKAGES[@]}"; build; exec bash tests/benchmarks/run.sh "$@" ;;
   -h|--help|help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) echo "unknown command '$cmd' (try ./build.sh help)" >&2; exit 2 ;;
 esac

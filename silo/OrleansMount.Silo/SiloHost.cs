@@ -66,7 +66,13 @@ public static class SiloHost
             });
             File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
             Log.Information("silo {SiloId} ready: socket {Socket}, listen {Listen}, cluster {Cluster}, cache {Cache} ({CacheSize}), catalog {Catalog}", node.SiloId, options.SocketPath, options.Listen ?? "none", options.Redis is null ? "none (single node)" : $"{options.Cluster} at redis {options.Redis}, advertised as {options.Advertise}", options.CacheDirectory, ByteSize.Format(options.CacheSizeBytes), options.Catalog);
-            using var idleCollector = new Timer(_ => node.ChunkGrains.CollectIdle(g => g.IsBusy), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+            using var idleCollector = new Timer(
+                _ =>
+                {
+                    node.ChunkGrains.CollectIdle(g => g.IsBusy);
+                    node.RangeGrains.CollectIdle(g => g.IsBusy);
+                },
+                null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             Log.Information("silo {SiloId} stopped", node.SiloId);
             return 0;

@@ -13,3 +13,4 @@ done
 bash "$DIR/import-bench.sh" --objects "$OBJECTS"
 bash "$DIR/mount-bench.sh" "${QUICK[@]}"
 bash "$DIR/placement-bench.sh"
+python3 "$DIR/cluster-bench.py" "${QUICK[@]}"
