@@ -10,7 +10,7 @@ namespace OrleansMount.Grains.Ranges;
 /// owner's range directory, read from the catalog once (single-flight) however many silos ask, so
 /// peers copy it from here instead of each reading the catalog.
 /// </summary>
-public sealed class RangeGrain
+public sealed class RangeGrain : IRangeGrain
 {
     private readonly CatalogFile _file;
     private readonly SnapshotCatalog _catalog;
