@@ -165,9 +165,14 @@ internal static class MountCommand
 
     private static void CheckMountpoint(string target)
     {
+        if (FuseMounts.IsMounted(target) && FuseMounts.IsStale(target))
+        {
+            throw new OrleansMountException($"{target} is a stale mount: the mount process that served it has died. Run 'orleansmount umount {target}', then mount again", 3);
+        }
+
         if (FuseMounts.IsMounted(target))
         {
-            throw new OrleansMountException($"{target} is already mounted (or a stale mount of a crashed process): run 'orleansmount umount {target}' first", 3);
+            throw new OrleansMountException($"{target} is already mounted: run 'orleansmount umount {target}' first", 3);
         }
 
         try

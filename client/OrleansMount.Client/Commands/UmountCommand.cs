@@ -21,6 +21,19 @@ internal static class UmountCommand
                 throw new OrleansMountException($"{target} is not mounted", 2);
             }
 
+            if (FuseMounts.IsStale(target))
+            {
+                // The mount process is gone (killed or crashed): nothing can be open through it that
+                // could still be served, so detach it now.
+                if (!FuseMounts.LazyUnmount(target))
+                {
+                    throw new OrleansMountException($"cannot detach the stale mount at {target}: run 'fusermount3 -u -z {target}' as its owner or root", 3);
+                }
+
+                Console.WriteLine($"unmounted {target} (a stale mount: its mount process had died)");
+                return 0;
+            }
+
             var info = new ProcessStartInfo("fusermount3") { RedirectStandardError = true, UseShellExecute = false };
             info.ArgumentList.Add(parse.GetValue(lazy) ? "-uz" : "-u");
             info.ArgumentList.Add(target);

@@ -29,6 +29,18 @@ public static class FuseMounts
     }
 
     /// <summary>
+    /// True when <paramref name="path"/> is a mount whose FUSE server is gone (a mount process killed
+    /// or crashed): the kernel answers ENOTCONN, "Transport endpoint is not connected".
+    /// </summary>
+    public static bool IsStale(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        // statfs always reaches the FUSE server (no kernel cache answers it), unlike access or stat.
+        Span<byte> buffer = stackalloc byte[256];
+        return FuseLibC.StatFs(Normalize(path), buffer) != 0 && Marshal.GetLastPInvokeError() == FuseErrno.ENOTCONN;
+    }
+
+    /// <summary>
     /// Aborts the FUSE connection behind the mount at <paramref name="path"/> with <c>umount2(MNT_FORCE)</c>
     /// (the kernel's fuse_umount_begin aborts the connection even when the unmount itself fails as busy):
     /// processes waiting on the mount get ENOTCONN instead of hanging. Needs CAP_SYS_ADMIN (root);
