@@ -97,13 +97,18 @@ wait_for_silo_and_snapshot() {
   done
 }
 
-mount_args() {
+# A mount left behind by a crashed mount process makes the mountpoint unusable: detach it.
+prepare_mountpoint() {
   mountpoint_path
   mkdir -p "$MOUNTPOINT"
   if is_mounted "$MOUNTPOINT"; then
     log "clearing the stale mount at $MOUNTPOINT left by an earlier run"
     orleansmount umount --lazy "$MOUNTPOINT"
   fi
+}
+
+mount_args() {
+  prepare_mountpoint
   MOUNT_ARGS=(mount "$ORLEANSMOUNT_SNAPSHOT" "$MOUNTPOINT" --silo "$SOCKET" --foreground)
   local extra
   read -r -a extra <<<"${ORLEANSMOUNT_MOUNT_ARGS---allow-other}"
