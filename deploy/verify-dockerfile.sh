@@ -10,7 +10,8 @@
 #     the scratch root (the aspnet stage's /usr/share/dotnet is this machine's .NET, which must carry the
 #     ASP.NET Core runtime of the same major version);
 #   - ENTRYPOINT runs `orleansmount-silo --help` and `orleansmount --help` from that layout.
-# A step it does not know how to perform fails the run, so the Dockerfile and this script change together.
+# Every step of the runtime stage is checked (known, sources present) before anything is published, and a step
+# it does not know how to perform fails the run, so the Dockerfile and this script change together.
 #
 #   deploy/verify-dockerfile.sh [SCRATCH_DIR]     (default: a new temp dir, removed afterwards)
 #   ORLEANSMOUNT_DOCKERFILE=PATH checks another Dockerfile (the tests use it to check that mistakes fail)
@@ -89,6 +90,89 @@ step "runtime base $base; this machine: $ID ${VERSION_CODENAME:-?}"
 [[ ${STAGE_BASE[aspnet]} == mcr.microsoft.com/dotnet/aspnet:* ]] || fail "the aspnet stage must be an official ASP.NET Core runtime image, not ${STAGE_BASE[aspnet]}"
 [[ ${STAGE_BASE[build]} == mcr.microsoft.com/dotnet/sdk:* ]] || fail "the build stage must be an official .NET SDK image, not ${STAGE_BASE[build]}"
 
+# --- runtime stage: packages, files, links ---------------------------------------------------------------
+# Run twice: "check" before publishing (every step known, every source there: a mistake fails in a second),
+# then "apply".
+installed_ok() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+apply() { if [ "$MODE" = apply ]; then "$@"; fi; }
+runtime_stage() {
+  MODE=$1
+  ENTRYPOINT=""
+  CMD_WORDS=()
+  declare -g -A ENVIRONMENT=()
+  for i in "${!INSTR[@]}"; do
+    [ "${STAGE_OF[$i]}" = runtime ] || continue
+    args=${ARGS[$i]}
+    case "${INSTR[$i]}" in
+      RUN)
+        split_run "$args"
+        for command in "${COMMANDS[@]}"; do
+          read -r -a words <<<"$command"
+          case "$command" in
+            "apt-get update" | "rm -rf /var/lib/apt/lists/*") ;; # the host's package lists are left alone
+            *"apt-get install "*)
+              packages=()
+              seen_install=0
+              for w in "${words[@]}"; do
+                if [ "$seen_install" = 1 ] && [[ $w != -* ]]; then packages+=("$w"); fi
+                [ "$w" = install ] && seen_install=1
+              done
+              ((${#packages[@]})) || fail "runtime stage: an apt-get install without packages"
+              [ "$MODE" = apply ] || continue
+              missing=()
+              for p in "${packages[@]}"; do installed_ok "$p" || missing+=("$p"); done
+              step "apt packages: ${packages[*]} (missing here: ${missing[*]:-none})"
+              if ((${#missing[@]})); then
+                DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+                  || fail "apt-get install ${missing[*]} failed: the runtime stage's packages do not install on $ID ${VERSION_CODENAME:-}"
+              fi
+              for p in "${packages[@]}"; do installed_ok "$p" || fail "package $p is not installed after apt-get install"; done
+              ;;
+            "chmod "*) apply chmod "${words[1]}" "$(under "${words[2]}")" ;;
+            "ln -s "*) apply ln -sfn "$(under "${words[2]}")" "$(under "${words[3]}")" ;;
+            "mkdir -p "*) for p in "${words[@]:2}"; do apply mkdir -p "$(under "$p")"; done ;;
+            *) fail "runtime stage: do not know how to perform '$command'" ;;
+          esac
+        done
+        ;;
+      COPY)
+        read -r -a words <<<"$args"
+        if [[ ${words[0]} == --from=* ]]; then
+          from=${words[0]#--from=} source=${words[1]} target=${words[2]}
+          apply mkdir -p "$(dirname "$(under "$target")")"
+          case "$from" in
+            build) apply cp -a "$(under "$source")" "$(under "$target")" ;;
+            aspnet)
+              [ "$source" = /usr/share/dotnet ] || fail "runtime stage: copies $source from aspnet; expected /usr/share/dotnet"
+              major=${STAGE_BASE[aspnet]##*:}
+              dotnet --list-runtimes | grep -q "^Microsoft.AspNetCore.App ${major%%.*}\." \
+                || fail "this machine has no ASP.NET Core ${major} runtime to stand in for ${STAGE_BASE[aspnet]}"
+              apply ln -sfn "$(dirname "$(readlink -f "$(command -v dotnet)")")" "$(under "$target")"
+              ;;
+            *) fail "runtime stage: COPY --from=$from is not a known stage" ;;
+          esac
+        else
+          [ -e "$ROOT/${words[0]}" ] || fail "runtime stage: COPY source ${words[0]} is not in the build context"
+          apply mkdir -p "$(dirname "$(under "${words[1]}")")"
+          apply cp -a "$ROOT/${words[0]}" "$(under "${words[1]}")"
+        fi
+        ;;
+      ENV)
+        read -r -a words <<<"$args"
+        for w in "${words[@]}"; do ENVIRONMENT[${w%%=*}]=${w#*=}; done
+        ;;
+      ENTRYPOINT) ENTRYPOINT=$(sed -E 's/^\["([^"]+)"\]$/\1/' <<<"$args") ;;
+      CMD) read -r -a CMD_WORDS <<<"$(tr -d '[]",' <<<"$args")" ;;
+      VOLUME | EXPOSE | HEALTHCHECK) ;;
+      *) fail "runtime stage: do not know how to perform ${INSTR[$i]} $args" ;;
+    esac
+  done
+  [ -n "$ENTRYPOINT" ] || fail "the runtime stage has no ENTRYPOINT"
+  [ "${CMD_WORDS[0]:-}" = node ] || fail "CMD should be [\"node\"] (silo + mount), not ${CMD_WORDS[*]:-nothing}"
+}
+
+runtime_stage check
+
 # --- build stage: dotnet publish -------------------------------------------------------------------------
 published=0
 for i in "${!INSTR[@]}"; do
@@ -115,76 +199,7 @@ for i in "${!INSTR[@]}"; do
 done
 [ "$published" -ge 2 ] || fail "the build stage publishes $published projects; the image needs the silo and the CLI"
 
-# --- runtime stage: packages, files, links ---------------------------------------------------------------
-installed_ok() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-ENTRYPOINT=""
-CMD_WORDS=()
-declare -A ENVIRONMENT=()
-for i in "${!INSTR[@]}"; do
-  [ "${STAGE_OF[$i]}" = runtime ] || continue
-  args=${ARGS[$i]}
-  case "${INSTR[$i]}" in
-    RUN)
-      split_run "$args"
-      for command in "${COMMANDS[@]}"; do
-        read -r -a words <<<"$command"
-        case "$command" in
-          "apt-get update" | "rm -rf /var/lib/apt/lists/*") ;; # the host's package lists are left alone
-          *"apt-get install "*)
-            packages=()
-            seen_install=0
-            for w in "${words[@]}"; do
-              if [ "$seen_install" = 1 ] && [[ $w != -* ]]; then packages+=("$w"); fi
-              [ "$w" = install ] && seen_install=1
-            done
-            ((${#packages[@]})) || fail "runtime stage: an apt-get install without packages"
-            missing=()
-            for p in "${packages[@]}"; do installed_ok "$p" || missing+=("$p"); done
-            step "apt packages: ${packages[*]} (missing here: ${missing[*]:-none})"
-            if ((${#missing[@]})); then
-              DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-                || fail "apt-get install ${missing[*]} failed: the runtime stage's packages do not install on $ID ${VERSION_CODENAME:-}"
-            fi
-            for p in "${packages[@]}"; do installed_ok "$p" || fail "package $p is not installed after apt-get install"; done
-            ;;
-          "chmod "*) chmod "${words[1]}" "$(under "${words[2]}")" ;;
-          "ln -s "*) ln -sfn "$(under "${words[2]}")" "$(under "${words[3]}")" ;;
-          "mkdir -p "*) for p in "${words[@]:2}"; do mkdir -p "$(under "$p")"; done ;;
-          *) fail "runtime stage: do not know how to perform '$command'" ;;
-        esac
-      done
-      ;;
-    COPY)
-      read -r -a words <<<"$args"
-      if [[ ${words[0]} == --from=* ]]; then
-        from=${words[0]#--from=} source=${words[1]} target=${words[2]}
-        mkdir -p "$(dirname "$(under "$target")")"
-        case "$from" in
-          build) cp -a "$(under "$source")" "$(under "$target")" ;;
-          aspnet)
-            [ "$source" = /usr/share/dotnet ] || fail "runtime stage: copies $source from aspnet; expected /usr/share/dotnet"
-            major=${STAGE_BASE[aspnet]##*:}
-            dotnet --list-runtimes | grep -q "^Microsoft.AspNetCore.App ${major%%.*}\." \
-              || fail "this machine has no ASP.NET Core ${major} runtime to stand in for ${STAGE_BASE[aspnet]}"
-            ln -sfn "$(dirname "$(readlink -f "$(command -v dotnet)")")" "$(under "$target")"
-            ;;
-          *) fail "runtime stage: COPY --from=$from is not a known stage" ;;
-        esac
-      else
-        mkdir -p "$(dirname "$(under "${words[1]}")")"
-        cp -a "$ROOT/${words[0]}" "$(under "${words[1]}")"
-      fi
-      ;;
-    ENV)
-      read -r -a words <<<"$args"
-      for w in "${words[@]}"; do ENVIRONMENT[${w%%=*}]=${w#*=}; done
-      ;;
-    ENTRYPOINT) ENTRYPOINT=$(sed -E 's/^\["([^"]+)"\]$/\1/' <<<"$args") ;;
-    CMD) read -r -a CMD_WORDS <<<"$(tr -d '[]",' <<<"$args")" ;;
-    VOLUME | EXPOSE | HEALTHCHECK) ;;
-    *) fail "runtime stage: do not know how to perform ${INSTR[$i]} $args" ;;
-  esac
-done
+runtime_stage apply
 
 for soname in librocksdb.so.7.8 libfuse3.so.3; do
   ldconfig -p | grep -q "$soname" || fail "$soname is not on this machine after installing the runtime packages"
@@ -193,10 +208,8 @@ command -v fusermount3 >/dev/null || fail "fusermount3 is missing after installi
 step "sonames present: librocksdb.so.7.8, libfuse3.so.3; fusermount3 present"
 
 # --- run: the entrypoint from the image layout -----------------------------------------------------------
-[ -n "$ENTRYPOINT" ] || fail "the runtime stage has no ENTRYPOINT"
 entry=$(under "$ENTRYPOINT")
 [ -x "$entry" ] || fail "ENTRYPOINT $ENTRYPOINT is not an executable file in the image layout"
-[ "${CMD_WORDS[0]:-}" = node ] || fail "CMD should be [\"node\"] (silo + mount), not ${CMD_WORDS[*]:-nothing}"
 bash -n "$entry" || fail "$ENTRYPOINT has a syntax error"
 run_env=(env "PATH=$(under /usr/local/bin):$PATH")
 for key in "${!ENVIRONMENT[@]}"; do
