@@ -25,6 +25,7 @@ public sealed class ComposeTests
             Assert.Contains("/dev/fuse:/dev/fuse", Yaml.List(node, "devices"));
             Assert.Contains("SYS_ADMIN", Yaml.List(node, "cap_add"));
             Assert.Contains("apparmor:unconfined", Yaml.List(node, "security_opt"));
+            Assert.Equal("true", Yaml.Str(node, "init"));
             Assert.Equal("service_completed_successfully", Yaml.Str(node, "depends_on.import.condition"));
             Assert.NotNull(Yaml.Get(node, "depends_on.redis"));
             Assert.Contains(Yaml.List(node, "volumes").Cast<string>(), v => v.EndsWith(":/mnt/orleansmount:rshared", StringComparison.Ordinal));
