@@ -12,7 +12,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-APT_PACKAGES=(fuse3 libfuse3-3 libfuse3-dev librocksdb7.8 librocksdb-dev redis-server)
+APT_PACKAGES=(fuse3 libfuse3-3 libfuse3-dev librocksdb7.8 librocksdb-dev redis-server
+  # deployment checks (tests/OrleansMount.Tests/Deploy): compose parsing, unit verification, script linting,
+  # and the runtime packages deploy/Dockerfile installs (deploy/verify-dockerfile.sh)
+  docker-compose systemd shellcheck ca-certificates libssl3 zlib1g tzdata)
 S3RVER_VERSION=3.7.1
 # Only ./build.sh bench needs these: the peers measured side by side (docs/benchmarks.md).
 BENCH_PACKAGES=(rclone s3fs fio hyperfine)
@@ -26,8 +29,9 @@ deps() {
     log "installing Debian packages: ${missing[*]}"
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Wait for a package manager another process is running instead of failing at once.
+    $sudo apt-get -o DPkg::Lock::Timeout=300 update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
   if [ ! -x "$ROOT/.tools/s3rver/node_modules/.bin/s3rver" ]; then
     command -v npm >/dev/null || { echo "npm is required to install s3rver (apt-get install nodejs npm)" >&2; exit 1; }
