@@ -10,6 +10,9 @@ namespace OrleansMount.Silo.Prefetch;
 /// <summary>The prefetch and readahead endpoints (docs/api.md "Prefetch and readahead").</summary>
 public static class PrefetchEndpoints
 {
+    /// <summary>A selection (a --list of a whole data set in training order) may be far larger than the silo's usual 1 MiB body limit.</summary>
+    public const long MaxSelectionBytes = 64L * 1024 * 1024;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static void Map(RouteGroupBuilder api, SiloNode node)
@@ -22,7 +25,7 @@ public static class PrefetchEndpoints
         {
             var job = await prefetch.StartAsync(request, ct).ConfigureAwait(false);
             return Results.Json(job.ToStatus(), statusCode: StatusCodes.Status202Accepted);
-        }));
+        })).WithMetadata(new BodyLimit(MaxSelectionBytes));
 
         api.MapGet("/prefetch", () => Results.Json(prefetch.Jobs.Select(j => j.ToStatus()).ToList()));
 
@@ -74,7 +77,7 @@ public static class PrefetchEndpoints
 
             await run.ConfigureAwait(false);
             return Results.Empty;
-        }));
+        })).WithMetadata(new BodyLimit(MaxSelectionBytes));
 
         api.MapPost("/peer/prefetch/ranges", (PeerRangePrefetch request, CancellationToken ct) => SiloEndpoints.Guard(async () =>
         {
@@ -129,4 +132,9 @@ public static class PrefetchEndpoints
             return Results.Json(new SiloError(e.Message, SiloError.NotFound), statusCode: StatusCodes.Status404NotFound);
         }
     });
+
+    private sealed class BodyLimit(long bytes) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata
+    {
+        public long? MaxRequestBodySize => bytes;
+    }
 }

@@ -22,7 +22,7 @@ public sealed class PrefetchService : IDisposable
     public const int DefaultConcurrency = 4;
     public const int MaxConcurrency = 256;
     private const int MaxJobs = 200;
-    private const int BatchSize = 1000;
+    private const int BatchSize = 1000; // ChunkRequests of up to ~1 KiB each: within the peer endpoint's body limit
     private const int RangeBatchSize = 2000;
     private const int RangeConcurrency = 4;
 

@@ -17,24 +17,6 @@ public sealed class PrefetchTests(S3rverServer s3, RedisServer redis, ITestOutpu
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private async Task<(string Catalog, Dictionary<string, byte[]> Files)> SeedAndImportAsync(string snapshot, int count, int minSize, int maxSize, Func<int, string> name)
-    {
-        var bucket = await S3.CreateUniqueBucketAsync("pf");
-        var random = new Random(count * 31 + minSize);
-        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        for (var i = 0; i < count; i++)
-        {
-            var bytes = new byte[random.Next(minSize, maxSize + 1)];
-            random.NextBytes(bytes);
-            files[name(i)] = bytes;
-            S3.SeedObject(bucket, "ds/" + name(i), bytes);
-        }
-
-        var import = await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"s3://{bucket}/ds", "--snapshot", snapshot], Env);
-        Assert.True(import.ExitCode == 0, import.ToString());
-        return ($"s3://{bucket}/.orleansmount/", files);
-    }
-
     private async Task StartClusterAsync(string catalog, params string[] extra)
     {
         var cluster = "p" + Guid.NewGuid().ToString("N")[..8];
@@ -56,7 +38,7 @@ public sealed class PrefetchTests(S3rverServer s3, RedisServer redis, ITestOutpu
     [Fact]
     public async Task Prefetch_reads_each_chunk_once_cluster_wide_and_the_epoch_after_it_reads_no_object_store()
     {
-        var (catalog, files) = await SeedAndImportAsync("warm", 24, MiB / 2, 6 * MiB, i => i < 20 ? $"shard-{i / 5}/part-{i:D2}.bin" : $"other/part-{i:D2}.bin");
+        var (catalog, files) = await SeedAndImportAsync("pf", "warm", 24, MiB / 2, 6 * MiB, i => i < 20 ? $"shard-{i / 5}/part-{i:D2}.bin" : $"other/part-{i:D2}.bin");
         await StartClusterAsync(catalog);
         var listFile = Path.Combine(Temp.Path, "order.txt");
         await File.WriteAllLinesAsync(listFile, ["# training order", "shard-3/part-19.bin", "shard-3/part-15.bin", "", "shard-2/part-10.bin"]);
@@ -135,7 +117,7 @@ public sealed class PrefetchTests(S3rverServer s3, RedisServer redis, ITestOutpu
     public async Task Cancel_stops_the_owners_before_the_selection_is_fetched()
     {
         // Many small chunks (64 KiB), one at a time per owner: far more work than a cancel takes to arrive.
-        var (catalog, files) = await SeedAndImportAsync("slow", 32, 2 * MiB, 2 * MiB, i => $"part-{i:D2}.bin");
+        var (catalog, files) = await SeedAndImportAsync("pf", "slow", 32, 2 * MiB, 2 * MiB, i => $"part-{i:D2}.bin");
         await StartClusterAsync(catalog, "--chunk-size", "64KiB");
         var total = files.Values.Sum(v => (long)v.Length);
 

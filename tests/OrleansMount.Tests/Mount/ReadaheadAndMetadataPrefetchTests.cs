@@ -164,8 +164,16 @@ public sealed class ReadaheadAndMetadataPrefetchTests(S3rverServer s3, ITestOutp
         Assert.Contains("needs a snapshot NAME", noName.StandardError, StringComparison.Ordinal);
         Assert.Single(await silo.GetJsonAsync<List<PrefetchJobStatus>>("api/v1/prefetch"));
 
+        // A --list far over the silo's usual 1 MiB body limit (every file, twelve times over) is taken.
+        var huge = Path.Combine(Temp.Path, "huge.txt");
+        await File.WriteAllLinesAsync(huge, Enumerable.Repeat(tree.Keys, 12).SelectMany(k => k));
+        Assert.True(new FileInfo(huge).Length > 1024 * 1024);
+        var big = await ProcessRunner.RunAsync(RepoPaths.Cli, ["prefetch", "meta", "--list", huge, "--metadata-only", "--wait", "--silo", socket], Env);
+        Assert.True(big.ExitCode == 0, big.ToString());
+        Assert.Contains($"{job.RangesTotal} of {job.RangesTotal} ranges ingested on 1 silos, 0 failed", big.StandardOutput, StringComparison.Ordinal);
+
         // A file selection (here in --list order) fetches just those files' chunks.
-        var one = await ProcessRunner.RunAsync(RepoPaths.Cli, ["prefetch", "meta", "--path", "many/d-03/f-007.txt", "--wait", "--silo", socket], Env);
+        var one = await ProcessRunner.RunAsync(RepoPaths.Cli, ["prefetch", "meta", "--path", "many/d-03/f-007.txt", "--path", "many/d-03/f-007.txt", "--wait", "--silo", socket], Env);
         Assert.True(one.ExitCode == 0, one.ToString());
         Assert.Contains("1 chunks fetched (3 B), 0 already cached, 0 failed, of 1 (3 B in 1 files)", one.StandardOutput, StringComparison.Ordinal);
         await UnmountAsync(second);
