@@ -8,4 +8,5 @@ root.Subcommands.Add(LsCommand.Create());
 root.Subcommands.Add(MountCommand.Create());
 root.Subcommands.Add(UmountCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
+root.Subcommands.Add(PrefetchCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -14,9 +14,11 @@ var redis = new Option<string?>("--redis") { Description = "Redis HOST:PORT hold
 var cluster = new Option<string>("--cluster") { Description = "Cluster name: silos sharing a Redis and a name form one cluster.", DefaultValueFactory = _ => "default", HelpName = "NAME" };
 var advertise = new Option<string?>("--advertise") { Description = "Where peers reach this silo. Default: http:// + the --listen address.", HelpName = "http://HOST:PORT" };
 var peerTimeout = new Option<string>("--peer-timeout") { Description = "How long an owner silo may take to start answering before its keys are read from the object store instead (it is then routed around for a few seconds).", DefaultValueFactory = _ => "10s", HelpName = "DURATION" };
+var prefetchSlots = new Option<int>("--prefetch-slots") { Description = "Chunk fills all prefetch jobs together may have in flight on this silo.", DefaultValueFactory = _ => 8, HelpName = "N" };
+var readaheadMemory = new Option<string>("--readahead-memory") { Description = "Memory for readahead of all this node's mounts (chunks in flight = this / chunk size).", DefaultValueFactory = _ => "64MiB", HelpName = "SIZE" };
 var root = new RootCommand("orleansmount-silo: the per-node OrleansMount daemon. Serves snapshot metadata and cached chunks to local mounts (Unix socket) and peers (HTTP).")
 {
-    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, siloId, redis, cluster, advertise, peerTimeout,
+    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, siloId, redis, cluster, advertise, peerTimeout, prefetchSlots, readaheadMemory,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -35,7 +37,9 @@ root.SetAction(async (parse, cancellationToken) =>
             parse.GetValue(redis),
             parse.GetValue(cluster)!,
             parse.GetValue(advertise),
-            parse.GetValue(peerTimeout)!);
+            parse.GetValue(peerTimeout)!,
+            parse.GetValue(prefetchSlots),
+            parse.GetValue(readaheadMemory)!);
     }
     catch (OrleansMountException e)
     {

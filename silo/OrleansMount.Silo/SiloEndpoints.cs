@@ -50,7 +50,9 @@ public static class SiloEndpoints
             node.Counters.RangesFromCatalog,
             node.Counters.RangesFromPeers,
             node.Counters.RangeBytesFromPeers,
-            node.ViewVersion)));
+            node.ViewVersion,
+            node.Prefetch.Stats(),
+            node.Readahead.Stats())));
 
         api.MapGet("/members", () =>
         {
@@ -127,6 +129,8 @@ public static class SiloEndpoints
             await context.Response.Body.WriteAsync(bytes, ct).ConfigureAwait(false);
             return Results.Empty;
         }));
+
+        Prefetch.PrefetchEndpoints.Map(api, node);
     }
 
     private static CatalogFile ParseCatalogFile(SiloNode node, string kind, string id)
@@ -183,7 +187,7 @@ public static class SiloEndpoints
     /// A chunk request is served only for an object under the source of the snapshot it names, so the
     /// silo cannot be used to read arbitrary objects or files with its own credentials.
     /// </summary>
-    private static async Task ValidateAsync(ChunkRequest request, SiloNode node, CancellationToken cancellationToken)
+    internal static async Task ValidateAsync(ChunkRequest request, SiloNode node, CancellationToken cancellationToken)
     {
         var view = await node.GetViewAsync(request.Snapshot, request.SnapshotId, cancellationToken).ConfigureAwait(false);
         var source = view.Record.Source;
@@ -213,7 +217,7 @@ public static class SiloEndpoints
         return new ListingItem(item.Name, false, entry.Size, EntryCodec.ToUnixNanoseconds(entry.ModifiedTime), entry.ETag, entry.Identity.ToString(), entry.PhysicalAddress);
     }
 
-    private static async Task<IResult> Guard(Func<Task<IResult>> body)
+    internal static async Task<IResult> Guard(Func<Task<IResult>> body)
     {
         try
         {

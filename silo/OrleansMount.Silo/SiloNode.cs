@@ -6,6 +6,7 @@ using OrleansMount.Grains.Chunks;
 using OrleansMount.Grains.Membership;
 using OrleansMount.Grains.Ranges;
 using OrleansMount.Grains.Runtime;
+using OrleansMount.Silo.Prefetch;
 using OrleansMount.Storage.Catalog;
 using OrleansMount.Storage.Chunks;
 using OrleansMount.Storage.Metadata;
@@ -54,7 +55,15 @@ public sealed class SiloNode : IDisposable, IRangeSource
         _peers = new PeerClient(options.PeerTimeout);
         var suspects = new OwnerSuspects(time, options.SuspectDuration);
         _router = new OwnerRouter(LookupOwner, RefreshViewAsync, suspects, Counters, loggers.CreateLogger<OwnerRouter>());
+        Prefetch = new PrefetchService(this, loggers.CreateLogger<PrefetchService>(), time);
+        Readahead = new ReadaheadService(this, (int)Math.Max(1, options.ReadaheadMemoryBytes / options.ChunkSize), loggers.CreateLogger<ReadaheadService>());
     }
+
+    /// <summary>Prefetch jobs this silo coordinates, and the chunk fills it does for any job as an owner.</summary>
+    public PrefetchService Prefetch { get; }
+
+    /// <summary>Chunks fetched ahead of sequential readers in this node's mounts (bounded node-wide).</summary>
+    public ReadaheadService Readahead { get; }
 
     public SiloOptions Options { get; }
 
@@ -359,6 +368,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
 
     public void Dispose()
     {
+        Prefetch.Dispose();
         Membership?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _peers.Dispose();
         (_table as IDisposable)?.Dispose();

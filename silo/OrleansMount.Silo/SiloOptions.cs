@@ -33,4 +33,10 @@ public sealed record SiloOptions
 
     /// <summary>How long an owner that did not answer is routed around (its keys go to the object store).</summary>
     public TimeSpan SuspectDuration { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Chunk fills all prefetch jobs together may have in flight on this silo (as an owner).</summary>
+    public int PrefetchSlots { get; init; } = 8;
+
+    /// <summary>Memory for readahead of all the node's mounts: chunks in flight at most this ÷ chunk size.</summary>
+    public long ReadaheadMemoryBytes { get; init; } = 64L * 1024 * 1024;
 }

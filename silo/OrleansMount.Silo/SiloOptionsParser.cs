@@ -7,7 +7,7 @@ namespace OrleansMount.Silo;
 /// <summary>Turns command-line text into <see cref="SiloOptions"/>; every error names the option.</summary>
 public static class SiloOptionsParser
 {
-    public static SiloOptions Validate(string cacheDir, string cacheSize, string? catalog, string listen, string socket, string chunkSize, string logLevel, string? siloId, string? redis = null, string cluster = "default", string? advertise = null, string peerTimeout = "10s")
+    public static SiloOptions Validate(string cacheDir, string cacheSize, string? catalog, string listen, string socket, string chunkSize, string logLevel, string? siloId, string? redis = null, string cluster = "default", string? advertise = null, string peerTimeout = "10s", int prefetchSlots = 8, string readaheadMemory = "64MiB")
     {
         if (!ByteSize.TryParse(cacheSize, out var cacheBytes) || cacheBytes <= 0)
         {
@@ -94,6 +94,16 @@ public static class SiloOptionsParser
             throw new OrleansMountException($"--peer-timeout '{peerTimeout}' is not a duration of at least 100ms (e.g. 10s, 500ms)", 2);
         }
 
+        if (prefetchSlots is < 1 or > 1024)
+        {
+            throw new OrleansMountException($"--prefetch-slots {prefetchSlots} must be from 1 to 1024", 2);
+        }
+
+        if (!ByteSize.TryParse(readaheadMemory, out var readaheadBytes) || readaheadBytes < 0)
+        {
+            throw new OrleansMountException($"--readahead-memory '{readaheadMemory}' is not a size (e.g. 64MiB; 0 for one chunk at a time)", 2);
+        }
+
         try
         {
             Directory.CreateDirectory(cacheDir);
@@ -117,6 +127,8 @@ public static class SiloOptionsParser
             Cluster = cluster,
             Advertise = advertiseUri,
             PeerTimeout = peerTimeoutSpan,
+            PrefetchSlots = prefetchSlots,
+            ReadaheadMemoryBytes = readaheadBytes,
         };
     }
 

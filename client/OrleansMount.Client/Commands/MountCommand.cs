@@ -31,15 +31,23 @@ internal static class MountCommand
         var fileMode = new Option<string>("--file-mode") { Description = "Octal permission bits of files (directories add x where r is set).", DefaultValueFactory = _ => "0444", HelpName = "MODE" };
         var threads = new Option<int>("--threads") { Description = "libfuse worker threads.", DefaultValueFactory = _ => 16 };
         var logFile = new Option<string?>("--log-file") { Description = "Where a background mount logs. Default: /tmp/orleansmount-mount-<mountpoint>.log.", HelpName = "FILE" };
+        var readahead = new Option<int>("--readahead") { Description = "Chunks fetched ahead of a sequential reader, per open file (0: off).", DefaultValueFactory = _ => 4, HelpName = "CHUNKS" };
+        var readaheadBack = new Option<int>("--readahead-back") { Description = "Chunk files kept open behind a reader's current chunk.", DefaultValueFactory = _ => 2, HelpName = "CHUNKS" };
+        var noMetadataPrefetch = new Option<bool>("--no-metadata-prefetch") { Description = "Do not fetch the metadata of the mounted path in the background once mounted." };
         var command = new Command("mount", "Mount a snapshot read-only with FUSE. Returns once the mount is ready; unmount with 'orleansmount umount MOUNTPOINT'.")
         {
-            name, mountpoint, path, silo, foreground, allowOther, uid, gid, fileMode, threads, logFile,
+            name, mountpoint, path, silo, foreground, allowOther, uid, gid, fileMode, threads, logFile, readahead, readaheadBack, noMetadataPrefetch,
         };
         command.SetAction((parse, cancellationToken) => Cli.RunAsync(async () =>
         {
             var target = Path.GetFullPath(parse.GetValue(mountpoint)!);
             CheckMountpoint(target);
             var mode = ParseMode(parse.GetValue(fileMode)!);
+            if (parse.GetValue(readahead) is < 0 or > 1024 || parse.GetValue(readaheadBack) is < 0 or > 1024)
+            {
+                throw new OrleansMountException("--readahead and --readahead-back must be from 0 to 1024 chunks", 2);
+            }
+
             var log = parse.GetValue(logFile) ?? $"/tmp/orleansmount-mount-{target.Trim('/').Replace('/', '_')}.log";
             if (!parse.GetValue(foreground))
             {
@@ -53,6 +61,9 @@ internal static class MountCommand
                 Uid = parse.GetValue(uid) ?? GetId("-u"),
                 Gid = parse.GetValue(gid) ?? GetId("-g"),
                 FileMode = mode,
+                ReadaheadChunks = parse.GetValue(readahead),
+                ReadaheadBackChunks = parse.GetValue(readaheadBack),
+                MetadataPrefetch = !parse.GetValue(noMetadataPrefetch),
             };
             var background = Environment.GetEnvironmentVariable(BackgroundLogVariable);
             return await RunForegroundAsync(options, parse.GetValue(silo)!, target, parse.GetValue(allowOther), parse.GetValue(threads), string.IsNullOrEmpty(background) ? null : background, cancellationToken).ConfigureAwait(false);
@@ -118,8 +129,13 @@ internal static class MountCommand
 
             var loop = new Thread(() => session.Run(threads)) { Name = "fuse-loop", IsBackground = true };
             loop.Start();
+            if (options.MetadataPrefetch)
+            {
+                _ = MetadataPrefetch.StartAsync(silo, options.SnapshotName, record.Id, options.RootPath, logger);
+            }
+
             await Task.Run(loop.Join, CancellationToken.None).ConfigureAwait(false);
-            logger.LogInformation("unmounted {Target} ({Errors} read errors while mounted)", target, fs.Errors);
+            logger.LogInformation("unmounted {Target} ({Errors} read errors while mounted; readahead triggered {Triggers} times for {Chunks} chunks, {Dropped} dropped)", target, fs.Errors, fs.Readahead.Triggers, fs.Readahead.ChunksRequested, fs.Readahead.Dropped);
         }
 
         return 0;

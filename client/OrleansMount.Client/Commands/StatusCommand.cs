@@ -44,6 +44,16 @@ internal static class StatusCommand
             Console.WriteLine($"reads       {stats.LocalHits} local hits, {stats.Fills} fills ({stats.UncachedFills} not cacheable, {stats.FillErrors} failed), {stats.ChunkActivations} chunk activations");
             Console.WriteLine($"object store {stats.ObjectStoreGets} GETs, {ByteSize.Format(stats.ObjectStoreBytes)}");
             Console.WriteLine($"peers       {stats.PeerFetches} chunks copied from owners, {ByteSize.Format(stats.PeerBytes)}, {stats.OwnerFallbacks} owner fallbacks");
+            if (stats.Prefetch is { } prefetch)
+            {
+                Console.WriteLine($"prefetch    {prefetch.ChunksFetched} chunks filled as owner ({ByteSize.Format(prefetch.BytesFetched)}), {prefetch.ChunksSkipped} already cached, {prefetch.ChunksFailed} failed; {prefetch.JobsRunning} jobs running here, {prefetch.SlotsInUse}/{prefetch.Slots} slots busy");
+            }
+
+            if (stats.Readahead is { } ahead)
+            {
+                Console.WriteLine($"readahead   {ahead.Requests} requests, {ahead.ChunksAccepted} chunks fetched ahead ({ByteSize.Format(ahead.BytesFilled)}), {ahead.ChunksDropped} dropped, {ahead.InFlight}/{ahead.MaxInFlight} in flight");
+            }
+
             if (members is { Members.Count: > 1 })
             {
                 var now = DateTimeOffset.UtcNow;

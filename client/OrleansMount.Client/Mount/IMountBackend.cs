@@ -23,6 +23,9 @@ public interface IMountBackend
     /// <summary>Reads a chunk's bytes through the silo.</summary>
     Task ReadChunkAsync(ChunkRequest request, Memory<byte> destination, CancellationToken cancellationToken);
 
+    /// <summary>Asks the silo to make these chunks present ahead of a sequential reader, without waiting for them.</summary>
+    Task ReadaheadAsync(IReadOnlyList<ChunkRequest> chunks, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Where the chunk's file is on this machine, or null when the silo's cache is not local.</summary>
     string? LocalChunkPath(ChunkId id);
 }

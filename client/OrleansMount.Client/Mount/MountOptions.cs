@@ -24,6 +24,15 @@ public sealed record MountOptions
     /// <summary>Upper bound on directory entries kept in the mount's memory.</summary>
     public int MaxCachedEntries { get; init; } = 1_000_000;
 
+    /// <summary>Chunks fetched ahead of a sequential reader, per open file; 0 turns readahead off.</summary>
+    public int ReadaheadChunks { get; init; } = 4;
+
+    /// <summary>Chunk files kept open behind a reader's current chunk (cheap backward seeks, and readable even if evicted).</summary>
+    public int ReadaheadBackChunks { get; init; } = 2;
+
+    /// <summary>Fetch the ranges under <see cref="RootPath"/> into the silo in the background once mounted.</summary>
+    public bool MetadataPrefetch { get; init; } = true;
+
     public uint DirectoryMode
     {
         get

@@ -3,10 +3,14 @@ using OrleansMount.Grains.Protocol;
 
 namespace OrleansMount.Client.Mount;
 
-/// <summary>A file handle: the entry that was opened and the chunk files it has open (a few, most recent).</summary>
-internal sealed class OpenFile(ListingItem item, string address) : IDisposable
+/// <summary>
+/// A file handle: the entry that was opened, the chunk files it has open (the most recent
+/// <paramref name="maxOpenChunks"/>: the backward retention of a sequential reader) and its
+/// sequential-read detector (null when readahead is off).
+/// </summary>
+internal sealed class OpenFile(ListingItem item, string address, int maxOpenChunks = 4, SequentialDetector? detector = null) : IDisposable
 {
-    private const int MaxOpenChunks = 4;
+    private readonly int _maxOpenChunks = Math.Max(1, maxOpenChunks);
     private readonly LinkedList<(int Index, LocalChunkFile File)> _chunks = new();
     private readonly Lock _lock = new();
 
@@ -14,6 +18,8 @@ internal sealed class OpenFile(ListingItem item, string address) : IDisposable
 
     /// <summary>The object's physical address (derived from the snapshot source unless the listing gave one).</summary>
     public string Address { get; } = address;
+
+    public SequentialDetector? Detector { get; } = detector;
 
     public ChunkRequest Request(int index, int chunkSize, string snapshot, string snapshotId) => new(Address, Item.ETag!, Item.Size, index, chunkSize, snapshot, snapshotId);
 
@@ -38,7 +44,7 @@ internal sealed class OpenFile(ListingItem item, string address) : IDisposable
         lock (_lock)
         {
             _chunks.AddFirst((index, file));
-            while (_chunks.Count > MaxOpenChunks)
+            while (_chunks.Count > _maxOpenChunks)
             {
                 var last = _chunks.Last!.Value;
                 _chunks.RemoveLast();

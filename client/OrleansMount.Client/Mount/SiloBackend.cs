@@ -36,5 +36,7 @@ public sealed class SiloBackend : IMountBackend
 
     public Task ReadChunkAsync(ChunkRequest request, Memory<byte> destination, CancellationToken cancellationToken) => _silo.ReadChunkAsync(request, destination, cancellationToken);
 
+    public Task ReadaheadAsync(IReadOnlyList<ChunkRequest> chunks, CancellationToken cancellationToken) => _silo.ReadaheadAsync(chunks, cancellationToken);
+
     public string? LocalChunkPath(ChunkId id) => _chunkDirectory is null ? null : ChunkStore.ChunkPathIn(_chunkDirectory, id);
 }

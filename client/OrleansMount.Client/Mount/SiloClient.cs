@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using OrleansMount.Core;
 using OrleansMount.Grains.Chunks;
+using OrleansMount.Grains.Prefetch;
 using OrleansMount.Grains.Protocol;
 using OrleansMount.Storage.Catalog;
 
@@ -72,6 +73,24 @@ public sealed class SiloClient : IDisposable
 
     public Task<ChunkLocation> EnsureChunkAsync(ChunkRequest request, CancellationToken cancellationToken = default) =>
         SendAsync<ChunkLocation>(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/chunks/ensure") { Content = JsonContent.Create(request) }, cancellationToken);
+
+    public Task<PrefetchJobStatus> StartPrefetchAsync(PrefetchRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<PrefetchJobStatus>(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/prefetch") { Content = JsonContent.Create(request) }, cancellationToken);
+
+    public Task<PrefetchJobStatus> GetPrefetchAsync(string jobId, CancellationToken cancellationToken = default) =>
+        SendAsync<PrefetchJobStatus>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/prefetch/{Uri.EscapeDataString(jobId)}"), cancellationToken);
+
+    public Task<List<PrefetchJobStatus>> ListPrefetchAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<List<PrefetchJobStatus>>(() => new HttpRequestMessage(HttpMethod.Get, "api/v1/prefetch"), cancellationToken);
+
+    public Task<PrefetchJobStatus> CancelPrefetchAsync(string jobId, CancellationToken cancellationToken = default) =>
+        SendAsync<PrefetchJobStatus>(() => new HttpRequestMessage(HttpMethod.Post, $"api/v1/prefetch/{Uri.EscapeDataString(jobId)}/cancel"), cancellationToken);
+
+    /// <summary>Asks the silo to make these chunks present in the background (readahead); returns once it has taken them.</summary>
+    public async Task ReadaheadAsync(IReadOnlyList<ChunkRequest> chunks, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendRawAsync(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/chunks/readahead") { Content = JsonContent.Create(chunks) }, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Reads a chunk's bytes through the silo into <paramref name="destination"/> (its length is the chunk's).</summary>
     public async Task ReadChunkAsync(ChunkRequest request, Memory<byte> destination, CancellationToken cancellationToken = default)

@@ -43,7 +43,11 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         _logger = logger;
         _mountTime = snapshotTime;
         _nodes[RootIno] = new FsNode(RootIno, options.RootPath, null) { Lookups = 1 };
+        Readahead = new Readahead(backend, options.ReadaheadChunks, logger);
     }
+
+    /// <summary>Fetching ahead of sequential readers (counters for logs and tests).</summary>
+    public Readahead Readahead { get; }
 
     public long Errors => Interlocked.Read(ref _errors);
 
@@ -154,7 +158,8 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         }
 
         var fh = (ulong)Interlocked.Increment(ref _nextHandle);
-        _handles[fh] = new OpenFile(node.File!, AddressOf(node.Path, node.File!));
+        // Backward retention: the chunk being read, the one a read may span into, and the ones behind.
+        _handles[fh] = new OpenFile(node.File!, AddressOf(node.Path, node.File!), _options.ReadaheadBackChunks + 2, Readahead.CreateDetector(node.File!.Size));
         req.ReplyOpen(fh, keepCache: true);
     }
 
@@ -173,6 +178,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             return;
         }
 
+        Readahead.OnRead(file, offset, length);
         _ = ReadAsync(req, file, offset, length);
     }
 

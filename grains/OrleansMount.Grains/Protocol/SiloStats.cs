@@ -1,3 +1,5 @@
+using OrleansMount.Grains.Prefetch;
+
 namespace OrleansMount.Grains.Protocol;
 
 /// <summary><c>GET /api/v1/stats</c>: the node's cache and traffic counters.</summary>
@@ -24,4 +26,6 @@ public sealed record SiloStats(
     long RangesFromCatalog = 0,
     long RangesFromPeers = 0,
     long RangeBytesFromPeers = 0,
-    long MembershipVersion = 0);
+    long MembershipVersion = 0,
+    PrefetchStats? Prefetch = null,
+    ReadaheadStats? Readahead = null);

@@ -129,6 +129,41 @@ public sealed class SnapshotView
         return items;
     }
 
+    /// <summary>The range that would hold the file at <paramref name="path"/>, or null when no range spans it.</summary>
+    public RangeDescriptor? RangeHolding(string path)
+    {
+        var key = Encoding.UTF8.GetBytes(path);
+        var i = FirstRangeEndingAtOrAfter(key);
+        return i < _ranges.Length && _firstPaths[i].AsSpan().SequenceCompareTo(key) <= 0 ? _ranges[i] : null;
+    }
+
+    /// <summary>
+    /// Every file below <paramref name="directory"/> ("" for the whole snapshot), in key order, at any
+    /// depth: one iteration per range instead of one listing per directory (prefetch plans use it).
+    /// </summary>
+    public async IAsyncEnumerable<SnapshotEntry> FilesUnderAsync(string directory, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var prefix = directory.Length == 0 ? [] : Encoding.UTF8.GetBytes(directory + "/");
+        foreach (var range in RangesUnder(directory))
+        {
+            var entries = new List<SnapshotEntry>();
+            var (iterator, seek) = await SeekInRangeAsync(range, prefix, cancellationToken).ConfigureAwait(false);
+            using (iterator)
+            {
+                for (; iterator.Valid && iterator.Key.StartsWith(seek); iterator.Next())
+                {
+                    var path = KeyCodec.SuffixString(iterator.Key);
+                    entries.Add(EntryCodec.Decode(path, iterator.Value, Record.Source + path));
+                }
+            }
+
+            foreach (var entry in entries)
+            {
+                yield return entry;
+            }
+        }
+    }
+
     /// <summary>Ingests the range if needed and returns an iterator positioned at <paramref name="prefix"/> inside it.</summary>
     private async Task<(RocksIterator Iterator, byte[] Seek)> SeekInRangeAsync(RangeDescriptor range, byte[] prefix, CancellationToken cancellationToken)
     {

@@ -24,24 +24,6 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
 
     private string[] ClusterArgs(string cluster, string name, params string[] extra) => ["--redis", redis.Configuration, "--cluster", cluster, "--silo-id", name, .. extra];
 
-    private async Task<(string Catalog, Dictionary<string, byte[]> Files)> ImportAsync(string prefix, string snapshot, int count, int minSize, int maxSize, Func<int, string> name)
-    {
-        var bucket = await S3.CreateUniqueBucketAsync(prefix);
-        var random = new Random(count + minSize);
-        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        for (var i = 0; i < count; i++)
-        {
-            var bytes = new byte[random.Next(minSize, maxSize + 1)];
-            random.NextBytes(bytes);
-            files[name(i)] = bytes;
-            S3.SeedObject(bucket, "ds/" + name(i), bytes);
-        }
-
-        var import = await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"s3://{bucket}/ds", "--snapshot", snapshot], Env);
-        Assert.True(import.ExitCode == 0, import.ToString());
-        return ($"s3://{bucket}/.orleansmount/", files);
-    }
-
     private static async Task<(string Id, int Ranges)> SnapshotAsync(SiloProcess silo, string name)
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.Port}/") };
@@ -58,7 +40,7 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
     [Fact]
     public async Task Three_mounts_walking_the_tree_read_each_range_file_from_the_catalog_once_for_the_cluster()
     {
-        var (catalog, files) = await ImportAsync("rng", "meta", 6000, 1, 64, i => $"d{i / 300:D2}/f{i:D5}.txt");
+        var (catalog, files) = await SeedAndImportAsync("rng", "meta", 6000, 1, 64, i => $"d{i / 300:D2}/f{i:D5}.txt");
         var cluster = NewCluster();
         string[] names = ["node-a", "node-b", "node-c"];
         foreach (var name in names)
@@ -102,7 +84,7 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
     [Fact]
     public async Task An_owner_with_a_newer_view_tells_a_caller_with_an_older_one_to_refresh()
     {
-        var (catalog, files) = await ImportAsync("stl", "st", 16, 1000, 50_000, i => $"f{i:D2}.bin");
+        var (catalog, files) = await SeedAndImportAsync("stl", "st", 16, 1000, 50_000, i => $"f{i:D2}.bin");
         var cluster = NewCluster();
         var a = await StartSiloAsync(catalog, Temp.Sub("cache-a"), Path.Combine(Temp.Path, "a.sock"), ClusterArgs(cluster, "node-a"));
         var b = await StartSiloAsync(catalog, Temp.Sub("cache-b"), Path.Combine(Temp.Path, "b.sock"), ClusterArgs(cluster, "node-b"));
@@ -154,7 +136,7 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
     [Fact]
     public async Task A_silent_owner_costs_one_timeout_then_is_routed_around_and_no_read_fails()
     {
-        var (catalog, files) = await ImportAsync("sil", "fb", 16, 100_000, 2 * MiB, i => $"f{i:D2}.bin");
+        var (catalog, files) = await SeedAndImportAsync("sil", "fb", 16, 100_000, 2 * MiB, i => $"f{i:D2}.bin");
         var cluster = NewCluster();
         var reader = await StartSiloAsync(catalog, Temp.Sub("cache-x"), Path.Combine(Temp.Path, "x.sock"), ClusterArgs(cluster, "node-x", "--peer-timeout", "1s"));
         await WaitForActiveAsync(reader, 1);
@@ -229,7 +211,7 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
     [Fact]
     public async Task An_owner_that_answers_errors_costs_a_fallback_never_a_failed_read()
     {
-        var (catalog, files) = await ImportAsync("err", "er", 12, 10_000, 300_000, i => $"f{i:D2}.bin");
+        var (catalog, files) = await SeedAndImportAsync("err", "er", 12, 10_000, 300_000, i => $"f{i:D2}.bin");
         var cluster = NewCluster();
         var reader = await StartSiloAsync(catalog, Temp.Sub("cache-x"), Path.Combine(Temp.Path, "x.sock"), ClusterArgs(cluster, "node-x"));
         await WaitForActiveAsync(reader, 1);
@@ -237,7 +219,7 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
         var listing = await ListAsync(reader, "er", id);
         // node-y's catalog is another bucket's: every snapshot request it gets fails (404), so it
         // answers each chunk call with an error rather than bytes.
-        var (otherCatalog, _) = await ImportAsync("erx", "other", 1, 10, 10, i => "x.bin");
+        var (otherCatalog, _) = await SeedAndImportAsync("erx", "other", 1, 10, 10, i => "x.bin");
         await StartSiloAsync(otherCatalog, Temp.Sub("cache-y"), Path.Combine(Temp.Path, "y.sock"), ClusterArgs(cluster, "node-y"));
         await WaitForActiveAsync(reader, 2);
 
@@ -264,7 +246,7 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
     [Fact]
     public async Task A_graceful_shutdown_during_reads_hands_its_keys_over_without_a_failed_read_or_a_fallback()
     {
-        var (catalog, files) = await ImportAsync("hnd", "hand", 60, 200_000, MiB, i => $"f{i:D2}.bin");
+        var (catalog, files) = await SeedAndImportAsync("hnd", "hand", 60, 200_000, MiB, i => $"f{i:D2}.bin");
         var cluster = NewCluster();
         string[] names = ["node-a", "node-b", "node-c"];
         foreach (var name in names)

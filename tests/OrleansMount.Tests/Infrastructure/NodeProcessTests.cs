@@ -47,6 +47,25 @@ public abstract class NodeProcessTests(S3rverServer s3, string tempPrefix) : IAs
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>Seeds <paramref name="count"/> random files of <paramref name="minSize"/> to <paramref name="maxSize"/> bytes in a new bucket under ds/ and imports them.</summary>
+    protected async Task<(string Catalog, Dictionary<string, byte[]> Files)> SeedAndImportAsync(string prefix, string snapshot, int count, int minSize, int maxSize, Func<int, string> name)
+    {
+        var bucket = await S3.CreateUniqueBucketAsync(prefix);
+        var random = new Random(count + minSize);
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            var bytes = new byte[random.Next(minSize, maxSize + 1)];
+            random.NextBytes(bytes);
+            files[name(i)] = bytes;
+            S3.SeedObject(bucket, "ds/" + name(i), bytes);
+        }
+
+        var import = await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"s3://{bucket}/ds", "--snapshot", snapshot], Env);
+        Assert.True(import.ExitCode == 0, import.ToString());
+        return ($"s3://{bucket}/.orleansmount/", files);
+    }
+
     protected async Task<SiloProcess> StartSiloAsync(string catalog, string cache, string socket, IReadOnlyList<string>? extraArgs = null)
     {
         var silo = await SiloProcess.StartAsync(catalog, cache, socket, Env, extraArgs: extraArgs);

@@ -91,6 +91,8 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public async Task<SiloMembers> MembersAsync() => (await _http.GetFromJsonAsync<SiloMembers>("api/v1/members"))!;
 
+    public async Task<T> GetJsonAsync<T>(string path) => (await _http.GetFromJsonAsync<T>(path))!;
+
     public Task<HttpResponseMessage> PostJsonAsync<T>(string path, T body) => _http.PostAsJsonAsync(path, body);
 
     /// <summary>kill -9: no goodbye to the cluster, no cleanup.</summary>

@@ -1,0 +1,4 @@
+namespace OrleansMount.Grains.Prefetch;
+
+/// <summary>The answer to <see cref="PeerRangePrefetch"/>: ranges now ingested (fetched or already there) and failures.</summary>
+public sealed record PeerRangePrefetchResult(int Done, int Fetched, IReadOnlyList<PrefetchFailure> Failures);
