@@ -260,7 +260,7 @@ public sealed class SiloNode : IDisposable
 
             var data = buffer.AsMemory(0, length);
             Counters.PeerFetched(length);
-            var cached = await Chunks.PutAsync(request.Id, data, CancellationToken.None).ConfigureAwait(false);
+            var cached = await Chunks.PutAsync(request.Id, data, Core.Caching.ChunkOrigin.NearCopy, CancellationToken.None).ConfigureAwait(false);
             return new ChunkLocation(cached, length, crc, ChunkTier.Peer);
         }
         finally
