@@ -7,7 +7,7 @@ public sealed class ResidentSetPolicyOptions
     public double WindowFraction { get; set; } = 0.02;
 
     /// <summary>
-    /// Bytes of evicted keys remembered (keys only, about 80 bytes of memory each), as a multiple
+    /// Bytes of evicted keys remembered (keys only, about 120 bytes of memory each), as a multiple
     /// of the capacity. Epochs over a data set up to (1 + this) times the cache are recognized as
     /// re-reads; beyond that, forgotten keys count as new data and the hit rate falls towards LRU's.
     /// </summary>
