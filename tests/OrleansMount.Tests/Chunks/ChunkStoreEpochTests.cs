@@ -2,6 +2,7 @@ using OrleansMount.Core;
 using OrleansMount.Core.Caching;
 using OrleansMount.Storage.Chunks;
 using OrleansMount.Tests.Caching;
+using OrleansMount.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace OrleansMount.Tests.Chunks;
@@ -17,16 +18,10 @@ public sealed class ChunkStoreEpochTests(ITestOutputHelper output) : IDisposable
     private const int CapacityChunks = 40;
     private const int DataSetChunks = 2 * CapacityChunks;
 
-    private readonly string _root = Path.Combine(Path.GetTempPath(), $"om-epoch-test-{Guid.NewGuid():N}");
+    private readonly TempDirectory _root = new("om-epoch-test-");
     private readonly ManualTimeProvider _time = new();
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
+    public void Dispose() => _root.Dispose();
 
     [Fact]
     public async Task Shuffled_epochs_through_the_store_hit_what_the_policy_predicts_and_survive_a_restart()
@@ -128,5 +123,5 @@ public sealed class ChunkStoreEpochTests(ITestOutputHelper output) : IDisposable
     }
 
     private ChunkStore NewStore() =>
-        new(new ChunkStoreOptions { Directory = _root, CapacityBytes = CapacityChunks * (long)ChunkLength }, null, _time);
+        new(new ChunkStoreOptions { Directory = _root.Path, CapacityBytes = CapacityChunks * (long)ChunkLength }, null, _time);
 }

@@ -79,23 +79,7 @@ public sealed partial class LatencyProxyProcess : IAsyncDisposable, IDisposable
         return (await http.GetFromJsonAsync<ProxyCounters>(new Uri(Endpoint + "/__proxy/stats")).ConfigureAwait(false))!;
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-
-        _process.Dispose();
-    }
+    public void Dispose() => ServiceProcess.Kill(_process, entireTree: true);
 
     public ValueTask DisposeAsync()
     {
@@ -111,8 +95,7 @@ public sealed partial class LatencyProxyProcess : IAsyncDisposable, IDisposable
         }
         catch (TimeoutException)
         {
-            process.Kill(entireProcessTree: true);
-            process.Dispose();
+            ServiceProcess.Kill(process, entireTree: true);
             throw new TimeoutException($"orleansmount-latency-proxy did not print its address within 30 s: {output}");
         }
     }
@@ -120,6 +103,10 @@ public sealed partial class LatencyProxyProcess : IAsyncDisposable, IDisposable
     [GeneratedRegex(@"listening on (http://\S+)")]
     private static partial Regex ListeningLine();
 
-    /// <summary>The JSON of <c>/__proxy/stats</c>.</summary>
-    public sealed record ProxyCounters(long Requests, long Forwarded, long UpstreamErrors, long BytesToClients, long InternalErrors, long SlowDowns, long Resets, long MidBodyResets, long Stalls);
+    /// <summary>The JSON of <c>/__proxy/stats</c>; <see cref="Faults"/> is keyed by the proxy's FaultKind names.</summary>
+    public sealed record ProxyCounters(long Requests, long Forwarded, long UpstreamErrors, long BytesToClients, IReadOnlyDictionary<string, long> Faults)
+    {
+        /// <summary>How many times a fault kind (InternalError, SlowDown, Reset, ResetMidBody, Stall) was injected.</summary>
+        public long Injected(string kind) => Faults.TryGetValue(kind, out var n) ? n : throw new Xunit.Sdk.XunitException($"the proxy counts no fault kind {kind}; it counts {string.Join(", ", Faults.Keys)}");
+    }
 }

@@ -32,7 +32,7 @@ public sealed class ProxyHandler(ProxyOptions options, HttpClient upstream, Prox
         var request = context.Request;
         if (request.Path == StatsPath && HttpMethods.IsGet(request.Method))
         {
-            await context.Response.WriteAsJsonAsync(stats, context.RequestAborted).ConfigureAwait(false);
+            await context.Response.WriteAsJsonAsync(stats.Snapshot(), context.RequestAborted).ConfigureAwait(false);
             return;
         }
 

@@ -1,35 +1,13 @@
 namespace OrleansMount.LatencyProxy;
 
-/// <summary>Counters served at <c>GET /__proxy/stats</c> (JSON), so tests can see what the proxy did.</summary>
+/// <summary>What the proxy did, counted thread-safely; served at <c>GET /__proxy/stats</c> as a <see cref="ProxyStatsSnapshot"/>.</summary>
 public sealed class ProxyStats
 {
+    private readonly long[] _faults = new long[Enum.GetValues<FaultKind>().Length];
     private long _requests;
     private long _forwarded;
     private long _upstreamErrors;
     private long _bytesToClients;
-    private long _internalErrors;
-    private long _slowDowns;
-    private long _resets;
-    private long _midBodyResets;
-    private long _stalls;
-
-    public long Requests => Interlocked.Read(ref _requests);
-
-    public long Forwarded => Interlocked.Read(ref _forwarded);
-
-    public long UpstreamErrors => Interlocked.Read(ref _upstreamErrors);
-
-    public long BytesToClients => Interlocked.Read(ref _bytesToClients);
-
-    public long InternalErrors => Interlocked.Read(ref _internalErrors);
-
-    public long SlowDowns => Interlocked.Read(ref _slowDowns);
-
-    public long Resets => Interlocked.Read(ref _resets);
-
-    public long MidBodyResets => Interlocked.Read(ref _midBodyResets);
-
-    public long Stalls => Interlocked.Read(ref _stalls);
 
     public void Request() => Interlocked.Increment(ref _requests);
 
@@ -39,25 +17,12 @@ public sealed class ProxyStats
 
     public void ToClient(long bytes) => Interlocked.Add(ref _bytesToClients, bytes);
 
-    public void Fault(FaultKind kind)
-    {
-        switch (kind)
-        {
-            case FaultKind.InternalError:
-                Interlocked.Increment(ref _internalErrors);
-                break;
-            case FaultKind.SlowDown:
-                Interlocked.Increment(ref _slowDowns);
-                break;
-            case FaultKind.Reset:
-                Interlocked.Increment(ref _resets);
-                break;
-            case FaultKind.ResetMidBody:
-                Interlocked.Increment(ref _midBodyResets);
-                break;
-            case FaultKind.Stall:
-                Interlocked.Increment(ref _stalls);
-                break;
-        }
-    }
+    public void Fault(FaultKind kind) => Interlocked.Increment(ref _faults[(int)kind]);
+
+    public ProxyStatsSnapshot Snapshot() => new(
+        Interlocked.Read(ref _requests),
+        Interlocked.Read(ref _forwarded),
+        Interlocked.Read(ref _upstreamErrors),
+        Interlocked.Read(ref _bytesToClients),
+        Enum.GetValues<FaultKind>().ToDictionary(k => k.ToString(), k => Interlocked.Read(ref _faults[(int)k])));
 }
