@@ -28,11 +28,19 @@ public sealed class BandwidthPacer(long bytesPerSecond)
         }
 
         _bytes += bytes;
-        var due = TimeSpan.FromSeconds(_bytes / (double)bytesPerSecond);
-        var ahead = due - Stopwatch.GetElapsedTime(_start);
-        if (ahead > TimeSpan.Zero)
+        await WaitUntilAsync(_start, TimeSpan.FromSeconds(_bytes / (double)bytesPerSecond), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="due"/> has passed since <paramref name="start"/> (a
+    /// <see cref="Stopwatch"/> timestamp). Timers round to the millisecond and may fire that much
+    /// early, so it checks the stopwatch and waits again: never returns before the due time.
+    /// </summary>
+    public static async Task WaitUntilAsync(long start, TimeSpan due, CancellationToken cancellationToken)
+    {
+        for (var left = due - Stopwatch.GetElapsedTime(start); left > TimeSpan.Zero; left = due - Stopwatch.GetElapsedTime(start))
         {
-            await Task.Delay(ahead, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(left < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : left, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -121,14 +121,8 @@ public sealed class ProxyHandler(ProxyOptions options, HttpClient upstream, Prox
         }
     }
 
-    private async Task DelayUntilFirstByteAsync(long started, CancellationToken cancellationToken)
-    {
-        var wait = options.TimeToFirstByte - Stopwatch.GetElapsedTime(started);
-        if (wait > TimeSpan.Zero)
-        {
-            await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    private Task DelayUntilFirstByteAsync(long started, CancellationToken cancellationToken) =>
+        BandwidthPacer.WaitUntilAsync(started, options.TimeToFirstByte, cancellationToken);
 
     private HttpRequestMessage BuildUpstreamRequest(HttpContext context)
     {
