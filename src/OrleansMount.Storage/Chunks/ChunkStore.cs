@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
 using OrleansMount.Core;
+using OrleansMount.Core.Caching;
 using OrleansMount.Native.RocksDb;
 
 namespace OrleansMount.Storage.Chunks;
@@ -24,23 +25,28 @@ namespace OrleansMount.Storage.Chunks;
 /// no handle ever exposes bytes that fail their checksum.
 /// </para>
 /// <para>
-/// Eviction is least-recently-accessed first, by the last-access time kept in memory and in the
-/// catalog (persisted at most once a second per chunk). Evicting unlinks the file; handles already
-/// open keep reading it. Thread-safe: index changes, renames, deletes and catalog writes happen
-/// under one lock, while checksums and file I/O of puts and opens run outside it.
+/// Admission and eviction follow <see cref="ResidentSetPolicy{TKey}"/> (docs/decisions/0006-epoch-eviction.md):
+/// a stable resident set plus a small probation window, so epochs over a data set larger than the
+/// cache keep a hit rate near capacity ÷ data set instead of collapsing as under LRU. Every put is
+/// stored (the reader that asked opens the file); the policy only decides what leaves. The
+/// last-access time is kept in the catalog (persisted at most once a second per chunk); at start
+/// every chunk is restored as resident in that order, which is all the policy state that survives
+/// a restart. Evicting unlinks the file; handles already open keep reading it. Thread-safe: index
+/// and policy changes, renames, deletes and catalog writes happen under one lock, while checksums
+/// and file I/O of puts and opens run outside it.
 /// </para>
 /// </summary>
 public sealed class ChunkStore : IDisposable
 {
     private const string TempSuffix = ".tmp";
     private const string ChunkSuffix = ".chunk";
-    private const int EvictionBatch = 64;
     private const int VerifyBufferLength = 256 * 1024;
 
     private readonly Lock _lock = new();
     private readonly ConcurrentDictionary<ChunkId, ChunkEntry> _index = new();
     private readonly ConcurrentDictionary<ChunkId, bool> _verified = new();
-    private readonly Queue<(ChunkEntry Entry, long SeenTicks)> _evictionCandidates = new();
+    private readonly ResidentSetPolicy<ChunkId> _policy;
+    private readonly List<ChunkId> _evicted = [];
     private readonly RocksDatabase _catalog;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -67,6 +73,7 @@ public sealed class ChunkStore : IDisposable
         }
 
         CapacityBytes = options.CapacityBytes;
+        _policy = new ResidentSetPolicy<ChunkId>(options.CapacityBytes, options.Policy);
         _verifyOnFirstOpen = options.VerifyOnFirstOpen;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
@@ -82,7 +89,8 @@ public sealed class ChunkStore : IDisposable
             Reconcile();
             lock (_lock)
             {
-                EvictUntilWithinCapacity(0);
+                _policy.EvictToFit(0, _evicted);
+                RemoveEvictedLocked();
             }
         }
         catch
@@ -122,12 +130,37 @@ public sealed class ChunkStore : IDisposable
 
     public bool Contains(ChunkId id) => _index.ContainsKey(id);
 
+    /// <summary>Where the eviction policy holds a chunk (null when absent); for tests and diagnostics.</summary>
+    public CacheSegment? SegmentOf(ChunkId id)
+    {
+        lock (_lock)
+        {
+            return _policy.SegmentOf(id);
+        }
+    }
+
+    /// <summary>Bytes in the policy's stable resident set (the rest is the probation window).</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _policy.ResidentBytes;
+            }
+        }
+    }
+
+    /// <inheritdoc cref="PutAsync(ChunkId, ReadOnlyMemory{byte}, ChunkOrigin, CancellationToken)"/>
+    public Task<bool> PutAsync(ChunkId id, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        PutAsync(id, data, ChunkOrigin.Owned, cancellationToken);
+
     /// <summary>
-    /// Stores a chunk (replacing any previous copy), evicting least-recently-accessed chunks to
-    /// stay within capacity. Returns false, storing nothing, when the chunk is larger than the
-    /// capacity or the disk is full.
+    /// Stores a chunk (replacing any previous copy), evicting what the policy chooses to stay
+    /// within capacity; a <see cref="ChunkOrigin.NearCopy"/> gives way before owned chunks.
+    /// Returns false, storing nothing, when the chunk is larger than the capacity or the disk is full.
     /// </summary>
-    public async Task<bool> PutAsync(ChunkId id, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    public async Task<bool> PutAsync(ChunkId id, ReadOnlyMemory<byte> data, ChunkOrigin origin, CancellationToken cancellationToken)
     {
         var length = data.Length;
         if (length > CapacityBytes)
@@ -142,10 +175,12 @@ public sealed class ChunkStore : IDisposable
         var temp = $"{path}.{Guid.NewGuid():N}{TempSuffix}";
 
         // Make room before writing, so the disk never holds more than capacity plus what is in flight.
+        CacheSegment segment;
         lock (_lock)
         {
+            segment = _policy.MakeRoom(id, length, origin, _reservedBytes, _evicted);
             _reservedBytes += length;
-            EvictUntilWithinCapacity(_reservedBytes);
+            RemoveEvictedLocked();
         }
 
         var committed = false;
@@ -185,7 +220,8 @@ public sealed class ChunkStore : IDisposable
                 _index[id] = entry;
                 Interlocked.Add(ref _usedBytes, length - (previous?.Length ?? 0));
                 _verified[id] = true; // written from the bytes just checksummed
-                EvictUntilWithinCapacity(0, keep: entry);
+                _policy.Admit(id, length, origin, segment, _reservedBytes, _evicted);
+                RemoveEvictedLocked();
             }
 
             return true;
@@ -390,14 +426,15 @@ public sealed class ChunkStore : IDisposable
     {
         var now = NowTicks();
         entry.LastAccessTicks = now;
-        if (now - entry.PersistedAccessTicks < TimeSpan.TicksPerSecond)
-        {
-            return;
-        }
-
         lock (_lock)
         {
-            if (IsCurrent(entry) && now - entry.PersistedAccessTicks >= TimeSpan.TicksPerSecond)
+            if (!IsCurrent(entry))
+            {
+                return;
+            }
+
+            _policy.RecordAccess(entry.Id);
+            if (now - entry.PersistedAccessTicks >= TimeSpan.TicksPerSecond)
             {
                 try
                 {
@@ -428,6 +465,7 @@ public sealed class ChunkStore : IDisposable
         if (_index.TryRemove(new KeyValuePair<ChunkId, ChunkEntry>(entry.Id, entry)))
         {
             Interlocked.Add(ref _usedBytes, -entry.Length);
+            _policy.Remove(entry.Id); // a no-op for a chunk the policy itself evicted
         }
 
         _verified.TryRemove(entry.Id, out _);
@@ -449,73 +487,19 @@ public sealed class ChunkStore : IDisposable
         }
     }
 
-    /// <summary>
-    /// Evicts least-recently-accessed chunks until used + <paramref name="reserved"/> fits the
-    /// capacity or nothing is left to evict. Holds _lock. Finding the oldest entries is a scan,
-    /// so it is done for a batch of candidates at a time; a candidate accessed since the scan is
-    /// skipped (it is no longer among the oldest, and access times only grow).
-    /// </summary>
-    private void EvictUntilWithinCapacity(long reserved, ChunkEntry? keep = null)
+    /// <summary>Deletes the chunks the policy just evicted (in <see cref="_evicted"/>) and counts them. Holds _lock.</summary>
+    private void RemoveEvictedLocked()
     {
-        var fruitlessScans = 0;
-        while (Interlocked.Read(ref _usedBytes) + reserved > CapacityBytes)
+        foreach (var id in _evicted)
         {
-            if (_evictionCandidates.Count == 0)
+            if (_index.TryGetValue(id, out var entry))
             {
-                // Three scans in a row whose candidates were all accessed before we got to them
-                // means readers are racing us: stop; the next put evicts again.
-                if (fruitlessScans++ == 3 || !FindEvictionCandidates(keep))
-                {
-                    return; // nothing but `keep` is left; in-flight puts evict after they land
-                }
-            }
-
-            var (entry, seen) = _evictionCandidates.Dequeue();
-            if (ReferenceEquals(entry, keep) || !IsCurrent(entry) || entry.LastAccessTicks != seen)
-            {
-                continue;
-            }
-
-            RemoveLocked(entry, deleteFile: true);
-            Interlocked.Increment(ref _evictions);
-            fruitlessScans = 0;
-        }
-    }
-
-    private bool FindEvictionCandidates(ChunkEntry? keep)
-    {
-        // Max-heap on access time of the EvictionBatch oldest entries seen so far.
-        var oldest = new PriorityQueue<(ChunkEntry Entry, long Ticks), long>(EvictionBatch + 1, Comparer<long>.Create(static (a, b) => b.CompareTo(a)));
-        foreach (var entry in _index.Values)
-        {
-            if (ReferenceEquals(entry, keep))
-            {
-                continue;
-            }
-
-            var ticks = entry.LastAccessTicks;
-            if (oldest.Count < EvictionBatch)
-            {
-                oldest.Enqueue((entry, ticks), ticks);
-            }
-            else if (oldest.TryPeek(out _, out var newest) && ticks < newest)
-            {
-                oldest.EnqueueDequeue((entry, ticks), ticks);
+                RemoveLocked(entry, deleteFile: true);
+                Interlocked.Increment(ref _evictions);
             }
         }
 
-        var sorted = new List<(ChunkEntry Entry, long Ticks)>(oldest.Count);
-        while (oldest.TryDequeue(out var item, out _))
-        {
-            sorted.Add(item);
-        }
-
-        for (var i = sorted.Count - 1; i >= 0; i--)
-        {
-            _evictionCandidates.Enqueue(sorted[i]);
-        }
-
-        return sorted.Count > 0;
+        _evicted.Clear();
     }
 
     /// <summary>
@@ -594,6 +578,12 @@ public sealed class ChunkStore : IDisposable
         if (stale.Count > 0)
         {
             _catalog.Write(stale);
+        }
+
+        // The policy's only persisted state is recency: restore least recent first.
+        foreach (var entry in _index.Values.OrderBy(e => e.LastAccessTicks))
+        {
+            _policy.Restore(entry.Id, entry.Length);
         }
 
         _logger.LogInformation(

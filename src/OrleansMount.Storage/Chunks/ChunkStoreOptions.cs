@@ -1,3 +1,5 @@
+using OrleansMount.Core.Caching;
+
 namespace OrleansMount.Storage.Chunks;
 
 /// <summary>Where the node keeps chunk files and how much disk they may use.</summary>
@@ -14,4 +16,7 @@ public sealed class ChunkStoreOptions
     /// trust it). Off only for measurements.
     /// </summary>
     public bool VerifyOnFirstOpen { get; set; } = true;
+
+    /// <summary>Tuning of the admission and eviction policy (docs/decisions/0006-epoch-eviction.md); null for the defaults.</summary>
+    public ResidentSetPolicyOptions? Policy { get; set; }
 }

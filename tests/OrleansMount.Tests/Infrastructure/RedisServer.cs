@@ -68,26 +68,7 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
     /// <summary>Kills the server by pid (SIGKILL: no goodbye to clients) and waits for it to exit.</summary>
     public void Kill()
     {
-        var process = Interlocked.Exchange(ref _process, null);
-        if (process is null)
-        {
-            return;
-        }
-
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-                process.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-
-        process.Dispose();
+        ServiceProcess.Kill(Interlocked.Exchange(ref _process, null), entireTree: false);
     }
 
     /// <summary>Starts a fresh (empty) server on the same port.</summary>

@@ -10,6 +10,9 @@ public static class RepoPaths
 
     public static string Silo => Executable("silo/OrleansMount.Silo", "orleansmount-silo");
 
+    /// <summary>The latency-injecting object-store proxy (tests/tools/OrleansMount.LatencyProxy).</summary>
+    public static string LatencyProxy => Executable("tests/tools/OrleansMount.LatencyProxy", "orleansmount-latency-proxy");
+
     private static string Executable(string project, string name)
     {
         var candidates = new[] { "Release", "Debug" }

@@ -158,24 +158,7 @@ public sealed class S3rverServer : IAsyncLifetime, IDisposable
 
     public void Dispose()
     {
-        var process = Interlocked.Exchange(ref _process, null);
-        if (process is not null)
-        {
-            try
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                    process.WaitForExit(5000);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
-            }
-
-            process.Dispose();
-        }
+        ServiceProcess.Kill(Interlocked.Exchange(ref _process, null), entireTree: true);
 
         if (DataDirectory.Length > 0 && Directory.Exists(DataDirectory))
         {
