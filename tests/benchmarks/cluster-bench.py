@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OM, SILO = f"{ROOT}/bin/orleansmount", f"{ROOT}/bin/orleansmount-silo"
 S3RVER = f"{ROOT}/.tools/s3rver/node_modules/.bin/s3rver"
-PROXY = f"{ROOT}/tests/tools/OrleansMount.LatencyProxy/bin/Release/net10.0/OrleansMount.LatencyProxy"
+PROXY = f"{ROOT}/tests/tools/OrleansMount.LatencyProxy/bin/Release/net10.0/orleansmount-latency-proxy"
 WORK = os.environ.get("CBENCH_WORK", "/tmp/orleansmount-cluster-bench")
 BEGIN, END = "<!-- cluster-bench:begin -->", "<!-- cluster-bench:end -->"
 MiB = 1 << 20
@@ -171,7 +171,7 @@ class Bench:
 
     def store_counters(self):
         """GET requests and body bytes the object store served, counted by the proxy."""
-        return http_json(f"http://127.0.0.1:{self.proxy_port}/_proxy/stats")
+        return http_json(f"http://127.0.0.1:{self.proxy_port}/__proxy/stats")
 
     def import_snapshot(self, bucket, name):
         subprocess.run([OM, "import", f"s3://{bucket}/ds", "--snapshot", name], env=self.env, check=True, stdout=subprocess.DEVNULL)

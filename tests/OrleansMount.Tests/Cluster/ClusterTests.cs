@@ -32,9 +32,13 @@ public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutput
             S3.SeedObject(bucket, "ds/" + key, content);
         }
 
+        // Every process reaches s3rver through a counting proxy: object-store traffic is measured at the store's side too.
+        await using var proxy = await LatencyProxyProcess.StartAsync(S3.Endpoint);
+        ObjectStoreEndpoint = proxy.Endpoint;
         var import = await ProcessRunner.RunAsync(RepoPaths.Cli, ["import", $"s3://{bucket}/ds", "--snapshot", "shared"], Env);
         Assert.True(import.ExitCode == 0, import.ToString());
         var catalog = $"s3://{bucket}/.orleansmount/";
+        var storeBefore = await proxy.StatsAsync();
         var cluster = "c" + Guid.NewGuid().ToString("N")[..8];
         string[] names = ["node-a", "node-b", "node-c"];
         foreach (var name in names)
@@ -91,7 +95,11 @@ public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutput
             output.WriteLine($"{s.SiloId}: object store {s.ObjectStoreGets} GETs {s.ObjectStoreBytes} B, peer {s.PeerFetches} fetches {s.PeerBytes} B, {s.LocalHits} local hits, {s.OwnerFallbacks} fallbacks, {s.Chunks} chunks");
         }
 
+        var storeAfter = await proxy.StatsAsync();
+        var servedByStore = storeAfter.GetBytes - storeBefore.GetBytes; // chunks, plus the catalog's few KB of range files and records
+        output.WriteLine($"object store (proxy): {storeAfter.GetRequests - storeBefore.GetRequests} GETs, {servedByStore} B; silos counted {fromStore} B; dataset {dataset} B");
         Assert.InRange(fromStore, (long)(dataset * 0.95), (long)(dataset * 1.05));
+        Assert.InRange(servedByStore, fromStore, (long)(dataset * 1.05));
         Assert.True(stats.Sum(s => s.PeerBytes) > 0, "no chunk travelled between silos");
         Assert.All(stats, s => Assert.Equal(0, s.OwnerFallbacks));
         Assert.All(stats, s => Assert.Equal(0, s.FillErrors));

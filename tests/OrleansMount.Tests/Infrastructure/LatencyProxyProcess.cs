@@ -104,7 +104,7 @@ public sealed partial class LatencyProxyProcess : IAsyncDisposable, IDisposable
     private static partial Regex ListeningLine();
 
     /// <summary>The JSON of <c>/__proxy/stats</c>; <see cref="Faults"/> is keyed by the proxy's FaultKind names.</summary>
-    public sealed record ProxyCounters(long Requests, long Forwarded, long UpstreamErrors, long BytesToClients, IReadOnlyDictionary<string, long> Faults)
+    public sealed record ProxyCounters(long Requests, long Forwarded, long UpstreamErrors, long BytesToClients, IReadOnlyDictionary<string, long> Faults, long GetRequests = 0, long GetBytes = 0)
     {
         /// <summary>How many times a fault kind (InternalError, SlowDown, Reset, ResetMidBody, Stall) was injected.</summary>
         public long Injected(string kind) => Faults.TryGetValue(kind, out var n) ? n : throw new Xunit.Sdk.XunitException($"the proxy counts no fault kind {kind}; it counts {string.Join(", ", Faults.Keys)}");

@@ -20,9 +20,12 @@ public abstract class NodeProcessTests(S3rverServer s3, string tempPrefix) : IAs
 
     protected S3rverServer S3 { get; } = s3;
 
+    /// <summary>Where the processes reach the object store: s3rver itself unless a test puts a proxy in front.</summary>
+    protected string? ObjectStoreEndpoint { get; set; }
+
     protected Dictionary<string, string?> Env => new()
     {
-        ["AWS_ENDPOINT_URL"] = S3.Endpoint,
+        ["AWS_ENDPOINT_URL"] = ObjectStoreEndpoint ?? S3.Endpoint,
         ["AWS_REGION"] = S3rverServer.Region,
         ["AWS_ACCESS_KEY_ID"] = S3rverServer.AccessKey,
         ["AWS_SECRET_ACCESS_KEY"] = S3rverServer.SecretKey,

@@ -37,6 +37,11 @@ public sealed class ProxyHandler(ProxyOptions options, HttpClient upstream, Prox
         }
 
         stats.Request();
+        if (HttpMethods.IsGet(request.Method))
+        {
+            stats.Get();
+        }
+
         var fault = Decide(request.Method, request.Path.Value ?? "/");
         if (fault is not null)
         {
@@ -190,7 +195,7 @@ public sealed class ProxyHandler(ProxyOptions options, HttpClient upstream, Prox
                 await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
                 await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
                 sent += read;
-                stats.ToClient(read);
+                stats.ToClient(read, HttpMethods.IsGet(context.Request.Method));
                 await pacer.AfterAsync(read, cancellationToken).ConfigureAwait(false);
             }
 
