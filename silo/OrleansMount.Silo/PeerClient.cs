@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
+using OrleansMount.Core.Security;
 using OrleansMount.Grains.Chunks;
 using OrleansMount.Grains.Membership;
 using OrleansMount.Grains.Protocol;
@@ -32,16 +33,23 @@ public sealed class PeerClient : IDisposable
 
     private readonly HttpClient _http;
 
-    public PeerClient(TimeSpan answerTimeout)
+    public PeerClient(TimeSpan answerTimeout, ClusterSecret? secret)
     {
         AnswerTimeout = answerTimeout;
-        _http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = ConnectTimeout < answerTimeout ? ConnectTimeout : answerTimeout, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) })
+        _http = CreateHttpClient(answerTimeout, secret);
+    }
+
+    /// <summary>
+    /// The HTTP/1.1 client for calls to peers: connect timeout at most 2 s, no overall timeout (each
+    /// call bounds its own), requests signed with the cluster secret when there is one.
+    /// </summary>
+    internal static HttpClient CreateHttpClient(TimeSpan answerTimeout, ClusterSecret? secret) =>
+        new(ClusterAuthHandler.Wrap(secret, new SocketsHttpHandler { ConnectTimeout = ConnectTimeout < answerTimeout ? ConnectTimeout : answerTimeout, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) }))
         {
-            Timeout = Timeout.InfiniteTimeSpan, // bounded per call: AnswerTimeout for the headers, BodyTimeout for the bytes
+            Timeout = Timeout.InfiniteTimeSpan,
             DefaultRequestVersion = System.Net.HttpVersion.Version11,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
-    }
 
     /// <summary>How long an owner may take to start answering (it may be filling the chunk from the object store).</summary>
     public TimeSpan AnswerTimeout { get; }

@@ -16,9 +16,10 @@ var advertise = new Option<string?>("--advertise") { Description = "Where peers 
 var peerTimeout = new Option<string>("--peer-timeout") { Description = "How long an owner silo may take to start answering before its keys are read from the object store instead (it is then routed around for a few seconds).", DefaultValueFactory = _ => "10s", HelpName = "DURATION" };
 var prefetchSlots = new Option<int>("--prefetch-slots") { Description = "Chunk fills all prefetch jobs together may have in flight on this silo.", DefaultValueFactory = _ => 8, HelpName = "N" };
 var readaheadMemory = new Option<string>("--readahead-memory") { Description = "Memory for readahead of all this node's mounts (chunks in flight = this / chunk size).", DefaultValueFactory = _ => "64MiB", HelpName = "SIZE" };
+var secretFile = new Option<string?>("--secret-file") { Description = "File holding the cluster secret that peers and mounts must sign their requests with (or set ORLEANSMOUNT_CLUSTER_SECRET_FILE or ORLEANSMOUNT_CLUSTER_SECRET). Never pass the secret itself on the command line.", HelpName = "PATH" };
 var root = new RootCommand("orleansmount-silo: the per-node OrleansMount daemon. Serves snapshot metadata and cached chunks to local mounts (Unix socket) and peers (HTTP).")
 {
-    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, siloId, redis, cluster, advertise, peerTimeout, prefetchSlots, readaheadMemory,
+    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, siloId, redis, cluster, advertise, peerTimeout, prefetchSlots, readaheadMemory, secretFile,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -39,7 +40,8 @@ root.SetAction(async (parse, cancellationToken) =>
             parse.GetValue(advertise),
             parse.GetValue(peerTimeout)!,
             parse.GetValue(prefetchSlots),
-            parse.GetValue(readaheadMemory)!);
+            parse.GetValue(readaheadMemory)!,
+            parse.GetValue(secretFile));
     }
     catch (OrleansMountException e)
     {

@@ -52,7 +52,8 @@ public static class SiloEndpoints
             node.Counters.RangeBytesFromPeers,
             node.ViewVersion,
             node.Prefetch.Stats(),
-            node.Readahead.Stats())));
+            node.Readahead.Stats(),
+            node.Counters.AuthRejections)));
 
         api.MapGet("/members", () =>
         {

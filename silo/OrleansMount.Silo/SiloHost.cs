@@ -42,6 +42,7 @@ public static class SiloHost
             await using var app = builder.Build();
             using var node = new SiloNode(options, app.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System);
             using var siloIdProperty = Serilog.Context.LogContext.PushProperty("SiloId", node.SiloId);
+            ClusterAuth.Use(app, options.Secret, TimeProvider.System, node.Counters);
             SiloEndpoints.Map(app, node);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await node.JoinClusterAsync(cancellationToken).ConfigureAwait(false);
@@ -66,6 +67,15 @@ public static class SiloHost
             });
             File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
             Log.Information("silo {SiloId} ready: socket {Socket}, listen {Listen}, cluster {Cluster}, cache {Cache} ({CacheSize}), catalog {Catalog}", node.SiloId, options.SocketPath, options.Listen ?? "none", options.Redis is null ? "none (single node)" : $"{options.Cluster} at redis {options.Redis}, advertised as {options.Advertise}", options.CacheDirectory, ByteSize.Format(options.CacheSizeBytes), options.Catalog);
+            if (options.Secret is { } secret)
+            {
+                Log.Information("requests to this silo are authenticated with the {Secret}", secret);
+            }
+            else if (options.Redis is not null)
+            {
+                Log.Warning("no cluster secret: any process that reaches {Listen} or the socket can read through this silo; set {Variable} or --secret-file on every silo and mount", options.Listen, OrleansMount.Core.Security.ClusterSecret.FileEnvironmentVariable);
+            }
+
             using var idleCollector = new Timer(
                 _ =>
                 {

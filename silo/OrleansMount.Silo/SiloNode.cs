@@ -52,7 +52,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
         var rangeLogger = loggers.CreateLogger<RangeGrain>();
         RangeGrains = new ActivationTable<CatalogFile, RangeGrain>(file => new RangeGrain(file, Catalog, RangeDirectory, Counters, rangeLogger), time, TimeSpan.FromMinutes(2));
         StartedAt = time.GetUtcNow();
-        _peers = new PeerClient(options.PeerTimeout);
+        _peers = new PeerClient(options.PeerTimeout, options.Secret);
         var suspects = new OwnerSuspects(time, options.SuspectDuration);
         _router = new OwnerRouter(LookupOwner, RefreshViewAsync, suspects, Counters, loggers.CreateLogger<OwnerRouter>());
         Prefetch = new PrefetchService(this, loggers.CreateLogger<PrefetchService>(), time);

@@ -39,4 +39,7 @@ public sealed record SiloOptions
 
     /// <summary>Memory for readahead of all the node's mounts: chunks in flight at most this ÷ chunk size.</summary>
     public long ReadaheadMemoryBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>The cluster secret every caller must sign with (<c>--secret-file</c> or the environment); null: no authentication.</summary>
+    public OrleansMount.Core.Security.ClusterSecret? Secret { get; init; }
 }

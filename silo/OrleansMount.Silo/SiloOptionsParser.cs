@@ -1,5 +1,6 @@
 using System.Net;
 using OrleansMount.Core;
+using OrleansMount.Core.Security;
 using OrleansMount.Storage.ObjectStores;
 
 namespace OrleansMount.Silo;
@@ -7,7 +8,7 @@ namespace OrleansMount.Silo;
 /// <summary>Turns command-line text into <see cref="SiloOptions"/>; every error names the option.</summary>
 public static class SiloOptionsParser
 {
-    public static SiloOptions Validate(string cacheDir, string cacheSize, string? catalog, string listen, string socket, string chunkSize, string logLevel, string? siloId, string? redis = null, string cluster = "default", string? advertise = null, string peerTimeout = "10s", int prefetchSlots = 8, string readaheadMemory = "64MiB")
+    public static SiloOptions Validate(string cacheDir, string cacheSize, string? catalog, string listen, string socket, string chunkSize, string logLevel, string? siloId, string? redis = null, string cluster = "default", string? advertise = null, string peerTimeout = "10s", int prefetchSlots = 8, string readaheadMemory = "64MiB", string? secretFile = null)
     {
         if (!ByteSize.TryParse(cacheSize, out var cacheBytes) || cacheBytes <= 0)
         {
@@ -129,7 +130,20 @@ public static class SiloOptionsParser
             PeerTimeout = peerTimeoutSpan,
             PrefetchSlots = prefetchSlots,
             ReadaheadMemoryBytes = readaheadBytes,
+            Secret = LoadSecret(secretFile),
         };
+    }
+
+    private static ClusterSecret? LoadSecret(string? secretFile)
+    {
+        try
+        {
+            return ClusterSecret.Load(secretFile);
+        }
+        catch (OrleansMountException e) when (secretFile is not null)
+        {
+            throw new OrleansMountException($"--secret-file: {e.Message}", 2);
+        }
     }
 
     private static bool TryParseHostPort(string value)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using OrleansMount.Core;
+using OrleansMount.Core.Security;
 using OrleansMount.Grains.Chunks;
 using OrleansMount.Grains.Prefetch;
 using OrleansMount.Grains.Protocol;
@@ -21,11 +22,12 @@ public sealed class SiloClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(address);
         Address = address;
+        var secret = ClusterSecret.Load(); // ORLEANSMOUNT_CLUSTER_SECRET_FILE or ORLEANSMOUNT_CLUSTER_SECRET, if set
         SocketsHttpHandler handler;
         if (address.StartsWith("http://", StringComparison.Ordinal) || address.StartsWith("https://", StringComparison.Ordinal))
         {
             handler = new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) };
-            _http = new HttpClient(handler) { BaseAddress = new Uri(address.TrimEnd('/') + "/") };
+            _http = new HttpClient(ClusterAuthHandler.Wrap(secret, handler)) { BaseAddress = new Uri(address.TrimEnd('/') + "/") };
         }
         else
         {
@@ -48,7 +50,7 @@ public sealed class SiloClient : IDisposable
                     }
                 },
             };
-            _http = new HttpClient(handler) { BaseAddress = new Uri("http://silo/") };
+            _http = new HttpClient(ClusterAuthHandler.Wrap(secret, handler)) { BaseAddress = new Uri("http://silo/") };
         }
 
         _http.Timeout = timeout ?? TimeSpan.FromMinutes(5);

@@ -28,4 +28,5 @@ public sealed record SiloStats(
     long RangeBytesFromPeers = 0,
     long MembershipVersion = 0,
     PrefetchStats? Prefetch = null,
-    ReadaheadStats? Readahead = null);
+    ReadaheadStats? Readahead = null,
+    long AuthRejected = 0);

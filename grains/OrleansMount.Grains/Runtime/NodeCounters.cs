@@ -17,6 +17,7 @@ public sealed class NodeCounters
     private long _rangesFromCatalog;
     private long _rangesFromPeers;
     private long _rangeBytesFromPeers;
+    private long _authRejections;
 
     public long ObjectStoreGets => Interlocked.Read(ref _objectStoreGets);
 
@@ -51,6 +52,11 @@ public sealed class NodeCounters
     public long RangesFromPeers => Interlocked.Read(ref _rangesFromPeers);
 
     public long RangeBytesFromPeers => Interlocked.Read(ref _rangeBytesFromPeers);
+
+    /// <summary>Requests refused because they lacked a valid cluster-secret signature.</summary>
+    public long AuthRejections => Interlocked.Read(ref _authRejections);
+
+    public void AuthRejected() => Interlocked.Increment(ref _authRejections);
 
     public void PeerFetched(long bytes)
     {

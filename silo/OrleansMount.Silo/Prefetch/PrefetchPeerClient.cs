@@ -22,15 +22,10 @@ public sealed class PrefetchPeerClient : IDisposable
     private readonly HttpClient _http;
     private readonly TimeSpan _answerTimeout;
 
-    public PrefetchPeerClient(TimeSpan answerTimeout)
+    public PrefetchPeerClient(TimeSpan answerTimeout, OrleansMount.Core.Security.ClusterSecret? secret)
     {
         _answerTimeout = answerTimeout;
-        _http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2), PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-            DefaultRequestVersion = System.Net.HttpVersion.Version11,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
+        _http = PeerClient.CreateHttpClient(answerTimeout, secret);
     }
 
     /// <summary>Sends a batch to its owner and reports each outcome as it arrives; throws <see cref="PeerException"/> when the owner does not deliver.</summary>

@@ -41,7 +41,7 @@ public sealed class PrefetchService : IDisposable
         _node = node;
         _logger = logger;
         _time = time;
-        _peers = new PrefetchPeerClient(node.Options.PeerTimeout);
+        _peers = new PrefetchPeerClient(node.Options.PeerTimeout, node.Options.Secret);
         Worker = new PrefetchWorker(node, node.Options.PrefetchSlots);
     }
 
