@@ -12,6 +12,8 @@ PROXY = f"{ROOT}/tests/tools/OrleansMount.LatencyProxy/bin/Release/net10.0/orlea
 WORK = "/tmp/orleansmount-bench"  # set by configure()
 NAME = "bench"
 MiB = 1 << 20
+GETBENCH_DIR = f"{ROOT}/tests/benchmarks/GetBench"
+GETBENCH = f"{GETBENCH_DIR}/bin/Release/net10.0/GetBench"
 
 
 def say(msg): print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
@@ -192,14 +194,15 @@ class Cluster:
         self.env.pop("AWS_CA_BUNDLE", None)
 
     # ------------------------------------------------------------------ services
-    def start_services(self, ttfb_ms=0):
-        """s3rver behind the latency/counting proxy (time to first byte ttfb_ms per request), and redis-server."""
+    def start_services(self, ttfb_ms=0, bandwidth_mbps=0):
+        """s3rver behind the latency/counting proxy (time to first byte ttfb_ms and bandwidth_mbps megabits per
+        second per request; 0 = none), and redis-server."""
         s3_port, self.proxy_port, self.redis_port = free_port(), free_port(), free_port()
         self.procs.start("s3rver", [S3RVER, "-d", f"{WORK}/s3", "-a", "127.0.0.1", "-p", str(s3_port), "--no-vhost-buckets", "--silent"],
                          env={**self.env, "NODE_OPTIONS": "--openssl-legacy-provider"})
         wait_until("s3rver", lambda: urllib.request.urlopen(f"http://127.0.0.1:{s3_port}/", timeout=2).status == 200)
         self.procs.start("proxy", [PROXY, "--listen", f"127.0.0.1:{self.proxy_port}", "--target", f"http://127.0.0.1:{s3_port}"]
-                         + (["--ttfb-ms", str(ttfb_ms)] if ttfb_ms else []))
+                         + ["--ttfb-ms", str(ttfb_ms), "--bandwidth-mbps", str(bandwidth_mbps)])
         wait_until("the counting proxy", lambda: self.store_counters() is not None)
         self.procs.start("redis", ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         wait_until("redis-server", lambda: socket.create_connection(("127.0.0.1", self.redis_port), 1).close() is None)

@@ -8,7 +8,7 @@ using OrleansMount.Grains.Protocol;
 namespace OrleansMount.Client.Commands;
 
 /// <summary>
-/// <c>orleansmount prefetch NAME [--path P]... [--list FILE] [--metadata-only] [--concurrency N] [--wait]</c>,
+/// <c>orleansmount prefetch NAME [--path P]... [--list FILE] [--metadata-only | --every-node] [--concurrency N] [--wait]</c>,
 /// <c>--status [JOB]</c> and <c>--cancel JOB</c>: warm the whole cluster's cache with a selection of a
 /// snapshot. The silo asked coordinates the job; each chunk's owner fills it once.
 /// </summary>
@@ -23,6 +23,7 @@ internal static class PrefetchCommand
         var paths = new Option<string[]>("--path") { Description = "A directory or file of the snapshot (repeatable, fetched in the order given). Default: the whole snapshot.", HelpName = "P", AllowMultipleArgumentsPerToken = false };
         var list = new Option<string?>("--list") { Description = "A file naming one snapshot path per line, in training order (after any --path).", HelpName = "FILE" };
         var metadataOnly = new Option<bool>("--metadata-only") { Description = "Only fetch and ingest the selection's metadata (ranges), on every silo." };
+        var everyNode = new Option<bool>("--every-node") { Description = "Every silo keeps its own copy of the selection (owners read it from the object store once, the others copy it from them): the first epoch then reads only local disks. For selections that fit every node's cache." };
         var concurrency = new Option<int>("--concurrency") { Description = "Chunks in flight per silo for this job.", DefaultValueFactory = _ => 4, HelpName = "N" };
         var wait = new Option<bool>("--wait") { Description = "Show progress until the job ends; exit non-zero if anything failed (Ctrl-C cancels the job)." };
         var status = new Option<string?>("--status") { Description = "Show one job, or every job the silo remembers.", HelpName = "JOB", Arity = ArgumentArity.ZeroOrOne };
@@ -31,7 +32,7 @@ internal static class PrefetchCommand
         var silo = MountCommand.SiloOption();
         var command = new Command("prefetch", "Warm the cluster's cache with a snapshot's files (or only its metadata). Prints a job id, or with --wait shows progress.")
         {
-            name, paths, list, metadataOnly, concurrency, wait, status, cancel, json, silo,
+            name, paths, list, metadataOnly, everyNode, concurrency, wait, status, cancel, json, silo,
         };
         command.SetAction((parse, cancellationToken) => Cli.RunAsync(async () =>
         {
@@ -50,7 +51,12 @@ internal static class PrefetchCommand
 
             var snapshot = parse.GetValue(name) ?? throw new OrleansMountException("prefetch needs a snapshot NAME (or --status / --cancel JOB)", 2);
             var selection = (parse.GetValue(paths) ?? []).Concat(ReadList(parse.GetValue(list))).ToList();
-            var request = new PrefetchRequest(snapshot, selection, parse.GetValue(metadataOnly), parse.GetValue(concurrency));
+            var request = new PrefetchRequest(snapshot, selection, parse.GetValue(metadataOnly), parse.GetValue(concurrency), EveryNode: parse.GetValue(everyNode));
+            if (request.MetadataOnly && request.EveryNode)
+            {
+                throw new OrleansMountException("--every-node and --metadata-only do not go together (metadata is always ingested on every silo)", 2);
+            }
+
             if (request.Concurrency is < 1 or > 256)
             {
                 throw new OrleansMountException($"--concurrency {request.Concurrency} must be from 1 to 256", 2);
@@ -59,6 +65,8 @@ internal static class PrefetchCommand
             var job = await Known(() => client.StartPrefetchAsync(request, cancellationToken)).ConfigureAwait(false);
             await Console.Error.WriteLineAsync(request.MetadataOnly
                 ? $"prefetch job {job.Id}: {job.RangesTotal / Math.Max(1, job.Silos)} ranges of '{snapshot}' on {job.Silos} silos"
+                : job.EveryNode
+                ? $"prefetch job {job.Id}: {job.Files} files of '{snapshot}', {job.ChunksTotal / Math.Max(1, job.Silos)} chunks, {ByteSize.Format(job.BytesTotal / Math.Max(1, job.Silos))}, a copy on each of {job.Silos} silos"
                 : $"prefetch job {job.Id}: {job.Files} files of '{snapshot}', {job.ChunksTotal} chunks, {ByteSize.Format(job.BytesTotal)} on {job.Silos} silos").ConfigureAwait(false);
             if (!parse.GetValue(wait))
             {

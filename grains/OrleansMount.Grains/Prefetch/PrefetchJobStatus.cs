@@ -29,4 +29,5 @@ public sealed record PrefetchJobStatus(
     DateTimeOffset StartedAt,
     DateTimeOffset? FinishedAt,
     IReadOnlyList<PrefetchFailure> Failures,
-    int FailuresOmitted);
+    int FailuresOmitted,
+    bool EveryNode = false);

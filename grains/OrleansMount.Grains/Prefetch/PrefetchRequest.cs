@@ -11,10 +11,13 @@ namespace OrleansMount.Grains.Prefetch;
 /// <param name="Concurrency">Chunks in flight per owner silo for this job; 0 for the silo's default.</param>
 /// <param name="LocalOnly">Only this silo (a mount's metadata prefetch): ranges ingested here, no peers asked.</param>
 /// <param name="SnapshotId">When given, the import the caller pinned: a name now pointing elsewhere is an error.</param>
+/// <param name="EveryNode">Every active silo keeps its own copy of the selection: owners fill their chunks from the
+/// object store (once each), the other silos copy them from the owners. For selections that fit every node's cache.</param>
 public sealed record PrefetchRequest(
     string Snapshot,
     IReadOnlyList<string> Paths,
     bool MetadataOnly = false,
     int Concurrency = 0,
     bool LocalOnly = false,
-    string? SnapshotId = null);
+    string? SnapshotId = null,
+    bool EveryNode = false);

@@ -45,8 +45,11 @@ public sealed class PrefetchJob : IDisposable
 
     public PrefetchPlan Plan { get; }
 
-    /// <summary>Silos taking part: owners of chunks, or every silo ingesting the ranges.</summary>
+    /// <summary>Silos taking part: owners of chunks, every silo keeping a copy, or every silo ingesting the ranges.</summary>
     public int Silos { get; }
+
+    /// <summary>How many times the plan's chunks are made present: once, or once per silo for an every-node job.</summary>
+    public int Copies => Request.EveryNode ? Silos : 1;
 
     public DateTimeOffset StartedAt { get; }
 
@@ -132,10 +135,10 @@ public sealed class PrefetchJob : IDisposable
             Request.MetadataOnly,
             Request.Paths,
             Plan.Files,
-            Plan.Bytes,
+            Plan.Bytes * Copies,
             Interlocked.Read(ref _bytesDone),
             Interlocked.Read(ref _bytesFetched),
-            Plan.Chunks.Count,
+            Plan.Chunks.Count * Copies,
             Volatile.Read(ref _chunksFetched) + Volatile.Read(ref _chunksSkipped) + failed,
             Volatile.Read(ref _chunksFetched),
             Volatile.Read(ref _chunksSkipped),
@@ -147,7 +150,8 @@ public sealed class PrefetchJob : IDisposable
             StartedAt,
             _finishedAt,
             [.. _failures],
-            Volatile.Read(ref _failuresOmitted));
+            Volatile.Read(ref _failuresOmitted),
+            Request.EveryNode);
     }
 
     public void Dispose() => _cancel.Dispose();

@@ -81,16 +81,16 @@ public sealed class PrefetchService : IDisposable
             ? await PrefetchPlanner.PlanRangesAsync(view, paths, cancellationToken).ConfigureAwait(false)
             : await PrefetchPlanner.PlanChunksAsync(view, paths, _node.Options.ChunkSize, cancellationToken).ConfigureAwait(false);
         var silos = request.MetadataOnly ? RangeSilos(request.LocalOnly) : null;
-        var groups = request.MetadataOnly ? null : GroupByOwner(plan);
+        var groups = request.MetadataOnly ? null : request.EveryNode ? EveryNode(plan) : GroupByOwner(plan);
         var id = Guid.NewGuid().ToString("N")[..12];
-        var job = new PrefetchJob(id, request with { Paths = paths, Concurrency = concurrency }, view.Record.Id, plan, silos?.Count ?? Math.Max(1, groups!.Count), _time);
+        var job = new PrefetchJob(id, request with { Paths = paths, Concurrency = concurrency, EveryNode = request.EveryNode && !request.MetadataOnly }, view.Record.Id, plan, silos?.Count ?? Math.Max(1, groups!.Count), _time);
         Remember(job);
         Interlocked.Increment(ref _jobsStarted);
         _logger.LogInformation(
             "prefetch job {Id}: snapshot {Snapshot}, {What}",
             id,
             request.Snapshot,
-            request.MetadataOnly ? $"{plan.Ranges.Count} ranges on {silos!.Count} silos" : $"{plan.Files} files, {plan.Chunks.Count} chunks, {ByteSize.Format(plan.Bytes)} on {groups!.Count} owners");
+            request.MetadataOnly ? $"{plan.Ranges.Count} ranges on {silos!.Count} silos" : $"{plan.Files} files, {plan.Chunks.Count} chunks, {ByteSize.Format(plan.Bytes)} on {groups!.Count} {(job.Request.EveryNode ? "silos, a copy on each" : "owners")}");
         job.Completion = Task.Run(() => request.MetadataOnly ? RunRangesAsync(job, silos!) : RunChunksAsync(job, groups!, concurrency), CancellationToken.None);
         return job;
     }
@@ -175,6 +175,13 @@ public sealed class PrefetchService : IDisposable
         return [.. groups.Values];
     }
 
+    /// <summary>An every-node job: the whole plan, in order, for this silo (null) and for every active peer.</summary>
+    private List<(SiloEntry? Owner, List<int> Chunks)> EveryNode(PrefetchPlan plan)
+    {
+        var all = Enumerable.Range(0, plan.Chunks.Count).ToList();
+        return [(null, all), .. (_node.Membership?.CurrentView.Active.Where(m => m.SiloId != _node.SiloId) ?? []).Select(m => ((SiloEntry?)m, all))];
+    }
+
     /// <summary>The silos that ingest a metadata job's ranges: this one, and every active peer unless local only.</summary>
     private List<SiloEntry?> RangeSilos(bool localOnly)
     {
@@ -213,16 +220,17 @@ public sealed class PrefetchService : IDisposable
         {
             var batch = indexes.Skip(start).Take(BatchSize).ToList();
             var chunks = batch.Select(i => plan.Chunks[i]).ToList();
+            var everyNode = job.Request.EveryNode;
             if (owner is null)
             {
-                await RunHereAsync(job, batch, chunks, concurrency, (c, ct) => _node.ChunkGrains.Get(c.Id).EnsureAsync(c, ct)).ConfigureAwait(false);
+                await RunHereAsync(job, batch, chunks, concurrency, everyNode ? _node.EnsureAsync : (c, ct) => _node.ChunkGrains.Get(c.Id).EnsureAsync(c, ct)).ConfigureAwait(false);
                 continue;
             }
 
             var finished = new bool[batch.Count];
             try
             {
-                await _peers.RunChunksAsync(owner, new PeerPrefetchBatch(job.Id, concurrency, chunks), outcome =>
+                await _peers.RunChunksAsync(owner, new PeerPrefetchBatch(job.Id, concurrency, chunks, everyNode), outcome =>
                 {
                     if (outcome.Index >= 0 && outcome.Index < batch.Count && !finished[outcome.Index])
                     {
@@ -230,6 +238,18 @@ public sealed class PrefetchService : IDisposable
                         job.Record(outcome, plan.ChunkFiles[batch[outcome.Index]]);
                     }
                 }, job.Token).ConfigureAwait(false);
+            }
+            catch (PeerException e) when (everyNode)
+            {
+                // That silo's own copies: nothing this silo can do for it. Its missing chunks fail the job.
+                _logger.LogWarning("prefetch job {Id}: silo {Silo} did not deliver its copies ({Message})", job.Id, owner.SiloId, e.Message);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    if (!finished[i])
+                    {
+                        job.Record(new PeerPrefetchOutcome(i, PeerPrefetchOutcome.Failed, chunks[i].Length, $"silo {owner.SiloId} did not deliver: {e.Message}"), plan.ChunkFiles[batch[i]]);
+                    }
+                }
             }
             catch (PeerException e)
             {

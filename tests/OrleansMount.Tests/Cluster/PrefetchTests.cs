@@ -114,6 +114,67 @@ public sealed class PrefetchTests(S3rverServer s3, RedisServer redis, ITestOutpu
     }
 
     [Fact]
+    public async Task An_every_node_prefetch_reads_each_chunk_once_and_leaves_a_copy_on_every_silo_so_the_epoch_reads_only_local_disks()
+    {
+        var (catalog, files) = await SeedAndImportAsync("pf", "copies", 12, MiB / 2, 9 * MiB, i => $"part-{i:D2}.bin");
+        await StartClusterAsync(catalog);
+        var total = files.Values.Sum(v => (long)v.Length);
+
+        var both = await CliAsync("prefetch", "copies", "--every-node", "--metadata-only", "--silo", Socket("node-a"));
+        Assert.Equal(2, both.ExitCode);
+        Assert.Contains("--every-node and --metadata-only do not go together", both.StandardError, StringComparison.Ordinal);
+
+        var run = await CliAsync("prefetch", "copies", "--every-node", "--wait", "--silo", Socket("node-b"));
+        output.WriteLine(run.ToString());
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("a copy on each of 3 silos", run.StandardError, StringComparison.Ordinal);
+
+        var stats = await Task.WhenAll(Silos.Select(s => s.StatsAsync()));
+        foreach (var s in stats)
+        {
+            output.WriteLine($"{s.SiloId}: {s.Chunks} chunks, object store {s.ObjectStoreBytes} B, from peers {s.PeerFetches} chunks {s.PeerBytes} B");
+        }
+
+        var job = Assert.Single(JsonSerializer.Deserialize<List<PrefetchJobStatus>>((await CliAsync("prefetch", "--status", "--json", "--silo", Socket("node-b"))).StandardOutput, Json)!);
+        Assert.Equal(PrefetchState.Done, job.State);
+        Assert.True(job.EveryNode);
+        Assert.Equal(3, job.Silos);
+        Assert.Equal(3 * total, job.BytesTotal);
+        var chunks = job.ChunksTotal / 3;
+
+        // The object store once for the cluster; every other copy came from the chunk's owner.
+        Assert.InRange(stats.Sum(s => s.ObjectStoreBytes), (long)(total * 0.95), (long)(total * 1.05));
+        Assert.All(stats, s => Assert.Equal(chunks, s.Chunks));
+        Assert.Equal(2 * total, stats.Sum(s => s.PeerBytes));
+        Assert.All(stats, s => Assert.Equal(0, s.OwnerFallbacks));
+
+        // An epoch over everything on every mount: neither the object store nor a peer is asked.
+        var mounts = new List<string>();
+        foreach (var name in new[] { "node-a", "node-b", "node-c" })
+        {
+            var mnt = Temp.Sub("mnt-" + name);
+            await MountAsync("copies", mnt, Socket(name), Path.Combine(Temp.Path, name + "-mount.log"));
+            mounts.Add(mnt);
+        }
+
+        await Task.WhenAll(mounts.Select(mnt => Task.Run(async () =>
+        {
+            foreach (var (key, content) in files)
+            {
+                var read = await File.ReadAllBytesAsync(Path.Combine(mnt, key));
+                Assert.True(content.AsSpan().SequenceEqual(read), $"content of {key} through {mnt}");
+            }
+        })));
+        var after = await Task.WhenAll(Silos.Select(s => s.StatsAsync()));
+        Assert.Equal(stats.Sum(s => s.ObjectStoreBytes), after.Sum(s => s.ObjectStoreBytes));
+        Assert.Equal(stats.Sum(s => s.PeerFetches), after.Sum(s => s.PeerFetches));
+        foreach (var mnt in mounts)
+        {
+            await UnmountAsync(mnt);
+        }
+    }
+
+    [Fact]
     public async Task Cancel_stops_the_owners_before_the_selection_is_fetched()
     {
         // Many small chunks (64 KiB), one at a time per owner: far more work than a cancel takes to arrive.

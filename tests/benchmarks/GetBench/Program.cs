@@ -1,15 +1,17 @@
-// GetBench BUCKET KEY: one GetObject of the whole object over the standard AWS environment
-// (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION), the body read into a
-// discarding 1 MiB buffer. Prints one JSON line: {"bytes":N,"seconds":S,"mbps":M}, seconds from
-// sending the request to the last byte (the client is built and warmed by a HEAD first).
+// GetBench BUCKET KEY [KEY...]: one GetObject of each whole object, one after another, over the standard
+// AWS environment (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION), each body read
+// into a discarding 1 MiB buffer. Prints one JSON line: {"bytes":N,"seconds":S,"mbps":M,"objects":K},
+// seconds from sending the first request to the last byte of the last object (the client is built and
+// warmed by a HEAD of the first key first). The mount benchmark's baseline (one key) and the prefetch
+// benchmark's (a sequential download of a whole selection).
 using System.Diagnostics;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 
-if (args.Length != 2)
+if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: GetBench BUCKET KEY");
+    Console.Error.WriteLine("usage: GetBench BUCKET KEY [KEY...]");
     return 2;
 }
 
@@ -20,27 +22,33 @@ var config = new AmazonS3Config
     ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
 };
 using var s3 = new AmazonS3Client(config);
-var head = await s3.GetObjectMetadataAsync(args[0], args[1]).ConfigureAwait(false);
+var bucket = args[0];
+var keys = args[1..];
+await s3.GetObjectMetadataAsync(bucket, keys[0]).ConfigureAwait(false);
 
 var buffer = new byte[1 << 20];
 long total = 0;
 var clock = Stopwatch.StartNew();
-using (var response = await s3.GetObjectAsync(args[0], args[1]).ConfigureAwait(false))
+foreach (var key in keys)
 {
+    long read = 0;
+    using var response = await s3.GetObjectAsync(bucket, key).ConfigureAwait(false);
     var body = response.ResponseStream;
     int n;
     while ((n = await body.ReadAsync(buffer).ConfigureAwait(false)) > 0)
     {
-        total += n;
+        read += n;
     }
+
+    if (read != response.ContentLength)
+    {
+        Console.Error.WriteLine($"GetBench: read {read} bytes of {key}, expected {response.ContentLength}");
+        return 1;
+    }
+
+    total += read;
 }
 
 var seconds = clock.Elapsed.TotalSeconds;
-if (total != head.ContentLength)
-{
-    Console.Error.WriteLine($"GetBench: read {total} bytes, expected {head.ContentLength}");
-    return 1;
-}
-
-Console.WriteLine(FormattableString.Invariant($"{{\"bytes\":{total},\"seconds\":{seconds:F4},\"mbps\":{total / seconds / 1e6:F1}}}"));
+Console.WriteLine(FormattableString.Invariant($"{{\"bytes\":{total},\"seconds\":{seconds:F4},\"mbps\":{total / seconds / 1e6:F1},\"objects\":{keys.Length}}}"));
 return 0;
