@@ -26,13 +26,15 @@ public static class SiloHost
         // The id is settled before the first log line, so every event carries it (SiloId property).
         options = options with { SiloId = options.SiloId ?? SiloNode.NewSiloId() };
         var errors = new RecentErrorLog();
-        Log.Logger = new LoggerConfiguration()
+        var logging = new LoggerConfiguration()
             .MinimumLevel.Is(level)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("SiloId", options.SiloId)
-            .WriteTo.Console(outputTemplate: LogTemplate, standardErrorFromLevel: LogEventLevel.Verbose)
-            .WriteTo.Sink(errors, LogEventLevel.Warning)
+            .WriteTo.Sink(errors, LogEventLevel.Warning);
+        Log.Logger = (options.JsonLogs
+                ? logging.WriteTo.Console(new Serilog.Formatting.Json.JsonFormatter(renderMessage: true), standardErrorFromLevel: LogEventLevel.Verbose)
+                : logging.WriteTo.Console(outputTemplate: LogTemplate, standardErrorFromLevel: LogEventLevel.Verbose))
             .CreateLogger();
         try
         {

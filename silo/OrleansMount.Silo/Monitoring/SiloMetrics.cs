@@ -34,80 +34,47 @@ public sealed class SiloMetrics : IDisposable
         m.CreateObservableGauge("orleansmount_range_files_owned", () => NodeReporter.CountRangeFiles(node.RangeDirectory), description: "Range and metarange files kept as their owner.");
         m.CreateObservableCounter("orleansmount_metadata_ranges_fetched_total", () => node.Metadata.RangesFetched, description: "Range files ingested into the node's metadata store.");
 
-        m.CreateObservableGauge("orleansmount_grain_activations", () => new[]
-        {
-            new Measurement<long>(node.ChunkGrains.Count, new KeyValuePair<string, object?>("grain_type", "ChunkGrain")),
-            new Measurement<long>(node.RangeGrains.Count, new KeyValuePair<string, object?>("grain_type", "RangeGrain")),
-            new Measurement<long>(node.Prefetch.Stats().JobsRunning, new KeyValuePair<string, object?>("grain_type", "PrefetchJob")),
-        }, description: "Live activations per grain type (PrefetchJob: jobs running that this silo coordinates).");
-        m.CreateObservableCounter("orleansmount_grain_activations_total", () => new[]
-        {
-            new Measurement<long>(node.ChunkGrains.Activated, new KeyValuePair<string, object?>("grain_type", "ChunkGrain")),
-            new Measurement<long>(node.RangeGrains.Activated, new KeyValuePair<string, object?>("grain_type", "RangeGrain")),
-            new Measurement<long>(node.Prefetch.Stats().JobsStarted, new KeyValuePair<string, object?>("grain_type", "PrefetchJob")),
-        }, description: "Activations created per grain type since start.");
+        m.CreateObservableGauge("orleansmount_grain_activations", () => ByLabel("grain_type", ("ChunkGrain", node.ChunkGrains.Count), ("RangeGrain", node.RangeGrains.Count), ("PrefetchJob", node.Prefetch.Stats().JobsRunning)), description: "Live activations per grain type (PrefetchJob: jobs running that this silo coordinates).");
+        m.CreateObservableCounter("orleansmount_grain_activations_total", () => ByLabel("grain_type", ("ChunkGrain", node.ChunkGrains.Activated), ("RangeGrain", node.RangeGrains.Activated), ("PrefetchJob", node.Prefetch.Stats().JobsStarted)), description: "Activations created per grain type since start.");
 
-        m.CreateObservableCounter("orleansmount_reads_total", () => Tiers(c.LocalHits, c.PeerFetches, c.ObjectStoreGets), description: "Chunk reads answered per tier: local disk, copied from the owner peer, filled from the object store.");
-        m.CreateObservableCounter("orleansmount_reads_bytes_total", () => Tiers(c.LocalHitBytes, c.PeerBytes, c.ObjectStoreBytes), "By", "Bytes of the chunk reads per tier.");
+        m.CreateObservableCounter("orleansmount_reads_total", () => ByLabel("tier", ("local", c.LocalHits), ("peer", c.PeerFetches), ("object_store", c.ObjectStoreGets)), description: "Chunk reads answered per tier: local disk, copied from the owner peer, filled from the object store.");
+        m.CreateObservableCounter("orleansmount_reads_bytes_total", () => ByLabel("tier", ("local", c.LocalHitBytes), ("peer", c.PeerBytes), ("object_store", c.ObjectStoreBytes)), "By", "Bytes of the chunk reads per tier.");
 
         m.CreateObservableCounter("orleansmount_object_store_requests_total", () => c.ObjectStoreGets, description: "Ranged GETs of chunk bytes sent to the object store.");
         m.CreateObservableCounter("orleansmount_object_store_bytes_total", () => c.ObjectStoreBytes, "By", "Chunk bytes read from the object store.");
-        m.CreateObservableCounter("orleansmount_fills_total", () => new[]
-        {
-            new Measurement<long>(c.Fills - c.UncachedFills, new KeyValuePair<string, object?>("outcome", "cached")),
-            new Measurement<long>(c.UncachedFills, new KeyValuePair<string, object?>("outcome", "uncached")),
-            new Measurement<long>(c.FillErrors, new KeyValuePair<string, object?>("outcome", "failed")),
-        }, description: "Chunk fills from the object store by this silo's grains, by outcome.");
+        m.CreateObservableCounter("orleansmount_fills_total", () => ByLabel("outcome", ("cached", c.Fills - c.UncachedFills), ("uncached", c.UncachedFills), ("failed", c.FillErrors)), description: "Chunk fills from the object store by this silo's grains, by outcome.");
         m.CreateObservableCounter("orleansmount_owner_fallbacks_total", () => c.OwnerFallbacks, description: "Chunks and range files read from the object store here because their owner did not deliver.");
         m.CreateObservableCounter("orleansmount_suspect_skips_total", () => c.SuspectSkips, description: "Of the fallbacks, those not even sent to the owner because it was suspected.");
         m.CreateObservableCounter("orleansmount_stale_view_refreshes_total", () => c.StaleViewRefreshes, description: "Times an owner answered that this silo's membership view was stale.");
-        m.CreateObservableCounter("orleansmount_range_files_total", () => new[]
-        {
-            new Measurement<long>(c.RangesFromCatalog, new KeyValuePair<string, object?>("source", "catalog")),
-            new Measurement<long>(c.RangesFromPeers, new KeyValuePair<string, object?>("source", "peer")),
-        }, description: "Range and metarange files this silo obtained, by source.");
+        m.CreateObservableCounter("orleansmount_range_files_total", () => ByLabel("source", ("catalog", c.RangesFromCatalog), ("peer", c.RangesFromPeers)), description: "Range and metarange files this silo obtained, by source.");
         m.CreateObservableCounter("orleansmount_auth_rejections_total", () => c.AuthRejections, description: "Requests refused for lacking a valid cluster-secret signature.");
 
         m.CreateObservableCounter("orleansmount_prefetch_chunks_total", () =>
         {
             var p = node.Prefetch.Stats();
-            return new[]
-            {
-                new Measurement<long>(p.ChunksFetched, new KeyValuePair<string, object?>("outcome", "fetched")),
-                new Measurement<long>(p.ChunksSkipped, new KeyValuePair<string, object?>("outcome", "skipped")),
-                new Measurement<long>(p.ChunksFailed, new KeyValuePair<string, object?>("outcome", "failed")),
-            };
+            return ByLabel("outcome", ("fetched", p.ChunksFetched), ("skipped", p.ChunksSkipped), ("failed", p.ChunksFailed));
         }, description: "Chunks of prefetch jobs this silo handled as their owner, by outcome.");
         m.CreateObservableGauge("orleansmount_prefetch_slots_in_use", () => node.Prefetch.Stats().SlotsInUse, description: "Prefetch chunk fills in flight on this silo (at most --prefetch-slots).");
         m.CreateObservableCounter("orleansmount_readahead_chunks_total", () =>
         {
             var r = node.Readahead.Stats();
-            return new[]
-            {
-                new Measurement<long>(r.ChunksFilled, new KeyValuePair<string, object?>("outcome", "filled")),
-                new Measurement<long>(r.ChunksAlreadyLocal, new KeyValuePair<string, object?>("outcome", "already_local")),
-                new Measurement<long>(r.ChunksDropped, new KeyValuePair<string, object?>("outcome", "dropped")),
-                new Measurement<long>(r.ChunksFailed, new KeyValuePair<string, object?>("outcome", "failed")),
-            };
+            return ByLabel("outcome", ("filled", r.ChunksFilled), ("already_local", r.ChunksAlreadyLocal), ("dropped", r.ChunksDropped), ("failed", r.ChunksFailed));
         }, description: "Chunks mounts asked to have fetched ahead, by outcome.");
 
         m.CreateObservableGauge("orleansmount_members", () =>
         {
             var view = node.Membership?.CurrentView ?? MembershipSnapshot.Empty;
-            return Enum.GetValues<SiloStatus>().Select(s => new Measurement<long>(view.Members.Count(e => e.Status == s), new KeyValuePair<string, object?>("status", s.ToString())));
+            return ByLabel("status", [.. Enum.GetValues<SiloStatus>().Select(s => (s.ToString(), (long)view.Members.Count(e => e.Status == s)))]);
         }, description: "Members of the membership view this silo routes by, per status.");
         m.CreateObservableGauge("orleansmount_membership_version", () => node.ViewVersion, description: "The membership view version this silo routes by.");
-        m.CreateObservableCounter("orleansmount_log_errors_total", () => errors.CountsByKind.Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("kind", kv.Key))), description: "Warnings and errors the silo logged, by kind (fallback, checksum, fill, auth, prefetch, warning, error).");
+        m.CreateObservableCounter("orleansmount_log_errors_total", () => ByLabel("kind", [.. errors.CountsByKind.Select(kv => (kv.Key, kv.Value))]), description: "Warnings and errors the silo logged, by kind (fallback, checksum, fill, auth, prefetch, warning, error).");
     }
 
     public Meter Meter { get; }
 
-    private static Measurement<long>[] Tiers(long local, long peer, long objectStore) =>
-    [
-        new(local, new KeyValuePair<string, object?>("tier", "local")),
-        new(peer, new KeyValuePair<string, object?>("tier", "peer")),
-        new(objectStore, new KeyValuePair<string, object?>("tier", "object_store")),
-    ];
+    /// <summary>One measurement per value of a label.</summary>
+    private static Measurement<long>[] ByLabel(string label, params (string Value, long Count)[] series) =>
+        [.. series.Select(s => new Measurement<long>(s.Count, new KeyValuePair<string, object?>(label, s.Value)))];
 
     public void Dispose() => Meter.Dispose();
 }

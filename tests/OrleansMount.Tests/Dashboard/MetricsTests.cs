@@ -97,6 +97,14 @@ public sealed partial class MetricsTests(S3rverServer s3, ITestOutputHelper outp
         Assert.All(warn, l => Assert.Equal("log-probe-warn", l.Silo));
         Assert.DoesNotContain(warn, l => l.Level is "INF" or "DBG" or "VRB");
         output.WriteLine($"{info.Count} lines at Information, {warn.Count} at Warning; e.g. {warn[0].Text}");
+
+        // --log-format json: one JSON object a line, each with the silo id among its properties.
+        var json = await StartSiloAsync(catalog, Temp.Sub("cache-j"), Path.Combine(Temp.Path, "j.sock"), ["--silo-id", "log-probe-json", "--log-format", "json"]);
+        await ChunkReads.ReadAllAsync(json, "l");
+        await WaitForAsync(() => json.Log.Contains("ready", StringComparison.Ordinal), "the JSON-logging silo's ready line");
+        var events = json.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.All(events, e => Assert.Equal("log-probe-json", e.GetProperty("Properties").GetProperty("SiloId").GetString()));
+        Assert.Contains(events, e => e.GetProperty("Level").GetString() == "Information" && e.GetProperty("RenderedMessage").GetString()!.Contains("ready", StringComparison.Ordinal));
     }
 
     private static async Task<PrometheusText> ScrapeAsync(SiloProcess silo)
