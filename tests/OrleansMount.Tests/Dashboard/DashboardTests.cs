@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Http.Json;
+using OrleansMount.Grains.Prefetch;
 using OrleansMount.Grains.Protocol;
 using OrleansMount.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -41,6 +43,12 @@ public sealed class DashboardTests(S3rverServer s3, RedisServer redis, ITestOutp
         var dataset = files.Values.Sum(f => (long)f.Length);
         Assert.Equal(dataset, (await ChunkReads.ReadAllAsync(Silos[0], "dash")).Bytes);
         Assert.Equal(dataset, (await ChunkReads.ReadAllAsync(Silos[1], "dash")).Bytes);
+
+        // A prefetch job coordinated by node-c (everything is cached by now: its chunks are skipped).
+        using var started = await Silos[2].PostJsonAsync("api/v1/prefetch", new PrefetchRequest("dash", []));
+        Assert.True(started.IsSuccessStatusCode, await started.Content.ReadAsStringAsync());
+        var job = (await started.Content.ReadFromJsonAsync<PrefetchJobStatus>())!;
+        await WaitForAsync(() => Silos[2].GetJsonAsync<PrefetchJobStatus>($"api/v1/prefetch/{job.Id}").GetAwaiter().GetResult().State == "done", "the prefetch job to finish", 30);
 
         // The throughput chart needs two samples of every silo (sampled every 2 s).
         var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -102,6 +110,10 @@ public sealed class DashboardTests(S3rverServer s3, RedisServer redis, ITestOutp
 
         Assert.Equal(3, dom.WithClass("tier-total").Count);
         Assert.Equal(dataset, json.Nodes.Sum(n => n.Report!.Stats.ObjectStoreBytes)); // each chunk read from the store once for the cluster
+        var jobRow = dom.WithClass("prefetch-job").Single();
+        Assert.Equal(job.Id, jobRow["data-job"]);
+        Assert.Equal("done", jobRow["data-state"]);
+        Assert.Equal(json.Nodes[2].Report!.PrefetchJobs.Single().ChunksTotal, files.Count);
         var chart = dom.WithClass("series-local").Single();
         Assert.True(chart["points"].Split(' ').Length >= 2, "the throughput chart has no line");
 
