@@ -289,7 +289,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
             var data = buffer.AsMemory(0, length);
             var crc = await _peers.CopyChunkAsync(owner, viewVersion, request, data).ConfigureAwait(false);
             Counters.PeerFetched(length);
-            var cached = await Chunks.PutAsync(request.Id, data, Core.Caching.ChunkOrigin.NearCopy, CancellationToken.None).ConfigureAwait(false);
+            var cached = await Chunks.PutAsync(request.Id, data, crc, Core.Caching.ChunkOrigin.NearCopy, CancellationToken.None).ConfigureAwait(false);
             return new ChunkLocation(cached, length, crc, ChunkTier.Peer);
         }
         finally

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using OrleansMount.Core;
+using OrleansMount.Core.Caching;
 using OrleansMount.Grains.Runtime;
 using OrleansMount.Storage.Chunks;
 using OrleansMount.Storage.ObjectStores;
@@ -74,9 +75,10 @@ public sealed class ChunkGrain : IChunkGrain
             await ReadFromObjectStoreAsync(_stores, request, buffer.AsMemory(0, length), CancellationToken.None).ConfigureAwait(false);
             _counters.ObjectStoreRead(length);
             var data = buffer.AsMemory(0, length);
-            var cached = await _chunks.PutAsync(_id, data, CancellationToken.None).ConfigureAwait(false);
+            var crc = ChunkChecksum.Compute(data.Span);
+            var cached = await _chunks.PutAsync(_id, data, crc, ChunkOrigin.Owned, CancellationToken.None).ConfigureAwait(false);
             _counters.Filled(cached);
-            return new ChunkLocation(cached, length, ChunkChecksum.Compute(data.Span), ChunkTier.ObjectStore);
+            return new ChunkLocation(cached, length, crc, ChunkTier.ObjectStore);
         }
         catch (Exception e)
         {

@@ -160,7 +160,15 @@ public sealed class ChunkStore : IDisposable
     /// within capacity; a <see cref="ChunkOrigin.NearCopy"/> gives way before owned chunks.
     /// Returns false, storing nothing, when the chunk is larger than the capacity or the disk is full.
     /// </summary>
-    public async Task<bool> PutAsync(ChunkId id, ReadOnlyMemory<byte> data, ChunkOrigin origin, CancellationToken cancellationToken)
+    public Task<bool> PutAsync(ChunkId id, ReadOnlyMemory<byte> data, ChunkOrigin origin, CancellationToken cancellationToken) =>
+        PutAsync(id, data, ChunkChecksum.Compute(data.Span), origin, cancellationToken);
+
+    /// <summary>
+    /// <see cref="PutAsync(ChunkId, ReadOnlyMemory{byte}, ChunkOrigin, CancellationToken)"/> for bytes whose
+    /// CRC32C the caller has just computed over exactly <paramref name="data"/> (a peer copy it verified), so
+    /// they are not checksummed twice. A wrong value costs a refetch when the file is next verified, never bytes served.
+    /// </summary>
+    public async Task<bool> PutAsync(ChunkId id, ReadOnlyMemory<byte> data, uint crc32C, ChunkOrigin origin, CancellationToken cancellationToken)
     {
         var length = data.Length;
         if (length > CapacityBytes)
@@ -170,7 +178,7 @@ public sealed class ChunkStore : IDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var crc = ChunkChecksum.Compute(data.Span);
+        var crc = crc32C;
         var path = GetChunkPath(id);
         var temp = $"{path}.{Guid.NewGuid():N}{TempSuffix}";
 

@@ -1,0 +1,261 @@
+"""Shared harness of the Python benchmarks under tests/benchmarks/ (cluster-bench.py, prefetch-bench.py):
+services on loopback (s3rver behind the latency/counting proxy, redis-server), silos and mounts, dataset
+seeding in s3rver's on-disk layout, timed parallel reads, summaries and docs/benchmarks.md sections.
+Every process and mount is stopped by pid / unmounted in reverse order whatever happens (Procs.close)."""
+import hashlib, json, os, platform, random, shutil, signal, socket, statistics, subprocess, sys, time, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+OM, SILO = f"{ROOT}/bin/orleansmount", f"{ROOT}/bin/orleansmount-silo"
+S3RVER = f"{ROOT}/.tools/s3rver/node_modules/.bin/s3rver"
+PROXY = f"{ROOT}/tests/tools/OrleansMount.LatencyProxy/bin/Release/net10.0/orleansmount-latency-proxy"
+WORK = "/tmp/orleansmount-bench"  # set by configure()
+NAME = "bench"
+MiB = 1 << 20
+
+
+def say(msg): print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def die(msg): raise SystemExit(f"{NAME}: {msg}")
+
+
+
+
+def configure(name, work):
+    """Names the running benchmark (for messages) and its scratch directory; call before anything else."""
+    global NAME, WORK
+    NAME, WORK = name, work
+
+
+def fresh_work():
+    """Unmounts what an earlier run left under WORK and starts from an empty WORK/s3."""
+    for m in os.listdir(WORK) if os.path.isdir(WORK) else []:
+        Procs.umount(os.path.join(WORK, m))
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(f"{WORK}/s3")
+
+
+def check_tools(*tools):
+    if os.getuid() != 0:
+        die("run as root (drop_caches and FUSE mounts)")
+    for exe, hint in ((OM, "run ./build.sh first"), (SILO, "run ./build.sh first"), (S3RVER, "run ./build.sh deps"), (PROXY, "run ./build.sh first")):
+        if not os.access(exe, os.X_OK):
+            die(f"{exe} is missing: {hint}")
+    for tool in ("redis-server", *tools):
+        if not shutil.which(tool):
+            die(f"{tool} is missing: ./build.sh bench installs it")
+
+
+def write_section(doc, begin, end, lines):
+    """Replaces the text between the begin and end markers of doc (appending the section if it is not there)."""
+    text = open(doc).read() if os.path.exists(doc) else "# Benchmarks\n"
+    block = "\n".join([begin, *lines, end])
+    if begin in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    with open(doc, "w") as f:
+        f.write(text)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_json(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.load(r)
+
+
+def wait_until(what, check, seconds=30):
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            die(f"timed out waiting for {what} (logs in {WORK})")
+        time.sleep(0.1)
+
+
+def drop_caches():
+    os.sync()
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3\n")
+
+
+class Procs:
+    """Every process and mount the run started, stopped in reverse order whatever happens."""
+
+    def __init__(self):
+        self.items = []
+
+    def start(self, name, args, env=None):
+        log = open(f"{WORK}/{name}.log", "ab")
+        p = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        self.items.append(("proc", p))
+        return p
+
+    def mounted(self, path):
+        self.items.append(("mount", path))
+
+    @staticmethod
+    def umount(path):
+        if os.path.ismount(path):
+            if subprocess.run([OM, "umount", path], capture_output=True).returncode != 0:
+                subprocess.run(["fusermount3", "-u", "-z", path], capture_output=True)
+
+    @staticmethod
+    def stop(p):
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+    def close(self):
+        for kind, item in reversed(self.items):
+            self.umount(item) if kind == "mount" else self.stop(item)
+        self.items.clear()
+
+
+def seed(bucket_dir, files):
+    """Writes s3rver's on-disk layout directly (PLATFORM.md pitfall 7); files: {key: size}. Returns {key: sha256}."""
+    rng = random.Random(len(files))
+    digests = {}
+    for key, size in files.items():
+        path = os.path.join(bucket_dir, key)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        md5, sha = hashlib.md5(), hashlib.sha256()
+        block = bytearray(rng.randbytes(MiB))
+        with open(path + "._S3rver_object", "wb") as f:
+            left, i = size, 0
+            while left:
+                block[0:8] = i.to_bytes(8, "little")
+                part = block[: min(left, MiB)]
+                f.write(part); md5.update(part); sha.update(part)
+                left -= len(part); i += 1
+        with open(path + "._S3rver_object.md5", "w") as f:
+            f.write(md5.hexdigest())
+        with open(path + "._S3rver_metadata.json", "w") as f:
+            json.dump({"content-type": "application/octet-stream"}, f)
+        digests[key] = sha.hexdigest()
+    return digests
+
+
+def read_file(path, digest=None):
+    h = hashlib.sha256() if digest else None
+    n = 0
+    with open(path, "rb", buffering=0) as f:
+        while chunk := f.read(MiB):
+            n += len(chunk)
+            if h:
+                h.update(chunk)
+    if h and h.hexdigest() != digest:
+        die(f"BUG: bytes of {path} differ from the dataset")
+    return n
+
+
+def read_all(root, keys, digests=None, threads=4, cpus=None):
+    """Reads keys under root with `threads` readers (on `cpus` if given); returns (bytes, seconds)."""
+    saved = os.sched_getaffinity(0)
+    if cpus:
+        os.sched_setaffinity(0, cpus)  # the readers are created below and inherit it
+    try:
+        t = time.monotonic()
+        with ThreadPoolExecutor(threads) as pool:
+            total = sum(pool.map(lambda k: read_file(os.path.join(root, k), digests and digests[k]), keys))
+        return total, time.monotonic() - t
+    finally:
+        os.sched_setaffinity(0, saved)
+
+
+def summ(values):
+    v = sorted(values)
+    return {"min": v[0], "median": statistics.median(v), "max": v[-1], "n": len(v)}
+
+
+class Cluster:
+    """Services, silos and mounts of one benchmark run."""
+
+    def __init__(self, quick, reps):
+        self.quick, self.reps = quick, reps
+        self.procs = Procs()
+        self.env = dict(os.environ)
+        self.env.pop("AWS_CA_BUNDLE", None)
+
+    # ------------------------------------------------------------------ services
+    def start_services(self, ttfb_ms=0):
+        """s3rver behind the latency/counting proxy (time to first byte ttfb_ms per request), and redis-server."""
+        s3_port, self.proxy_port, self.redis_port = free_port(), free_port(), free_port()
+        self.procs.start("s3rver", [S3RVER, "-d", f"{WORK}/s3", "-a", "127.0.0.1", "-p", str(s3_port), "--no-vhost-buckets", "--silent"],
+                         env={**self.env, "NODE_OPTIONS": "--openssl-legacy-provider"})
+        wait_until("s3rver", lambda: urllib.request.urlopen(f"http://127.0.0.1:{s3_port}/", timeout=2).status == 200)
+        self.procs.start("proxy", [PROXY, "--listen", f"127.0.0.1:{self.proxy_port}", "--target", f"http://127.0.0.1:{s3_port}"]
+                         + (["--ttfb-ms", str(ttfb_ms)] if ttfb_ms else []))
+        wait_until("the counting proxy", lambda: self.store_counters() is not None)
+        self.procs.start("redis", ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        wait_until("redis-server", lambda: socket.create_connection(("127.0.0.1", self.redis_port), 1).close() is None)
+        self.endpoint = f"http://127.0.0.1:{self.proxy_port}"
+        self.env.update(AWS_ENDPOINT_URL=self.endpoint, AWS_ACCESS_KEY_ID="S3RVER", AWS_SECRET_ACCESS_KEY="S3RVER",
+                        AWS_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
+
+    def store_counters(self):
+        """GET requests and body bytes the object store served, counted by the proxy."""
+        return http_json(f"http://127.0.0.1:{self.proxy_port}/__proxy/stats")
+
+    def import_snapshot(self, bucket, name):
+        subprocess.run([OM, "import", f"s3://{bucket}/ds", "--snapshot", name], env=self.env, check=True, stdout=subprocess.DEVNULL)
+
+    def start_silo(self, name, bucket, cache_size, cluster, extra=()):
+        port = free_port()
+        cache = f"{WORK}/cache-{name}"
+        shutil.rmtree(cache, ignore_errors=True)
+        p = self.procs.start(f"silo-{name}", [
+            SILO, "--catalog", f"s3://{bucket}/.orleansmount/", "--redis", f"127.0.0.1:{self.redis_port}", "--cluster", cluster,
+            "--silo-id", name, "--cache-dir", cache, "--cache-size", cache_size, "--socket", f"{WORK}/{name}.sock",
+            "--listen", f"127.0.0.1:{port}", "--log-level", "Warning", *extra], env=self.env)
+        api = f"http://127.0.0.1:{port}/api/v1"
+        wait_until(f"silo {name}", lambda: http_json(f"{api}/info") is not None)
+        return {"name": name, "proc": p, "api": api, "sock": f"{WORK}/{name}.sock"}
+
+    def wait_members(self, silos):
+        for s in silos:
+            wait_until(f"{s['name']} to see {len(silos)} members",
+                       lambda: sum(m["status"] == "Active" for m in http_json(f"{s['api']}/members")["members"]) == len(silos))
+
+    def mount(self, silo, snapshot, extra=()):
+        mnt = f"{WORK}/mnt-{silo['name']}"
+        os.makedirs(mnt, exist_ok=True)
+        subprocess.run([OM, "mount", snapshot, mnt, "--silo", silo["sock"], "--log-file", f"{WORK}/mount-{silo['name']}.log", *extra],
+                       env=self.env, check=True, stdout=subprocess.DEVNULL)
+        self.procs.mounted(mnt)
+        return mnt
+
+    def stop_node(self, silo, mnt):
+        Procs.umount(mnt)
+        Procs.stop(silo["proc"])
+
+    @staticmethod
+    def mount_pid(mnt):
+        out = subprocess.run(["pgrep", "-f", f"orleansmount mount .* {mnt} "], capture_output=True, text=True).stdout.split()
+        if len(out) != 1:
+            die(f"expected one mount process for {mnt}, found {out}")
+        return int(out[0])
+
+
+def machine(quick, reps):
+    def sh(c):
+        return subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
+    mem = next(l for l in open("/proc/meminfo") if l.startswith("MemTotal")).split()[1]
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "")
+    return {"date": sh("date -u +%Y-%m-%dT%H:%M:%SZ"), "nproc": os.cpu_count(), "cpu": cpu, "mem_gib": round(int(mem) / 2**20, 1),
+            "kernel": platform.release(), "dotnet": sh("dotnet --version"), "rclone": sh("rclone version 2>/dev/null | head -1"),
+            "commit": sh(f"git -C '{ROOT}' rev-parse --short HEAD"), "mode": "quick" if quick else "full", "reps": reps}
