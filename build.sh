@@ -15,7 +15,9 @@ log() { printf '==> %s\n' "$*" >&2; }
 APT_PACKAGES=(fuse3 libfuse3-3 libfuse3-dev librocksdb7.8 librocksdb-dev redis-server
   # deployment checks (tests/OrleansMount.Tests/Deploy): compose parsing, unit verification, script linting,
   # and the runtime packages deploy/Dockerfile installs (deploy/verify-dockerfile.sh)
-  docker-compose systemd shellcheck ca-certificates libssl3 zlib1g tzdata)
+  docker-compose systemd shellcheck ca-certificates libssl3 zlib1g tzdata
+  # the dashboard test opens the silo's page in a real headless browser (Dashboard/DashboardTests.cs)
+  chromium)
 S3RVER_VERSION=3.7.1
 # Only ./build.sh bench needs these: the peers measured side by side (docs/benchmarks.md).
 BENCH_PACKAGES=(rclone s3fs fio hyperfine)

@@ -9,6 +9,7 @@ var listen = new Option<string>("--listen") { Description = "HOST:PORT for the H
 var socket = new Option<string>("--socket") { Description = "Unix socket for local mounts.", DefaultValueFactory = _ => NodeDefaults.SocketPath, HelpName = "PATH" };
 var chunkSize = new Option<string>("--chunk-size") { Description = "Chunk size (power of two from 64KiB to 64MiB).", DefaultValueFactory = _ => "4MiB", HelpName = "SIZE" };
 var logLevel = new Option<string>("--log-level") { Description = "Verbose, Debug, Information, Warning or Error.", DefaultValueFactory = _ => "Information" };
+var logFormat = new Option<string>("--log-format") { Description = "text (one line an event: time, level, silo id, component, message) or json (one JSON object an event, properties SiloId and SourceContext included).", DefaultValueFactory = _ => "text" };
 var siloId = new Option<string?>("--silo-id") { Description = "This silo's id in the cluster. Default: HOSTNAME-RANDOM." };
 var redis = new Option<string?>("--redis") { Description = "Redis HOST:PORT holding the cluster's membership. Without it the silo runs alone.", HelpName = "HOST:PORT" };
 var cluster = new Option<string>("--cluster") { Description = "Cluster name: silos sharing a Redis and a name form one cluster.", DefaultValueFactory = _ => "default", HelpName = "NAME" };
@@ -19,7 +20,7 @@ var readaheadMemory = new Option<string>("--readahead-memory") { Description = "
 var secretFile = new Option<string?>("--secret-file") { Description = "File holding the cluster secret that peers and mounts must sign their requests with (or set ORLEANSMOUNT_CLUSTER_SECRET_FILE or ORLEANSMOUNT_CLUSTER_SECRET). Never pass the secret itself on the command line.", HelpName = "PATH" };
 var root = new RootCommand("orleansmount-silo: the per-node OrleansMount daemon. Serves snapshot metadata and cached chunks to local mounts (Unix socket) and peers (HTTP).")
 {
-    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, siloId, redis, cluster, advertise, peerTimeout, prefetchSlots, readaheadMemory, secretFile,
+    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, logFormat, siloId, redis, cluster, advertise, peerTimeout, prefetchSlots, readaheadMemory, secretFile,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -41,7 +42,8 @@ root.SetAction(async (parse, cancellationToken) =>
             parse.GetValue(peerTimeout)!,
             parse.GetValue(prefetchSlots),
             parse.GetValue(readaheadMemory)!,
-            parse.GetValue(secretFile));
+            parse.GetValue(secretFile),
+            parse.GetValue(logFormat)!);
     }
     catch (OrleansMountException e)
     {

@@ -17,44 +17,8 @@ public static class SiloEndpoints
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(node);
         var api = app.MapGroup("/api/v1");
-        api.MapGet("/info", () => Results.Json(new SiloInfo(
-            node.SiloId,
-            typeof(SiloNode).Assembly.GetName().Version?.ToString() ?? "0",
-            Path.GetFullPath(node.Options.CacheDirectory),
-            node.Options.ChunkSize,
-            node.Catalog.Location.ToString(),
-            node.Options.Listen,
-            node.Options.SocketPath,
-            node.StartedAt)));
-
-        api.MapGet("/stats", () => Results.Json(new SiloStats(
-            node.SiloId,
-            node.Chunks.UsedBytes,
-            node.Chunks.CapacityBytes,
-            node.Chunks.ChunkCount,
-            node.Metadata.RangesFetched,
-            node.Counters.ObjectStoreGets,
-            node.Counters.ObjectStoreBytes,
-            node.Counters.LocalHits,
-            node.Counters.Fills,
-            node.Counters.FillErrors,
-            node.Counters.UncachedFills,
-            node.Chunks.CorruptionsDetected,
-            node.Chunks.Evictions,
-            node.ChunkGrains.Count,
-            node.Counters.PeerFetches,
-            node.Counters.PeerBytes,
-            node.Counters.OwnerFallbacks,
-            node.Counters.SuspectSkips,
-            node.Counters.StaleViewRefreshes,
-            node.Counters.RangesFromCatalog,
-            node.Counters.RangesFromPeers,
-            node.Counters.RangeBytesFromPeers,
-            node.ViewVersion,
-            node.Prefetch.Stats(),
-            node.Readahead.Stats(),
-            node.Counters.AuthRejections)));
-
+        api.MapGet("/info", () => Results.Json(SiloApi.Info(node)));
+        api.MapGet("/stats", () => Results.Json(SiloApi.Stats(node)));
         api.MapGet("/members", () =>
         {
             var view = node.Membership?.CurrentView ?? Grains.Membership.MembershipSnapshot.Empty;
@@ -62,7 +26,7 @@ public static class SiloEndpoints
                 node.SiloId,
                 node.Options.Redis is null ? "single-node" : node.Options.Cluster,
                 view.Version,
-                [.. view.Members.Select(m => new SiloMember(m.SiloId, m.Address.ToString().TrimEnd('/'), m.Status.ToString(), m.CapacityBytes, m.StartedAt, m.HeartbeatAt, m.Version))]));
+                [.. view.Members.Select(SiloApi.Member)]));
         });
 
         api.MapGet("/snapshots/{name}", (string name, CancellationToken ct) => Guard(async () =>

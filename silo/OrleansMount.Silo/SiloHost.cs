@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OrleansMount.Core;
+using OrleansMount.Silo.Monitoring;
 using Serilog;
 using Serilog.Events;
 
@@ -12,15 +13,28 @@ public static class SiloHost
     /// <summary>How long a leaving silo keeps answering after it has left the membership table.</summary>
     private static readonly TimeSpan LeaveGracePeriod = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often the dashboard's throughput series is sampled.</summary>
+    private static readonly TimeSpan ThroughputInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>Every line names the silo, so the logs of a cluster can be merged and still read.</summary>
+    public const string LogTemplate = "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SiloId} {SourceContext}: {Message:lj}{NewLine}{Exception}";
+
     public static async Task<int> RunAsync(SiloOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var level = Enum.Parse<LogEventLevel>(options.LogLevel, ignoreCase: true);
-        Log.Logger = new LoggerConfiguration()
+        // The id is settled before the first log line, so every event carries it (SiloId property).
+        options = options with { SiloId = options.SiloId ?? SiloNode.NewSiloId() };
+        var errors = new RecentErrorLog();
+        var logging = new LoggerConfiguration()
             .MinimumLevel.Is(level)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .Enrich.FromLogContext()
-            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SiloId} {SourceContext}: {Message:lj}{NewLine}{Exception}", standardErrorFromLevel: LogEventLevel.Verbose)
+            .Enrich.WithProperty("SiloId", options.SiloId)
+            .WriteTo.Sink(errors, LogEventLevel.Warning);
+        Log.Logger = (options.JsonLogs
+                ? logging.WriteTo.Console(new Serilog.Formatting.Json.JsonFormatter(renderMessage: true), standardErrorFromLevel: LogEventLevel.Verbose)
+                : logging.WriteTo.Console(outputTemplate: LogTemplate, standardErrorFromLevel: LogEventLevel.Verbose))
             .CreateLogger();
         try
         {
@@ -41,9 +55,13 @@ public static class SiloHost
             builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver()));
             await using var app = builder.Build();
             using var node = new SiloNode(options, app.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System);
-            using var siloIdProperty = Serilog.Context.LogContext.PushProperty("SiloId", node.SiloId);
+            using var throughput = new ThroughputSampler(node.Counters, TimeProvider.System, ThroughputInterval);
+            using var reporter = new NodeReporter(node, errors, throughput, TimeProvider.System);
+            using var metrics = new SiloMetrics(node, reporter, errors, TimeProvider.System);
+            using var exporter = new PrometheusExporter(metrics.Meter);
             ClusterAuth.Use(app, options.Secret, TimeProvider.System, node.Counters);
             SiloEndpoints.Map(app, node);
+            MonitoringEndpoints.Map(app, reporter, exporter);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await node.JoinClusterAsync(cancellationToken).ConfigureAwait(false);
             // Leave before the listeners close, so peers stop routing chunks here while requests in flight finish.

@@ -41,7 +41,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
         _loggers = loggers;
         _logger = loggers.CreateLogger<SiloNode>();
         Directory.CreateDirectory(options.CacheDirectory);
-        SiloId = options.SiloId ?? $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
+        SiloId = options.SiloId ?? NewSiloId();
         Catalog = SnapshotCatalog.Open(StoreUri.Parse(options.Catalog));
         Chunks = new ChunkStore(new ChunkStoreOptions { Directory = options.CacheDirectory, CapacityBytes = options.CacheSizeBytes }, loggers.CreateLogger<ChunkStore>(), time);
         Metadata = new MetadataStore(Path.Combine(options.CacheDirectory, "metadata"), Catalog, loggers.CreateLogger<MetadataStore>(), this);
@@ -58,6 +58,9 @@ public sealed class SiloNode : IDisposable, IRangeSource
         Prefetch = new PrefetchService(this, loggers.CreateLogger<PrefetchService>(), time);
         Readahead = new ReadaheadService(this, (int)Math.Max(1, options.ReadaheadMemoryBytes / options.ChunkSize), loggers.CreateLogger<ReadaheadService>());
     }
+
+    /// <summary>A silo id for a silo started without <c>--silo-id</c>: HOSTNAME-RANDOM.</summary>
+    public static string NewSiloId() => $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>Prefetch jobs this silo coordinates, and the chunk fills it does for any job as an owner.</summary>
     public PrefetchService Prefetch { get; }
@@ -123,8 +126,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
 
         _table = table;
         var address = Options.Advertise ?? new Uri("http://localhost:1/"); // single-node without a listener: never dialled
-        var version = typeof(SiloNode).Assembly.GetName().Version?.ToString() ?? "0";
-        var membership = new MembershipService(table, SiloId, address, Options.CacheSizeBytes, version, options, TimeProvider.System, _loggers.CreateLogger<MembershipService>());
+        var membership = new MembershipService(table, SiloId, address, Options.CacheSizeBytes, SiloApi.Version, options, TimeProvider.System, _loggers.CreateLogger<MembershipService>());
         membership.ViewChanged += RebuildPlacement;
         Membership = membership;
         try
@@ -242,7 +244,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
         {
             if (handle is not null)
             {
-                Counters.LocalHit();
+                Counters.LocalHit(handle.Length);
                 return Task.FromResult(new ChunkLocation(true, handle.Length, handle.Crc32C, ChunkTier.Local));
             }
         }

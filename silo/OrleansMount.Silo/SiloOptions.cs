@@ -19,6 +19,9 @@ public sealed record SiloOptions
 
     public string? SiloId { get; init; }
 
+    /// <summary>Log events as one JSON object a line (<c>--log-format json</c>) instead of text lines.</summary>
+    public bool JsonLogs { get; init; }
+
     /// <summary>Redis HOST:PORT holding the membership table; null runs single-node.</summary>
     public string? Redis { get; init; }
 

@@ -8,7 +8,7 @@ namespace OrleansMount.Silo;
 /// <summary>Turns command-line text into <see cref="SiloOptions"/>; every error names the option.</summary>
 public static class SiloOptionsParser
 {
-    public static SiloOptions Validate(string cacheDir, string cacheSize, string? catalog, string listen, string socket, string chunkSize, string logLevel, string? siloId, string? redis = null, string cluster = "default", string? advertise = null, string peerTimeout = "10s", int prefetchSlots = 8, string readaheadMemory = "64MiB", string? secretFile = null)
+    public static SiloOptions Validate(string cacheDir, string cacheSize, string? catalog, string listen, string socket, string chunkSize, string logLevel, string? siloId, string? redis = null, string cluster = "default", string? advertise = null, string peerTimeout = "10s", int prefetchSlots = 8, string readaheadMemory = "64MiB", string? secretFile = null, string logFormat = "text")
     {
         if (!ByteSize.TryParse(cacheSize, out var cacheBytes) || cacheBytes <= 0)
         {
@@ -57,6 +57,11 @@ public static class SiloOptionsParser
         if (!Enum.TryParse<Serilog.Events.LogEventLevel>(logLevel, ignoreCase: true, out _))
         {
             throw new OrleansMountException($"--log-level '{logLevel}' is not one of Verbose, Debug, Information, Warning, Error", 2);
+        }
+
+        if (logFormat is not ("text" or "json"))
+        {
+            throw new OrleansMountException($"--log-format '{logFormat}' is not text or json", 2);
         }
 
         if (redis is not null)
@@ -123,6 +128,7 @@ public static class SiloOptionsParser
             SocketPath = socket,
             ChunkSize = (int)chunkBytes,
             LogLevel = logLevel,
+            JsonLogs = logFormat == "json",
             SiloId = siloId,
             Redis = redis,
             Cluster = cluster,

@@ -17,8 +17,18 @@ internal static class StatusCommand
         command.SetAction((parse, cancellationToken) => Cli.RunAsync(async () =>
         {
             using var client = new SiloClient(parse.GetValue(silo)!, TimeSpan.FromSeconds(10));
-            var info = await client.GetInfoAsync(cancellationToken).ConfigureAwait(false);
-            var stats = await client.GetStatsAsync(cancellationToken).ConfigureAwait(false);
+            // The dashboard's own JSON (GET /api/v1/node); a silo from before it answers /info and /stats only.
+            NodeReport? report = null;
+            try
+            {
+                report = await client.GetNodeAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (SiloException e) when (e.Status == System.Net.HttpStatusCode.NotFound)
+            {
+            }
+
+            var info = report?.Info ?? await client.GetInfoAsync(cancellationToken).ConfigureAwait(false);
+            var stats = report?.Stats ?? await client.GetStatsAsync(cancellationToken).ConfigureAwait(false);
             SiloMembers? members = null;
             try
             {
@@ -31,7 +41,7 @@ internal static class StatusCommand
 
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new { info, stats, members }, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+                Console.WriteLine(JsonSerializer.Serialize(new { info, stats, members, reads = report?.Reads, activations = report?.Activations, errorsTotal = report?.ErrorsTotal, recentErrors = report?.RecentErrors }, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
                 return 0;
             }
 
@@ -54,6 +64,14 @@ internal static class StatusCommand
                 Console.WriteLine($"readahead   {ahead.Requests} requests, {ahead.ChunksAccepted} chunks fetched ahead ({ByteSize.Format(ahead.BytesFilled)}), {ahead.ChunksDropped} dropped, {ahead.InFlight}/{ahead.MaxInFlight} in flight");
             }
 
+            if (report is not null)
+            {
+                Console.WriteLine($"tiers       {string.Join(", ", report.Reads.Select(t => $"{TierName(t.Tier)} {t.Reads} reads ({100 * t.Ratio:0.0}%) {ByteSize.Format(t.Bytes)}"))}");
+                Console.WriteLine($"activations {string.Join(", ", report.Activations.Select(a => $"{a.GrainType} {a.Active}"))}");
+                var last = report.RecentErrors.Count > 0 ? $"; newest: [{report.RecentErrors[0].Kind}] {report.RecentErrors[0].Message}" : "";
+                Console.WriteLine($"errors      {report.ErrorsTotal} warnings and errors logged{last}");
+            }
+
             if (members is { Members.Count: > 1 })
             {
                 var now = DateTimeOffset.UtcNow;
@@ -71,4 +89,11 @@ internal static class StatusCommand
         }));
         return command;
     }
+
+    private static string TierName(string tier) => tier switch
+    {
+        "local" => "local disk",
+        "object_store" => "object store",
+        _ => tier,
+    };
 }

@@ -64,6 +64,9 @@ public sealed class SiloClient : IDisposable
     public Task<SiloStats> GetStatsAsync(CancellationToken cancellationToken = default) =>
         SendAsync<SiloStats>(() => new HttpRequestMessage(HttpMethod.Get, "api/v1/stats"), cancellationToken);
 
+    public Task<NodeReport> GetNodeAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<NodeReport>(() => new HttpRequestMessage(HttpMethod.Get, "api/v1/node"), cancellationToken);
+
     public Task<SiloMembers> GetMembersAsync(CancellationToken cancellationToken = default) =>
         SendAsync<SiloMembers>(() => new HttpRequestMessage(HttpMethod.Get, "api/v1/members"), cancellationToken);
 

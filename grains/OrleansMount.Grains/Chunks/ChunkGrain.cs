@@ -46,7 +46,7 @@ public sealed class ChunkGrain : IChunkGrain
         {
             if (handle is not null)
             {
-                _counters.LocalHit();
+                _counters.LocalHit(handle.Length);
                 return Task.FromResult(new ChunkLocation(true, handle.Length, handle.Crc32C, ChunkTier.Local));
             }
         }

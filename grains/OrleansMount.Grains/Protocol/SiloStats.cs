@@ -29,4 +29,5 @@ public sealed record SiloStats(
     long MembershipVersion = 0,
     PrefetchStats? Prefetch = null,
     ReadaheadStats? Readahead = null,
-    long AuthRejected = 0);
+    long AuthRejected = 0,
+    long LocalHitBytes = 0);

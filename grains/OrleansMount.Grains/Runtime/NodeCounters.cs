@@ -6,6 +6,7 @@ public sealed class NodeCounters
     private long _objectStoreGets;
     private long _objectStoreBytes;
     private long _localHits;
+    private long _localHitBytes;
     private long _fills;
     private long _fillErrors;
     private long _uncachedFills;
@@ -24,6 +25,9 @@ public sealed class NodeCounters
     public long ObjectStoreBytes => Interlocked.Read(ref _objectStoreBytes);
 
     public long LocalHits => Interlocked.Read(ref _localHits);
+
+    /// <summary>Bytes of the chunks counted in <see cref="LocalHits"/>.</summary>
+    public long LocalHitBytes => Interlocked.Read(ref _localHitBytes);
 
     public long Fills => Interlocked.Read(ref _fills);
 
@@ -89,7 +93,11 @@ public sealed class NodeCounters
         Interlocked.Add(ref _objectStoreBytes, bytes);
     }
 
-    public void LocalHit() => Interlocked.Increment(ref _localHits);
+    public void LocalHit(long bytes)
+    {
+        Interlocked.Increment(ref _localHits);
+        Interlocked.Add(ref _localHitBytes, bytes);
+    }
 
     public void Filled(bool cached)
     {

@@ -11,6 +11,7 @@ public sealed class SiloOptionsTests
     [InlineData("--listen", "nowhere", "--listen")]
     [InlineData("--socket", "relative.sock", "--socket")]
     [InlineData("--log-level", "Chatty", "--log-level")]
+    [InlineData("--log-format", "xml", "--log-format")]
     [InlineData("--catalog", "ftp://x", "--catalog")]
     [InlineData("--redis", "127.0.0.1:6379", "--listen")] // the baseline has --listen none
     [InlineData("--redis", "nohost", "--redis")]

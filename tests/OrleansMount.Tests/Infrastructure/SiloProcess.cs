@@ -43,7 +43,11 @@ public sealed class SiloProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--catalog", catalog, "--cache-dir", cacheDirectory, "--socket", socket, "--listen", $"127.0.0.1:{chosen}", "--cache-size", cacheSize, "--log-level", "Information" }.Concat(extraArgs ?? []))
+        // A setting the caller passes in extraArgs (e.g. --log-level, --cache-size) replaces the default here.
+        var extra = (extraArgs ?? []).ToList();
+        string[] defaults = ["--catalog", catalog, "--cache-dir", cacheDirectory, "--socket", socket, "--listen", $"127.0.0.1:{chosen}", "--cache-size", cacheSize, "--log-level", "Information"];
+        var args = defaults.Chunk(2).Where(pair => !extra.Contains(pair[0])).SelectMany(pair => pair).Concat(extra);
+        foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
