@@ -49,6 +49,17 @@ def check_tools(*tools):
             die(f"{tool} is missing: ./build.sh bench installs it")
 
 
+def save(raw, name, report, write_doc):
+    """Writes the run's raw figures to docs/benchmarks/NAME.json and, unless write_doc is false, its section of
+    docs/benchmarks.md through report(raw, doc)."""
+    os.makedirs(f"{ROOT}/docs/benchmarks", exist_ok=True)
+    with open(f"{ROOT}/docs/benchmarks/{name}.json", "w") as f:
+        json.dump(raw, f, indent=1)
+    if write_doc:
+        report(raw, f"{ROOT}/docs/benchmarks.md")
+    say(f"done: docs/benchmarks/{name}.json" + (" and docs/benchmarks.md" if write_doc else ""))
+
+
 def write_section(doc, begin, end, lines):
     """Replaces the text between the begin and end markers of doc (appending the section if it is not there)."""
     text = open(doc).read() if os.path.exists(doc) else "# Benchmarks\n"

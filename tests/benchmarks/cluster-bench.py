@@ -204,12 +204,7 @@ def main():
         raw = {"machine": benchlib.machine(quick, reps), "peer_read": bench.peer_read(), "epochs": bench.epochs()}
     finally:
         bench.procs.close()
-    os.makedirs(f"{ROOT}/docs/benchmarks", exist_ok=True)
-    with open(f"{ROOT}/docs/benchmarks/cluster.json", "w") as f:
-        json.dump(raw, f, indent=1)
-    if write_doc:
-        report(raw, f"{ROOT}/docs/benchmarks.md")
-    say("done: docs/benchmarks/cluster.json" + (" and docs/benchmarks.md" if write_doc else ""))
+    benchlib.save(raw, "cluster", report, write_doc)
 
 
 if __name__ == "__main__":

@@ -245,12 +245,7 @@ def main():
                "prefetch": bench.prefetch_vs_download(), "readahead": bench.readahead(), "epochs": bench.epochs()}
     finally:
         bench.procs.close()
-    os.makedirs(f"{ROOT}/docs/benchmarks", exist_ok=True)
-    with open(f"{ROOT}/docs/benchmarks/prefetch.json", "w") as f:
-        json.dump(raw, f, indent=1)
-    if write_doc:
-        report(raw, f"{ROOT}/docs/benchmarks.md")
-    say("done: docs/benchmarks/prefetch.json" + (" and docs/benchmarks.md" if write_doc else ""))
+    benchlib.save(raw, "prefetch", report, write_doc)
 
 
 if __name__ == "__main__":

@@ -82,22 +82,7 @@ public sealed class PrefetchTests(S3rverServer s3, RedisServer redis, ITestOutpu
         Assert.Equal(stats.Sum(s => s.ObjectStoreBytes), (await Task.WhenAll(Silos.Select(s => s.StatsAsync()))).Sum(s => s.ObjectStoreBytes));
 
         // An epoch over the selection through every mount: no object-store read at all.
-        var mounts = new List<string>();
-        foreach (var name in new[] { "node-a", "node-b", "node-c" })
-        {
-            var mnt = Temp.Sub("mnt-" + name);
-            await MountAsync("warm", mnt, Socket(name), Path.Combine(Temp.Path, name + "-mount.log"));
-            mounts.Add(mnt);
-        }
-
-        await Task.WhenAll(mounts.Select(mnt => Task.Run(async () =>
-        {
-            foreach (var (key, content) in selection)
-            {
-                var read = await File.ReadAllBytesAsync(Path.Combine(mnt, key));
-                Assert.True(content.AsSpan().SequenceEqual(read), $"content of {key} through {mnt}");
-            }
-        })));
+        var mounts = await MountEveryNodeAndReadAsync("warm", selection);
         var after = await Task.WhenAll(Silos.Select(s => s.StatsAsync()));
         Assert.Equal(stats.Sum(s => s.ObjectStoreGets), after.Sum(s => s.ObjectStoreGets));
         Assert.Equal(stats.Sum(s => s.ObjectStoreBytes), after.Sum(s => s.ObjectStoreBytes));
@@ -149,22 +134,7 @@ public sealed class PrefetchTests(S3rverServer s3, RedisServer redis, ITestOutpu
         Assert.All(stats, s => Assert.Equal(0, s.OwnerFallbacks));
 
         // An epoch over everything on every mount: neither the object store nor a peer is asked.
-        var mounts = new List<string>();
-        foreach (var name in new[] { "node-a", "node-b", "node-c" })
-        {
-            var mnt = Temp.Sub("mnt-" + name);
-            await MountAsync("copies", mnt, Socket(name), Path.Combine(Temp.Path, name + "-mount.log"));
-            mounts.Add(mnt);
-        }
-
-        await Task.WhenAll(mounts.Select(mnt => Task.Run(async () =>
-        {
-            foreach (var (key, content) in files)
-            {
-                var read = await File.ReadAllBytesAsync(Path.Combine(mnt, key));
-                Assert.True(content.AsSpan().SequenceEqual(read), $"content of {key} through {mnt}");
-            }
-        })));
+        var mounts = await MountEveryNodeAndReadAsync("copies", files);
         var after = await Task.WhenAll(Silos.Select(s => s.StatsAsync()));
         Assert.Equal(stats.Sum(s => s.ObjectStoreBytes), after.Sum(s => s.ObjectStoreBytes));
         Assert.Equal(stats.Sum(s => s.PeerFetches), after.Sum(s => s.PeerFetches));
@@ -216,6 +186,28 @@ public sealed class PrefetchTests(S3rverServer s3, RedisServer redis, ITestOutpu
         var unknown = await CliAsync("prefetch", "--status", "000000000000", "--silo", Socket("node-a"));
         Assert.Equal(4, unknown.ExitCode);
         Assert.Contains("no prefetch job '000000000000'", unknown.StandardError, StringComparison.Ordinal);
+    }
+
+    /// <summary>Mounts the snapshot on each node, then every mount reads every file of <paramref name="files"/> at once, checking its bytes.</summary>
+    private async Task<List<string>> MountEveryNodeAndReadAsync(string snapshot, IReadOnlyDictionary<string, byte[]> files)
+    {
+        var mounts = new List<string>();
+        foreach (var name in new[] { "node-a", "node-b", "node-c" })
+        {
+            var mnt = Temp.Sub("mnt-" + name);
+            await MountAsync(snapshot, mnt, Socket(name), Path.Combine(Temp.Path, name + "-mount.log"));
+            mounts.Add(mnt);
+        }
+
+        await Task.WhenAll(mounts.Select(mnt => Task.Run(async () =>
+        {
+            foreach (var (key, content) in files)
+            {
+                var read = await File.ReadAllBytesAsync(Path.Combine(mnt, key));
+                Assert.True(content.AsSpan().SequenceEqual(read), $"content of {key} through {mnt}");
+            }
+        })));
+        return mounts;
     }
 
     /// <summary>Polls until <paramref name="done"/> holds (a deadline guards a hang, not a timing claim).</summary>
