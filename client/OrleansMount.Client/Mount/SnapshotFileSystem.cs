@@ -323,7 +323,10 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
                 local = location.Cached ? OpenLocal(file, request) : null;
                 if (local is null && location.Cached)
                 {
-                    continue; // evicted or damaged between ensure and open: ask again
+                    // Evicted between ensure and open, or damaged on disk: the silo checks its copy in full
+                    // (a damaged one is deleted and counted), then ask again.
+                    await _backend.ReportDamagedChunkAsync(request, CancellationToken.None).ConfigureAwait(false);
+                    continue;
                 }
             }
 

@@ -29,4 +29,7 @@ public sealed record SiloStats(
     long MembershipVersion = 0,
     PrefetchStats? Prefetch = null,
     ReadaheadStats? Readahead = null,
-    long AuthRejected = 0);
+    long AuthRejected = 0,
+    long ObjectStoreRetries = 0,
+    long ObjectStoreFailures = 0,
+    long RangeCorruptionsDetected = 0);
