@@ -302,7 +302,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             var what = e is SiloException { Kind: SiloError.ObjectChanged } or ObjectChangedException
                 ? "the object changed in the bucket after import"
                 : e is SiloException { Unreachable: true } ? "the silo is unreachable" : "read failed";
-            _logger.LogError("read of {Address} at {Offset} (+{Length}) failed, EIO: {What}: {Message}", file.Item.Address, offset, length, what, e.Message);
+            _logger.LogError("read of {Address} at {Offset} (+{Length}) failed, EIO: {What}: {Message}", file.Address, offset, length, what, e.Message);
             req.ReplyError(FuseErrno.EIO);
         }
         finally

@@ -69,9 +69,9 @@ public abstract class NodeProcessTests(S3rverServer s3, string tempPrefix) : IAs
         return ($"s3://{bucket}/.orleansmount/", files);
     }
 
-    protected async Task<SiloProcess> StartSiloAsync(string catalog, string cache, string socket, IReadOnlyList<string>? extraArgs = null)
+    protected async Task<SiloProcess> StartSiloAsync(string catalog, string cache, string socket, IReadOnlyList<string>? extraArgs = null, string cacheSize = "2GiB")
     {
-        var silo = await SiloProcess.StartAsync(catalog, cache, socket, Env, extraArgs: extraArgs);
+        var silo = await SiloProcess.StartAsync(catalog, cache, socket, Env, cacheSize, extraArgs: extraArgs);
         _silos.Add(silo);
         return silo;
     }
