@@ -94,6 +94,43 @@ public abstract class NodeProcessTests(S3rverServer s3, string tempPrefix) : IAs
         }
     }
 
+    /// <summary>
+    /// Starts one silo per name (cache <c>cache-NAME</c>, socket <c>NAME.sock</c>, silo id NAME) in one
+    /// cluster on <paramref name="redis"/>, and waits until every one of them sees them all active.
+    /// </summary>
+    protected async Task<List<SiloProcess>> StartClusterAsync(string catalog, string redis, string cluster, IReadOnlyList<string> names, IReadOnlyList<string>? extraArgs = null)
+    {
+        var silos = new List<SiloProcess>();
+        foreach (var name in names)
+        {
+            silos.Add(await StartSiloAsync(catalog, Temp.Sub("cache-" + name), SocketOf(name), ["--redis", redis, "--cluster", cluster, "--silo-id", name, .. extraArgs ?? []]));
+        }
+
+        foreach (var silo in silos)
+        {
+            await WaitForActiveAsync(silo, names.Count);
+        }
+
+        return silos;
+    }
+
+    /// <summary>Mounts the snapshot once per node name at <c>mnt-NAME</c> through that node's silo; returns the mountpoints.</summary>
+    protected async Task<List<string>> MountOnEachAsync(string snapshot, IReadOnlyList<string> names)
+    {
+        var mounts = new List<string>();
+        foreach (var name in names)
+        {
+            var mnt = Temp.Sub("mnt-" + name);
+            await MountAsync(snapshot, mnt, SocketOf(name), Path.Combine(Temp.Path, name + "-mount.log"));
+            mounts.Add(mnt);
+        }
+
+        return mounts;
+    }
+
+    /// <summary>The socket of the silo <see cref="StartClusterAsync"/> started for a node name.</summary>
+    protected string SocketOf(string name) => Path.Combine(Temp.Path, name + ".sock");
+
     /// <summary>Waits until <paramref name="silo"/> sees <paramref name="count"/> active members.</summary>
     protected static async Task WaitForActiveAsync(SiloProcess silo, int count)
     {
