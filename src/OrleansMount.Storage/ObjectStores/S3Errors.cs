@@ -71,31 +71,6 @@ internal static class S3Errors
         return false;
     }
 
-    /// <summary>A short reason for a failure, for the message of a request that gave up.</summary>
-    public static string Describe(Exception error)
-    {
-        ArgumentNullException.ThrowIfNull(error);
-        if (error is AmazonServiceException { StatusCode: not 0 } service)
-        {
-            return $"{service.ErrorCode ?? "error"} ({(int)service.StatusCode}) {service.Message}".TrimEnd();
-        }
-
-        if (error is TimeoutException)
-        {
-            return error.Message;
-        }
-
-        for (var e = error.InnerException; e is not null; e = e.InnerException)
-        {
-            if (e is SocketException or IOException or HttpRequestException)
-            {
-                return $"{error.Message} ({e.Message})";
-            }
-        }
-
-        return error.Message;
-    }
-
     private static ObjectStoreException AccessDenied(StoreUri root, string code, Exception error) =>
         new($"access denied to s3://{root.Bucket}: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY ({code})", error);
 

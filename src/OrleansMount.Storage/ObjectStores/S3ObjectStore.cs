@@ -329,9 +329,7 @@ public sealed class S3ObjectStore : IObjectStore
                 }
                 catch (Exception e) when (IsMappable(e, cancellationToken) && (limit.IsCancellationRequested || S3Errors.IsTransient(e)))
                 {
-                    failure = limit.IsCancellationRequested
-                        ? new TimeoutException($"no complete answer within {policy.AttemptTimeout.TotalSeconds:0.#} s", e)
-                        : e;
+                    failure = limit.IsCancellationRequested ? new TimeoutException("the attempt timed out", e) : e;
                 }
                 catch (Exception e) when (IsMappable(e, cancellationToken))
                 {
@@ -345,8 +343,10 @@ public sealed class S3ObjectStore : IObjectStore
             if (n >= policy.MaxAttempts || elapsed + delay >= policy.Deadline)
             {
                 _options.Counters?.Failed();
-                var address = key is null ? $"s3://{Root.Bucket}/" : Root.AddressOf(key);
-                throw new ObjectStoreException($"the object store at {_endpoint} failed on {address} {n} times in {elapsed.TotalSeconds:0.0} s, giving up: {S3Errors.Describe(failure)}", failure);
+                var last = failure is TimeoutException
+                    ? $"the object store at {_endpoint} sent no complete answer for {(key is null ? $"s3://{Root.Bucket}/" : Root.AddressOf(key))} within {policy.AttemptTimeout.TotalSeconds:0.#} s"
+                    : S3Errors.Map(failure, Root, key, _endpoint).Message;
+                throw new ObjectStoreException($"{last} (gave up after {n} attempts in {elapsed.TotalSeconds:0.0} s)", failure);
             }
 
             _options.Counters?.Retried();
