@@ -18,9 +18,12 @@ var peerTimeout = new Option<string>("--peer-timeout") { Description = "How long
 var prefetchSlots = new Option<int>("--prefetch-slots") { Description = "Chunk fills all prefetch jobs together may have in flight on this silo.", DefaultValueFactory = _ => 8, HelpName = "N" };
 var readaheadMemory = new Option<string>("--readahead-memory") { Description = "Memory for readahead of all this node's mounts (chunks in flight = this / chunk size).", DefaultValueFactory = _ => "64MiB", HelpName = "SIZE" };
 var secretFile = new Option<string?>("--secret-file") { Description = "File holding the cluster secret that peers and mounts must sign their requests with (or set ORLEANSMOUNT_CLUSTER_SECRET_FILE or ORLEANSMOUNT_CLUSTER_SECRET). Never pass the secret itself on the command line.", HelpName = "PATH" };
+var storeAttempts = new Option<int>("--object-store-attempts") { Description = "Attempts of one object-store request (the first and its retries) when it fails with 5xx, SlowDown, a reset or a stall; delays between them grow exponentially with jitter.", DefaultValueFactory = _ => 5, HelpName = "N" };
+var storeTimeout = new Option<string>("--object-store-timeout") { Description = "The longest one object-store attempt may take, response body included; a stalled response is retried after it.", DefaultValueFactory = _ => "30s", HelpName = "DURATION" };
+var storeDeadline = new Option<string>("--object-store-deadline") { Description = "No object-store attempt starts later than this after the first; the read then fails (EIO in the mount).", DefaultValueFactory = _ => "60s", HelpName = "DURATION" };
 var root = new RootCommand("orleansmount-silo: the per-node OrleansMount daemon. Serves snapshot metadata and cached chunks to local mounts (Unix socket) and peers (HTTP).")
 {
-    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, logFormat, siloId, redis, cluster, advertise, peerTimeout, prefetchSlots, readaheadMemory, secretFile,
+    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, logFormat, siloId, redis, cluster, advertise, peerTimeout, prefetchSlots, readaheadMemory, secretFile, storeAttempts, storeTimeout, storeDeadline,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -43,7 +46,10 @@ root.SetAction(async (parse, cancellationToken) =>
             parse.GetValue(prefetchSlots),
             parse.GetValue(readaheadMemory)!,
             parse.GetValue(secretFile),
-            parse.GetValue(logFormat)!);
+            parse.GetValue(logFormat)!,
+            parse.GetValue(storeAttempts),
+            parse.GetValue(storeTimeout)!,
+            parse.GetValue(storeDeadline)!);
     }
     catch (OrleansMountException e)
     {

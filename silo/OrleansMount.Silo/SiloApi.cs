@@ -53,7 +53,10 @@ public static class SiloApi
             node.Prefetch.Stats(),
             node.Readahead.Stats(),
             node.Counters.AuthRejections,
-            node.Counters.LocalHitBytes);
+            node.Counters.LocalHitBytes,
+            node.StoreCounters.Retries,
+            node.StoreCounters.Failures,
+            node.Counters.RangeCorruptions);
     }
 
     public static SiloMember Member(SiloEntry entry)

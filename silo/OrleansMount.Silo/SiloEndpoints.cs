@@ -56,6 +56,13 @@ public static class SiloEndpoints
             return Results.Json(location);
         }));
 
+        // Local mounts: a chunk file failed the mount's check; the store checks it in full (a bad one is deleted and counted).
+        api.MapPost("/chunks/verify", (ChunkRequest request, CancellationToken ct) => Guard(async () =>
+        {
+            await ValidateAsync(request, node, ct).ConfigureAwait(false);
+            return Results.Json(new ChunkLocation(node.Chunks.Verify(request.Id), request.Length, 0, ChunkTier.Local));
+        }));
+
         api.MapPost("/chunks/data", (ChunkRequest request, HttpContext context, CancellationToken ct) => Guard(async () =>
         {
             await ValidateAsync(request, node, ct).ConfigureAwait(false);
@@ -86,8 +93,7 @@ public static class SiloEndpoints
                 return PeerClient.StaleView(context, stale);
             }
 
-            var path = await node.RangeGrains.Get(file).EnsureAsync(ct).ConfigureAwait(false);
-            var bytes = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
+            var bytes = await node.RangeGrains.Get(file).ReadAsync(ct).ConfigureAwait(false);
             context.Response.ContentType = "application/octet-stream";
             context.Response.ContentLength = bytes.Length;
             context.Response.Headers[PeerClient.ChecksumHeader] = ChunkChecksum.Compute(bytes).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
@@ -122,13 +128,21 @@ public static class SiloEndpoints
         try
         {
             using var handle = location.Cached ? node.Chunks.TryOpen(request.Id) : null;
-            uint crc;
+            uint crc = 0;
+            var fromCache = false;
             if (handle is not null)
             {
                 handle.Read(0, buffer.AsSpan(0, handle.Length));
                 crc = handle.Crc32C;
+                // Checked as sent: a file damaged after its first check is dropped (and counted), and the bytes come from the object store.
+                fromCache = ChunkChecksum.Compute(buffer.AsSpan(0, handle.Length)) == crc;
+                if (!fromCache)
+                {
+                    node.Chunks.Verify(request.Id);
+                }
             }
-            else
+
+            if (!fromCache)
             {
                 // Not cacheable here (disk full): stream it straight from the object store.
                 await ChunkGrain.ReadFromObjectStoreAsync(node.Stores, request, buffer.AsMemory(0, request.Length), ct).ConfigureAwait(false);

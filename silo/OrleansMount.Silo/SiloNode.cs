@@ -42,10 +42,12 @@ public sealed class SiloNode : IDisposable, IRangeSource
         _logger = loggers.CreateLogger<SiloNode>();
         Directory.CreateDirectory(options.CacheDirectory);
         SiloId = options.SiloId ?? NewSiloId();
-        Catalog = SnapshotCatalog.Open(StoreUri.Parse(options.Catalog));
+        var s3 = new S3ObjectStoreOptions { Retry = options.ObjectStoreRetry, Counters = StoreCounters };
+        var catalogUri = StoreUri.Parse(options.Catalog);
+        Catalog = new SnapshotCatalog(ObjectStoreFactory.Open(catalogUri, s3), catalogUri, ownsStore: true);
         Chunks = new ChunkStore(new ChunkStoreOptions { Directory = options.CacheDirectory, CapacityBytes = options.CacheSizeBytes }, loggers.CreateLogger<ChunkStore>(), time);
         Metadata = new MetadataStore(Path.Combine(options.CacheDirectory, "metadata"), Catalog, loggers.CreateLogger<MetadataStore>(), this);
-        Stores = new ObjectStoreProvider();
+        Stores = new ObjectStoreProvider(root => ObjectStoreFactory.Open(root, s3));
         var grainLogger = loggers.CreateLogger<ChunkGrain>();
         ChunkGrains = new ActivationTable<ChunkId, ChunkGrain>(id => new ChunkGrain(id, Chunks, Stores, Counters, grainLogger), time, TimeSpan.FromMinutes(2));
         RangeDirectory = PrepareRangeDirectory(Path.Combine(options.CacheDirectory, "ranges"));
@@ -83,6 +85,9 @@ public sealed class SiloNode : IDisposable, IRangeSource
     public ObjectStoreProvider Stores { get; }
 
     public NodeCounters Counters { get; } = new();
+
+    /// <summary>Object-store retries and requests that failed for good (catalog and data alike).</summary>
+    public ObjectStoreCounters StoreCounters { get; } = new();
 
     public ActivationTable<ChunkId, ChunkGrain> ChunkGrains { get; }
 
@@ -316,8 +321,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
             file.ToString(),
             async () =>
             {
-                var path = await RangeGrains.Get(file).EnsureAsync(cancellationToken).ConfigureAwait(false);
-                File.Copy(path, localPath);
+                await File.WriteAllBytesAsync(localPath, await RangeGrains.Get(file).ReadAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                 return true;
             },
             async (owner, version) =>
@@ -339,7 +343,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
     private static string PrepareRangeDirectory(string directory)
     {
         Directory.CreateDirectory(directory);
-        foreach (var temp in Directory.EnumerateFiles(directory).Where(f => !f.EndsWith(".sst", StringComparison.Ordinal)))
+        foreach (var temp in Directory.EnumerateFiles(directory).Where(f => !f.EndsWith(".sst", StringComparison.Ordinal) && !f.EndsWith(RangeGrain.CheckExtension, StringComparison.Ordinal)))
         {
             File.Delete(temp);
         }

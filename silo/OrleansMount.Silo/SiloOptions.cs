@@ -45,4 +45,7 @@ public sealed record SiloOptions
 
     /// <summary>The cluster secret every caller must sign with (<c>--secret-file</c> or the environment); null: no authentication.</summary>
     public OrleansMount.Core.Security.ClusterSecret? Secret { get; init; }
+
+    /// <summary>Retries, per-attempt timeout and deadline of every object-store and catalog request.</summary>
+    public OrleansMount.Storage.ObjectStores.ObjectStoreRetryPolicy ObjectStoreRetry { get; init; } = new();
 }

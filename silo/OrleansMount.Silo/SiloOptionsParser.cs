@@ -8,7 +8,7 @@ namespace OrleansMount.Silo;
 /// <summary>Turns command-line text into <see cref="SiloOptions"/>; every error names the option.</summary>
 public static class SiloOptionsParser
 {
-    public static SiloOptions Validate(string cacheDir, string cacheSize, string? catalog, string listen, string socket, string chunkSize, string logLevel, string? siloId, string? redis = null, string cluster = "default", string? advertise = null, string peerTimeout = "10s", int prefetchSlots = 8, string readaheadMemory = "64MiB", string? secretFile = null, string logFormat = "text")
+    public static SiloOptions Validate(string cacheDir, string cacheSize, string? catalog, string listen, string socket, string chunkSize, string logLevel, string? siloId, string? redis = null, string cluster = "default", string? advertise = null, string peerTimeout = "10s", int prefetchSlots = 8, string readaheadMemory = "64MiB", string? secretFile = null, string logFormat = "text", int storeAttempts = 5, string storeTimeout = "30s", string storeDeadline = "60s")
     {
         if (!ByteSize.TryParse(cacheSize, out var cacheBytes) || cacheBytes <= 0)
         {
@@ -110,6 +110,21 @@ public static class SiloOptionsParser
             throw new OrleansMountException($"--readahead-memory '{readaheadMemory}' is not a size (e.g. 64MiB; 0 for one chunk at a time)", 2);
         }
 
+        if (storeAttempts is < 1 or > 100)
+        {
+            throw new OrleansMountException($"--object-store-attempts {storeAttempts} must be from 1 to 100", 2);
+        }
+
+        if (!Duration.TryParse(storeTimeout, out var storeTimeoutSpan) || storeTimeoutSpan < TimeSpan.FromMilliseconds(100))
+        {
+            throw new OrleansMountException($"--object-store-timeout '{storeTimeout}' is not a duration of at least 100ms (e.g. 30s)", 2);
+        }
+
+        if (!Duration.TryParse(storeDeadline, out var storeDeadlineSpan) || storeDeadlineSpan < storeTimeoutSpan)
+        {
+            throw new OrleansMountException($"--object-store-deadline '{storeDeadline}' is not a duration of at least --object-store-timeout (e.g. 60s)", 2);
+        }
+
         try
         {
             Directory.CreateDirectory(cacheDir);
@@ -137,6 +152,7 @@ public static class SiloOptionsParser
             PrefetchSlots = prefetchSlots,
             ReadaheadMemoryBytes = readaheadBytes,
             Secret = LoadSecret(secretFile),
+            ObjectStoreRetry = new ObjectStoreRetryPolicy { MaxAttempts = storeAttempts, AttemptTimeout = storeTimeoutSpan, Deadline = storeDeadlineSpan },
         };
     }
 

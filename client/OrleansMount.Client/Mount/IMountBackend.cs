@@ -26,6 +26,12 @@ public interface IMountBackend
     /// <summary>Asks the silo to make these chunks present ahead of a sequential reader, without waiting for them.</summary>
     Task ReadaheadAsync(IReadOnlyList<ChunkRequest> chunks, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Tells the silo that its chunk file failed the mount's check although the silo reported it cached:
+    /// the silo checks its copy in full and deletes (and counts) a damaged one, so the next ensure fetches it again.
+    /// </summary>
+    Task ReportDamagedChunkAsync(ChunkRequest request, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Where the chunk's file is on this machine, or null when the silo's cache is not local.</summary>
     string? LocalChunkPath(ChunkId id);
 }

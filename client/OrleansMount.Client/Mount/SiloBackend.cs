@@ -38,5 +38,7 @@ public sealed class SiloBackend : IMountBackend
 
     public Task ReadaheadAsync(IReadOnlyList<ChunkRequest> chunks, CancellationToken cancellationToken) => _silo.ReadaheadAsync(chunks, cancellationToken);
 
+    public Task ReportDamagedChunkAsync(ChunkRequest request, CancellationToken cancellationToken) => _silo.VerifyChunkAsync(request, cancellationToken);
+
     public string? LocalChunkPath(ChunkId id) => _chunkDirectory is null ? null : ChunkStore.ChunkPathIn(_chunkDirectory, id);
 }

@@ -8,6 +8,8 @@ using OrleansMount.Grains.Prefetch;
 using OrleansMount.Grains.Protocol;
 using OrleansMount.Storage.Catalog;
 
+using OrleansMount.Storage.Chunks;
+
 namespace OrleansMount.Client.Mount;
 
 /// <summary>
@@ -104,6 +106,19 @@ public sealed class SiloClient : IDisposable
         using var response = await SendRawAsync(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/chunks/data") { Content = JsonContent.Create(request) }, cancellationToken).ConfigureAwait(false);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await body.ReadExactlyAsync(destination, cancellationToken).ConfigureAwait(false);
+        if (response.Headers.TryGetValues(ChecksumHeader, out var sent)
+            && uint.TryParse(sent.FirstOrDefault(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var expected)
+            && ChunkChecksum.Compute(destination.Span) is var actual && actual != expected)
+        {
+            throw new SiloException($"silo {Address} sent chunk {request.Index} of {request.Address} with CRC32C {actual:x8}, announced {expected:x8}", SiloError.Internal);
+        }
+    }
+
+    /// <summary>Asks the silo to check its copy of a chunk in full (a damaged one is deleted, counted and fetched again on the next ensure).</summary>
+    public async Task VerifyChunkAsync(ChunkRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var response = await SendRawAsync(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/chunks/verify") { Content = JsonContent.Create(request) }, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<T> SendAsync<T>(Func<HttpRequestMessage> request, CancellationToken cancellationToken)
@@ -149,6 +164,9 @@ public sealed class SiloClient : IDisposable
             throw new SiloException(error?.Error ?? $"silo {Address} answered {(int)response.StatusCode} {response.ReasonPhrase}", error?.Kind ?? SiloError.Internal, status: response.StatusCode);
         }
     }
+
+    /// <summary>The response header carrying the CRC32C (8 hex digits) of a chunk's bytes.</summary>
+    private const string ChecksumHeader = "X-OrleansMount-Crc32C";
 
     public void Dispose() => _http.Dispose();
 }

@@ -302,7 +302,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             var what = e is SiloException { Kind: SiloError.ObjectChanged } or ObjectChangedException
                 ? "the object changed in the bucket after import"
                 : e is SiloException { Unreachable: true } ? "the silo is unreachable" : "read failed";
-            _logger.LogError("read of {Address} at {Offset} (+{Length}) failed, EIO: {What}: {Message}", file.Item.Address, offset, length, what, e.Message);
+            _logger.LogError("read of {Address} at {Offset} (+{Length}) failed, EIO: {What}: {Message}", file.Address, offset, length, what, e.Message);
             req.ReplyError(FuseErrno.EIO);
         }
         finally
@@ -323,7 +323,10 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
                 local = location.Cached ? OpenLocal(file, request) : null;
                 if (local is null && location.Cached)
                 {
-                    continue; // evicted or damaged between ensure and open: ask again
+                    // Evicted between ensure and open, or damaged on disk: the silo checks its copy in full
+                    // (a damaged one is deleted and counted), then ask again.
+                    await _backend.ReportDamagedChunkAsync(request, CancellationToken.None).ConfigureAwait(false);
+                    continue;
                 }
             }
 

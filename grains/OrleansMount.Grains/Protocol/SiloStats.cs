@@ -30,4 +30,7 @@ public sealed record SiloStats(
     PrefetchStats? Prefetch = null,
     ReadaheadStats? Readahead = null,
     long AuthRejected = 0,
-    long LocalHitBytes = 0);
+    long LocalHitBytes = 0,
+    long ObjectStoreRetries = 0,
+    long ObjectStoreFailures = 0,
+    long RangeCorruptionsDetected = 0);

@@ -6,6 +6,6 @@ namespace OrleansMount.Grains.Ranges;
 /// </summary>
 public interface IRangeGrain
 {
-    /// <summary>The path of the file's exact bytes on the owner's disk.</summary>
-    Task<string> EnsureAsync(CancellationToken cancellationToken);
+    /// <summary>The file's exact bytes from the owner's disk, checked against the CRC32C recorded when they were fetched.</summary>
+    Task<byte[]> ReadAsync(CancellationToken cancellationToken);
 }

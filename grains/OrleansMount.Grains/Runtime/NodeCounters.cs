@@ -19,6 +19,7 @@ public sealed class NodeCounters
     private long _rangesFromPeers;
     private long _rangeBytesFromPeers;
     private long _authRejections;
+    private long _rangeCorruptions;
 
     public long ObjectStoreGets => Interlocked.Read(ref _objectStoreGets);
 
@@ -61,6 +62,11 @@ public sealed class NodeCounters
     public long AuthRejections => Interlocked.Read(ref _authRejections);
 
     public void AuthRejected() => Interlocked.Increment(ref _authRejections);
+
+    /// <summary>Range files this silo kept for its peers that failed their check (truncated or damaged) and were read again.</summary>
+    public long RangeCorruptions => Interlocked.Read(ref _rangeCorruptions);
+
+    public void RangeCorrupted() => Interlocked.Increment(ref _rangeCorruptions);
 
     public void PeerFetched(long bytes)
     {

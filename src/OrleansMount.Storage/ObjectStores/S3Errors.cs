@@ -47,6 +47,30 @@ internal static class S3Errors
         return new ObjectStoreException($"the object store at {endpoint} failed on {address}: {code}{error.Message}", error);
     }
 
+    /// <summary>
+    /// Whether a failure may pass if the request is made again: a 5xx or 429 answer (InternalError,
+    /// SlowDown, ServiceUnavailable), or a transport failure (refused or reset connection, a body cut
+    /// short, a timeout). A 4xx answer (not found, denied, precondition failed) is final.
+    /// </summary>
+    public static bool IsTransient(Exception error)
+    {
+        for (var e = (Exception?)error; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case AmazonServiceException service when service.StatusCode != 0:
+                    return (int)service.StatusCode >= 500 || (int)service.StatusCode == 429
+                        || service.ErrorCode is "SlowDown" or "Throttling" or "ThrottlingException" or "RequestTimeout" or "InternalError" or "ServiceUnavailable";
+                case ObjectStoreException:
+                    return false;
+                case HttpRequestException or IOException or SocketException or TimeoutException:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
     private static ObjectStoreException AccessDenied(StoreUri root, string code, Exception error) =>
         new($"access denied to s3://{root.Bucket}: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY ({code})", error);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -12,6 +13,9 @@ namespace OrleansMount.Storage.ObjectStores;
 /// An S3 bucket (or an S3-compatible server) through AWSSDK.S3. Keys are relative to the bucket.
 /// ETags are reported without their surrounding quotes everywhere. Reads send <c>If-Match</c>
 /// and also compare the response's ETag, because some servers (s3rver) ignore <c>If-Match</c>.
+/// Every request goes through <see cref="ObjectStoreRetryPolicy"/> (the SDK's own retries are off):
+/// transient failures are retried with jittered exponential backoff up to a number of attempts and
+/// a deadline, and a response body shorter than its Content-Length is a failure, never a short read.
 /// </summary>
 public sealed class S3ObjectStore : IObjectStore
 {
@@ -34,6 +38,8 @@ public sealed class S3ObjectStore : IObjectStore
             throw new ArgumentException("MultipartPartSize must be positive and MultipartThreshold not negative", nameof(options));
         }
 
+        _options.Retry.Validate();
+
         var config = new AmazonS3Config
         {
             ForcePathStyle = _options.ForcePathStyle,
@@ -41,11 +47,8 @@ public sealed class S3ObjectStore : IObjectStore
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             Timeout = _options.RequestTimeout,
             ConnectTimeout = _options.ConnectTimeout,
+            MaxErrorRetry = 0, // RetryAsync retries, with a deadline the SDK does not have
         };
-        if (_options.MaxErrorRetry is { } retries)
-        {
-            config.MaxErrorRetry = retries;
-        }
 
         if (_options.Region is { Length: > 0 } region)
         {
@@ -101,7 +104,7 @@ public sealed class S3ObjectStore : IObjectStore
                 Prefix = prefix.Length == 0 ? null : prefix,
                 ContinuationToken = continuationToken,
             };
-            var response = await CallAsync(() => _client.ListObjectsV2Async(request, cancellationToken), null, cancellationToken).ConfigureAwait(false);
+            var response = await RetryAsync(null, ct => _client.ListObjectsV2Async(request, ct), cancellationToken).ConfigureAwait(false);
             foreach (var o in response.S3Objects ?? [])
             {
                 // Real S3 lists in UTF-8 byte order; s3rver does not when a name sorts before '/'
@@ -118,19 +121,18 @@ public sealed class S3ObjectStore : IObjectStore
     public async Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        try
+        return await RetryAsync<ObjectInfo?>(key, async ct =>
         {
-            var response = await _client.GetObjectMetadataAsync(Root.Bucket, key, cancellationToken).ConfigureAwait(false);
-            return new ObjectInfo(key, response.ContentLength, StripQuotes(response.ETag), ToOffset(response.LastModified));
-        }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-        catch (Exception e) when (IsMappable(e, cancellationToken))
-        {
-            throw S3Errors.Map(e, Root, key, _endpoint);
-        }
+            try
+            {
+                var response = await _client.GetObjectMetadataAsync(Root.Bucket, key, ct).ConfigureAwait(false);
+                return new ObjectInfo(key, response.ContentLength, StripQuotes(response.ETag), ToOffset(response.LastModified));
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<int> ReadAsync(string key, long offset, Memory<byte> buffer, string? ifMatchETag, CancellationToken cancellationToken = default)
@@ -149,6 +151,14 @@ public sealed class S3ObjectStore : IObjectStore
             ByteRange = new ByteRange(offset, offset + buffer.Length - 1),
             EtagToMatch = ifMatchETag is null ? null : $"\"{ifMatchETag}\"",
         };
+        var read = await RetryAsync<int?>(key, ct => ReadOnceAsync(request, buffer, ifMatchETag, ct), cancellationToken).ConfigureAwait(false);
+        // At or past the end (or an empty object): no bytes, but the key and ETag must still hold.
+        return read ?? await CheckWithoutReadingAsync(key, ifMatchETag, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One ranged GET into <paramref name="buffer"/>; null when the range is past the end (416).</summary>
+    private async Task<int?> ReadOnceAsync(GetObjectRequest request, Memory<byte> buffer, string? ifMatchETag, CancellationToken cancellationToken)
+    {
         GetObjectResponse response;
         try
         {
@@ -156,16 +166,11 @@ public sealed class S3ObjectStore : IObjectStore
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
         {
-            throw new ObjectChangedException(Root.AddressOf(key), ifMatchETag ?? "", null);
+            throw new ObjectChangedException(Root.AddressOf(request.Key), ifMatchETag ?? "", null);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
         {
-            // At or past the end (or an empty object): no bytes, but the key and ETag must still hold.
-            return await CheckWithoutReadingAsync(key, ifMatchETag, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (IsMappable(e, cancellationToken))
-        {
-            throw S3Errors.Map(e, Root, key, _endpoint);
+            return null;
         }
 
         using (response)
@@ -173,7 +178,7 @@ public sealed class S3ObjectStore : IObjectStore
             var actual = StripQuotes(response.ETag);
             if (ifMatchETag is not null && !string.Equals(actual, ifMatchETag, StringComparison.Ordinal))
             {
-                throw new ObjectChangedException(Root.AddressOf(key), ifMatchETag, actual);
+                throw new ObjectChangedException(Root.AddressOf(request.Key), ifMatchETag, actual);
             }
 
             // s3rver answers a range on an empty object with "Content-Range: bytes 0-0/0" and a
@@ -184,22 +189,21 @@ public sealed class S3ObjectStore : IObjectStore
             }
 
             var total = 0;
-            try
+            while (total < buffer.Length)
             {
-                while (total < buffer.Length)
+                var n = await response.ResponseStream.ReadAsync(buffer[total..], cancellationToken).ConfigureAwait(false);
+                if (n == 0)
                 {
-                    var n = await response.ResponseStream.ReadAsync(buffer[total..], cancellationToken).ConfigureAwait(false);
-                    if (n == 0)
-                    {
-                        break;
-                    }
-
-                    total += n;
+                    break;
                 }
+
+                total += n;
             }
-            catch (Exception e) when (IsMappable(e, cancellationToken))
+
+            // A body that ends before its announced length is a cut connection, not the end of the object.
+            if (response.ContentLength > total && total < buffer.Length)
             {
-                throw S3Errors.Map(e, Root, key, _endpoint);
+                throw new IOException($"the response body ended after {total} of {response.ContentLength} bytes");
             }
 
             return total;
@@ -209,18 +213,18 @@ public sealed class S3ObjectStore : IObjectStore
     public Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        var stream = MemoryMarshal.TryGetArray(data, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(data.ToArray(), writable: false);
-        var request = new PutObjectRequest
-        {
-            BucketName = Root.Bucket,
-            Key = key,
-            InputStream = stream,
-            AutoCloseStream = true,
-            UseChunkEncoding = false,
-        };
-        return CallAsync(() => _client.PutObjectAsync(request, cancellationToken), key, cancellationToken);
+        var array = MemoryMarshal.TryGetArray(data, out var segment) ? segment : new ArraySegment<byte>(data.ToArray());
+        // A fresh request and stream per attempt: a retry sends the bytes from the start.
+        return RetryAsync(key, ct => _client.PutObjectAsync(
+            new PutObjectRequest
+            {
+                BucketName = Root.Bucket,
+                Key = key,
+                InputStream = new MemoryStream(array.Array!, array.Offset, array.Count, writable: false),
+                AutoCloseStream = true,
+                UseChunkEncoding = false,
+            },
+            ct), cancellationToken);
     }
 
     public async Task PutFileAsync(string key, string localPath, CancellationToken cancellationToken = default)
@@ -230,14 +234,7 @@ public sealed class S3ObjectStore : IObjectStore
         var length = new FileInfo(localPath).Length;
         if (length <= _options.MultipartThreshold)
         {
-            var request = new PutObjectRequest
-            {
-                BucketName = Root.Bucket,
-                Key = key,
-                FilePath = localPath,
-                UseChunkEncoding = false,
-            };
-            await CallAsync(() => _client.PutObjectAsync(request, cancellationToken), key, cancellationToken).ConfigureAwait(false);
+            await RetryAsync(key, ct => _client.PutObjectAsync(new PutObjectRequest { BucketName = Root.Bucket, Key = key, FilePath = localPath, UseChunkEncoding = false }, ct), cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -248,9 +245,9 @@ public sealed class S3ObjectStore : IObjectStore
 
     private async Task PutMultipartAsync(string key, string localPath, long length, CancellationToken cancellationToken)
     {
-        var initiate = await CallAsync(
-            () => _client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = Root.Bucket, Key = key }, cancellationToken),
+        var initiate = await RetryAsync(
             key,
+            ct => _client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = Root.Bucket, Key = key }, ct),
             cancellationToken).ConfigureAwait(false);
         try
         {
@@ -258,18 +255,20 @@ public sealed class S3ObjectStore : IObjectStore
             var partNumber = 1;
             for (long position = 0; position < length; position += _options.MultipartPartSize, partNumber++)
             {
-                var part = new UploadPartRequest
-                {
-                    BucketName = Root.Bucket,
-                    Key = key,
-                    UploadId = initiate.UploadId,
-                    PartNumber = partNumber,
-                    FilePath = localPath,
-                    FilePosition = position,
-                    PartSize = Math.Min(_options.MultipartPartSize, length - position),
-                    UseChunkEncoding = false,
-                };
-                var uploaded = await CallAsync(() => _client.UploadPartAsync(part, cancellationToken), key, cancellationToken).ConfigureAwait(false);
+                var (number, at) = (partNumber, position);
+                var uploaded = await RetryAsync(key, ct => _client.UploadPartAsync(
+                    new UploadPartRequest
+                    {
+                        BucketName = Root.Bucket,
+                        Key = key,
+                        UploadId = initiate.UploadId,
+                        PartNumber = number,
+                        FilePath = localPath,
+                        FilePosition = at,
+                        PartSize = Math.Min(_options.MultipartPartSize, length - at),
+                        UseChunkEncoding = false,
+                    },
+                    ct), cancellationToken).ConfigureAwait(false);
                 parts.Add(new PartETag(partNumber, uploaded.ETag));
             }
 
@@ -280,7 +279,7 @@ public sealed class S3ObjectStore : IObjectStore
                 UploadId = initiate.UploadId,
                 PartETags = parts,
             };
-            await CallAsync(() => _client.CompleteMultipartUploadAsync(complete, cancellationToken), key, cancellationToken).ConfigureAwait(false);
+            await RetryAsync(key, ct => _client.CompleteMultipartUploadAsync(complete, ct), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -309,15 +308,49 @@ public sealed class S3ObjectStore : IObjectStore
         return 0;
     }
 
-    private async Task<T> CallAsync<T>(Func<Task<T>> call, string? key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one request under the retry policy: each attempt bounded by its timeout (body included),
+    /// transient failures retried after a jittered exponential delay while attempts and the deadline
+    /// last, then the last failure thrown as an <see cref="ObjectStoreException"/> naming the object.
+    /// </summary>
+    private async Task<T> RetryAsync<T>(string? key, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
     {
-        try
+        var policy = _options.Retry;
+        var started = Stopwatch.GetTimestamp();
+        for (var n = 1; ; n++)
         {
-            return await call().ConfigureAwait(false);
-        }
-        catch (Exception e) when (IsMappable(e, cancellationToken))
-        {
-            throw S3Errors.Map(e, Root, key, _endpoint);
+            Exception failure;
+            using (var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                limit.CancelAfter(policy.AttemptTimeout);
+                try
+                {
+                    return await attempt(limit.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (IsMappable(e, cancellationToken) && (limit.IsCancellationRequested || S3Errors.IsTransient(e)))
+                {
+                    failure = limit.IsCancellationRequested ? new TimeoutException("the attempt timed out", e) : e;
+                }
+                catch (Exception e) when (IsMappable(e, cancellationToken))
+                {
+                    _options.Counters?.Failed();
+                    throw S3Errors.Map(e, Root, key, _endpoint);
+                }
+            }
+
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var delay = policy.DelayBefore(n, Random.Shared.NextDouble());
+            if (n >= policy.MaxAttempts || elapsed + delay >= policy.Deadline)
+            {
+                _options.Counters?.Failed();
+                var last = failure is TimeoutException
+                    ? $"the object store at {_endpoint} sent no complete answer for {(key is null ? $"s3://{Root.Bucket}/" : Root.AddressOf(key))} within {policy.AttemptTimeout.TotalSeconds:0.#} s"
+                    : S3Errors.Map(failure, Root, key, _endpoint).Message;
+                throw new ObjectStoreException($"{last} (gave up after {n} attempts in {elapsed.TotalSeconds:0.0} s)", failure);
+            }
+
+            _options.Counters?.Retried();
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }
     }
 

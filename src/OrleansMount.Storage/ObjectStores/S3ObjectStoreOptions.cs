@@ -34,12 +34,15 @@ public sealed record S3ObjectStoreOptions
     /// <summary>Size of each part of a multipart upload.</summary>
     public long MultipartPartSize { get; init; } = DefaultMultipartPartSize;
 
-    /// <summary>Time limit for one HTTP request attempt (the SDK retries transient failures).</summary>
+    /// <summary>Time limit for one HTTP request attempt until its response headers (see <see cref="ObjectStoreRetryPolicy.AttemptTimeout"/> for the whole attempt).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Time limit for opening a connection to the endpoint.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Retries after a transient failure; null keeps the SDK's default.</summary>
-    public int? MaxErrorRetry { get; init; }
+    /// <summary>Retries of transient failures, backoff and deadline (the SDK's own retries are off).</summary>
+    public ObjectStoreRetryPolicy Retry { get; init; } = new();
+
+    /// <summary>Where retries and final failures are counted; null counts nowhere.</summary>
+    public ObjectStoreCounters? Counters { get; init; }
 }

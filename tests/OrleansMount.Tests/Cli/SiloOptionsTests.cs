@@ -17,6 +17,9 @@ public sealed class SiloOptionsTests
     [InlineData("--redis", "nohost", "--redis")]
     [InlineData("--advertise", "ftp://x:1", "--advertise")]
     [InlineData("--cluster", "a b", "--cluster")]
+    [InlineData("--object-store-attempts", "0", "--object-store-attempts")]
+    [InlineData("--object-store-timeout", "soon", "--object-store-timeout")]
+    [InlineData("--object-store-deadline", "1ms", "--object-store-deadline")]
     public async Task Invalid_options_fail_at_start_naming_the_option(string option, string value, string named)
     {
         using var temp = new TempDirectory();

@@ -12,7 +12,22 @@ internal static class LibC
 
     [DllImport("libc.so.6", SetLastError = true, EntryPoint = "statvfs")]
     private static extern int StatVfsNative(string path, byte[] buffer);
+
+    [DllImport("libc.so.6", SetLastError = true, EntryPoint = "posix_fadvise")]
+    private static extern int FadviseNative(int fd, long offset, long length, int advice);
 #pragma warning restore SYSLIB1054
+
+    /// <summary>posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED): drops the file's clean pages from the page cache, so the next read reaches the file system.</summary>
+    public static void DropCachedPages(Microsoft.Win32.SafeHandles.SafeFileHandle file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        const int DontNeed = 4;
+        var result = FadviseNative((int)file.DangerousGetHandle(), 0, 0, DontNeed);
+        if (result != 0)
+        {
+            throw new IOException($"posix_fadvise failed: errno {result}", result);
+        }
+    }
 
     /// <summary>getxattr(2); returns the value or throws with errno.</summary>
     public static byte[] GetXattr(string path, string name)

@@ -69,9 +69,9 @@ public abstract class NodeProcessTests(S3rverServer s3, string tempPrefix) : IAs
         return ($"s3://{bucket}/.orleansmount/", files);
     }
 
-    protected async Task<SiloProcess> StartSiloAsync(string catalog, string cache, string socket, IReadOnlyList<string>? extraArgs = null)
+    protected async Task<SiloProcess> StartSiloAsync(string catalog, string cache, string socket, IReadOnlyList<string>? extraArgs = null, string cacheSize = "2GiB")
     {
-        var silo = await SiloProcess.StartAsync(catalog, cache, socket, Env, extraArgs: extraArgs);
+        var silo = await SiloProcess.StartAsync(catalog, cache, socket, Env, cacheSize, extraArgs: extraArgs);
         _silos.Add(silo);
         return silo;
     }
@@ -93,6 +93,43 @@ public abstract class NodeProcessTests(S3rverServer s3, string tempPrefix) : IAs
             await Task.Delay(50);
         }
     }
+
+    /// <summary>
+    /// Starts one silo per name (cache <c>cache-NAME</c>, socket <c>NAME.sock</c>, silo id NAME) in one
+    /// cluster on <paramref name="redis"/>, and waits until every one of them sees them all active.
+    /// </summary>
+    protected async Task<List<SiloProcess>> StartClusterAsync(string catalog, string redis, string cluster, IReadOnlyList<string> names, IReadOnlyList<string>? extraArgs = null)
+    {
+        var silos = new List<SiloProcess>();
+        foreach (var name in names)
+        {
+            silos.Add(await StartSiloAsync(catalog, Temp.Sub("cache-" + name), SocketOf(name), ["--redis", redis, "--cluster", cluster, "--silo-id", name, .. extraArgs ?? []]));
+        }
+
+        foreach (var silo in silos)
+        {
+            await WaitForActiveAsync(silo, names.Count);
+        }
+
+        return silos;
+    }
+
+    /// <summary>Mounts the snapshot once per node name at <c>mnt-NAME</c> through that node's silo; returns the mountpoints.</summary>
+    protected async Task<List<string>> MountOnEachAsync(string snapshot, IReadOnlyList<string> names)
+    {
+        var mounts = new List<string>();
+        foreach (var name in names)
+        {
+            var mnt = Temp.Sub("mnt-" + name);
+            await MountAsync(snapshot, mnt, SocketOf(name), Path.Combine(Temp.Path, name + "-mount.log"));
+            mounts.Add(mnt);
+        }
+
+        return mounts;
+    }
+
+    /// <summary>The socket of the silo <see cref="StartClusterAsync"/> started for a node name.</summary>
+    protected string SocketOf(string name) => Path.Combine(Temp.Path, name + ".sock");
 
     /// <summary>Waits until <paramref name="silo"/> sees <paramref name="count"/> active members.</summary>
     protected static async Task WaitForActiveAsync(SiloProcess silo, int count)

@@ -23,7 +23,7 @@ public sealed class MountCrashTests(S3rverServer s3) : NodeProcessTests(s3, "om-
         Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(mnt, "a/file.bin")));
 
         // kill -9 the process serving the mount.
-        var pid = MountProcessOf(mnt);
+        var pid = ProcessProbe.MountProcessOf(mnt);
         using (var process = System.Diagnostics.Process.GetProcessById(pid))
         {
             process.Kill();
@@ -50,38 +50,5 @@ public sealed class MountCrashTests(S3rverServer s3) : NodeProcessTests(s3, "om-
         Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(mnt, "a/file.bin")));
         await UnmountAsync(mnt);
         Assert.False(FuseMounts.IsMounted(mnt));
-    }
-
-    /// <summary>The pid of the `orleansmount mount … MNT` process (found by its command line).</summary>
-    private static int MountProcessOf(string mnt)
-    {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid))
-            {
-                continue;
-            }
-
-            string[] args;
-            try
-            {
-                args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-            catch (UnauthorizedAccessException)
-            {
-                continue;
-            }
-
-            if (args.Contains("mount") && args.Contains(mnt) && args.Any(a => a.EndsWith("orleansmount", StringComparison.Ordinal) || a.EndsWith("orleansmount.dll", StringComparison.Ordinal)))
-            {
-                return pid;
-            }
-        }
-
-        throw new InvalidOperationException($"no mount process serves {mnt}");
     }
 }

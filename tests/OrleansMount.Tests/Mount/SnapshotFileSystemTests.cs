@@ -50,6 +50,17 @@ public sealed class SnapshotFileSystemTests
     }
 
     [Fact]
+    public async Task Lookups_of_names_that_are_not_one_valid_segment_are_ENOENT_without_asking_the_silo()
+    {
+        foreach (var name in new[] { "..", ".", "sub/a.txt", "../data.bin", "data.bin\0", "x\0y", new string('a', 256), "" })
+        {
+            Assert.Equal(FuseErrno.ENOENT, (await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, name))).Value);
+        }
+
+        Assert.False(_backend.Listings.ContainsKey(""), "a refused name caused a directory fetch");
+    }
+
+    [Fact]
     public async Task Readdirplus_counts_the_references_it_hands_out()
     {
         var before = _fs.NodeCount;

@@ -162,7 +162,7 @@ public sealed class LatencyProxyTests(S3rverServer server)
     }
 
     [Fact]
-    public async Task SlowDown_and_reset_on_the_first_request_are_retried_by_the_sdk_and_counted()
+    public async Task SlowDown_and_reset_on_the_first_request_are_retried_and_counted()
     {
         var (bucket, key, data) = await SeedAsync(4096);
         await using var proxy = await LatencyProxyProcess.StartAsync(server.Endpoint, 0, 0, "503:methods=GET,first=1", "reset:methods=HEAD,first=1");
@@ -184,7 +184,7 @@ public sealed class LatencyProxyTests(S3rverServer server)
     {
         var (bucket, key, _) = await SeedAsync(100);
         await using var proxy = await LatencyProxyProcess.StartAsync(server.Endpoint, 0, 0, "500");
-        using var proxied = Through(proxy, bucket, o => o with { MaxErrorRetry = 1 });
+        using var proxied = Through(proxy, bucket, o => o with { Retry = new ObjectStoreRetryPolicy { MaxAttempts = 2, BaseDelay = TimeSpan.FromMilliseconds(10) } });
 
         var error = await Assert.ThrowsAsync<ObjectStoreException>(() => proxied.ReadAsync(key, 0, new byte[10], null));
         Assert.Contains("InternalError", error.Message, StringComparison.Ordinal);
