@@ -102,7 +102,7 @@ class Bench(Cluster):
 
     # ------------------------------------------------------------------ figure C
     def epochs(self):
-        n = 150 if self.quick else 450
+        n = 150 if self.quick else 1500
         files = {f"ds/s{i % 10}/f{i:04d}.bin": MiB + (i % 5) * 131072 for i in range(n)}
         os.makedirs(f"{benchlib.WORK}/s3/epb")
         digests = {k[3:]: v for k, v in seed(f"{benchlib.WORK}/s3/epb", files).items()}
