@@ -584,13 +584,15 @@ def main():
     shutil.rmtree(benchlib.WORK, ignore_errors=True)  # kept (with the logs) when the run failed
     raw["seconds"] = time.monotonic() - t0
     os.makedirs(f"{ROOT}/docs/benchmarks", exist_ok=True)
-    out = f"{ROOT}/docs/benchmarks/suite{'' if mode != 'tiny' else '-tiny'}.json"
+    if mode == "tiny":  # development runs leave docs/ alone: the raw figures stay in the (emptied) work directory
+        os.makedirs(benchlib.WORK, exist_ok=True)
+    out = f"{benchlib.WORK}/suite-tiny.json" if mode == "tiny" else f"{ROOT}/docs/benchmarks/suite.json"
     with open(out, "w") as f:
         json.dump(raw, f, indent=1)
     if write_doc and mode != "tiny":
         report(raw, f"{ROOT}/docs/benchmarks.md")
         svg(raw, f"{ROOT}/docs/benchmarks/suite.svg")
-    say(f"done in {raw['seconds'] / 60:.1f} min: {os.path.relpath(out, ROOT)}" + (" and docs/benchmarks.md, docs/benchmarks/suite.svg" if write_doc and mode != "tiny" else ""))
+    say(f"done in {raw['seconds'] / 60:.1f} min: {out}" + (" and docs/benchmarks.md, docs/benchmarks/suite.svg" if write_doc and mode != "tiny" else ""))
 
 
 if __name__ == "__main__":
