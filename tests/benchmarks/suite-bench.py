@@ -578,8 +578,7 @@ def main():
         elif a == "--only": parts = args.pop(0).split(",")
         elif a == "--no-doc": write_doc = False
         elif a == "--report":  # --report RAW.json: re-render the doc and chart from saved raw results
-            raw = json.load(open(args.pop(0)))
-            report(raw, f"{ROOT}/docs/benchmarks.md"); svg(raw, f"{ROOT}/docs/benchmarks/suite.svg"); return
+            report_and_chart(json.load(open(args.pop(0))), f"{ROOT}/docs/benchmarks.md"); return
         elif a in ("-h", "--help"): print(__doc__); return
         else: die(f"unknown option '{a}' (try --help)")
     reps = reps or SIZES[mode][3]
@@ -602,16 +601,19 @@ def main():
             Procs.umount(os.path.join(benchlib.WORK, mnt))
     shutil.rmtree(benchlib.WORK, ignore_errors=True)  # kept (with the logs) when the run failed
     raw["seconds"] = time.monotonic() - t0
-    os.makedirs(f"{ROOT}/docs/benchmarks", exist_ok=True)
     if mode == "tiny":  # development runs leave docs/ alone: the raw figures stay in the (emptied) work directory
         os.makedirs(benchlib.WORK, exist_ok=True)
-    out = f"{benchlib.WORK}/suite-tiny.json" if mode == "tiny" else f"{ROOT}/docs/benchmarks/suite.json"
-    with open(out, "w") as f:
-        json.dump(raw, f, indent=1)
-    if write_doc and mode != "tiny":
-        report(raw, f"{ROOT}/docs/benchmarks.md")
-        svg(raw, f"{ROOT}/docs/benchmarks/suite.svg")
-    say(f"done in {raw['seconds'] / 60:.1f} min: {out}" + (" and docs/benchmarks.md, docs/benchmarks/suite.svg" if write_doc and mode != "tiny" else ""))
+        with open(f"{benchlib.WORK}/suite-tiny.json", "w") as f:
+            json.dump(raw, f, indent=1)
+        say(f"done in {raw['seconds'] / 60:.1f} min: {benchlib.WORK}/suite-tiny.json")
+        return
+    say(f"measured in {raw['seconds'] / 60:.1f} min")
+    benchlib.save(raw, "suite", report_and_chart, write_doc)
+
+
+def report_and_chart(raw, doc):
+    report(raw, doc)
+    svg(raw, f"{ROOT}/docs/benchmarks/suite.svg")
 
 
 if __name__ == "__main__":
