@@ -4,7 +4,7 @@
 #   ./build.sh deps         install the system packages and s3rver the tests and demo need
 #   ./build.sh test [ARGS]  deps + build + every test (ARGS go to `dotnet test`, e.g. --filter X)
 #   ./build.sh demo [ARGS]  deps + build + the embedded-default demo (see tests/demo/demo.sh)
-#   ./build.sh bench [ARGS] deps + build + benchmarks (tests/benchmarks/)
+#   ./build.sh bench [ARGS] deps + build + benchmarks (tests/benchmarks/; ARGS: --quick, --suite)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$ROOT"
@@ -20,7 +20,7 @@ APT_PACKAGES=(fuse3 libfuse3-3 libfuse3-dev librocksdb7.8 librocksdb-dev redis-s
   chromium)
 S3RVER_VERSION=3.7.1
 # Only ./build.sh bench needs these: the peers measured side by side (docs/benchmarks.md).
-BENCH_PACKAGES=(rclone s3fs fio hyperfine)
+BENCH_PACKAGES=(rclone s3fs fio hyperfine gcc pkg-config)  # gcc, pkg-config: libfuse's passthrough_ll
 
 deps() {
   local missing=()

@@ -273,3 +273,111 @@ def machine(quick, reps):
     return {"date": sh("date -u +%Y-%m-%dT%H:%M:%SZ"), "nproc": os.cpu_count(), "cpu": cpu, "mem_gib": round(int(mem) / 2**20, 1),
             "kernel": platform.release(), "dotnet": sh("dotnet --version"), "rclone": sh("rclone version 2>/dev/null | head -1"),
             "commit": sh(f"git -C '{ROOT}' rev-parse --short HEAD"), "mode": "quick" if quick else "full", "reps": reps}
+
+
+# ---------------------------------------------------------------------- added for suite-bench.py (issue 7)
+def seed_tree(bucket_dir, files, local_root=None, digest_keys=()):
+    """Like seed() but fast for many files (bytes cut from one random pool, a per-file header making every
+    file unique), and for peers that list per directory: a directory-marker object (`dir/`) for every
+    directory, since s3rver omits common prefixes holding only sub-prefixes (PLATFORM.md pitfall 5).
+    local_root: a hard-linked local copy of every file (same bytes, same ext4). Returns {key: sha256} for
+    digest_keys."""
+    rng = random.Random(len(files))
+    pool = rng.randbytes(4 * MiB)
+    digests, dirs = {}, set()
+
+    def put(key, blocks):
+        path = os.path.join(bucket_dir, key)
+        parent = os.path.dirname(path)
+        if parent not in dirs:
+            os.makedirs(parent, exist_ok=True)
+            dirs.add(parent)
+        md5 = hashlib.md5()
+        sha = hashlib.sha256() if key in digest_keys else None
+        with open(path + "._S3rver_object", "wb") as f:
+            for b in blocks:
+                f.write(b); md5.update(b)
+                if sha:
+                    sha.update(b)
+        with open(path + "._S3rver_object.md5", "w") as f:
+            f.write(md5.hexdigest())
+        with open(path + "._S3rver_metadata.json", "w") as f:
+            f.write('{"content-type": "application/octet-stream"}')
+        if sha:
+            digests[key] = sha.hexdigest()
+
+    def blocks(i, size):
+        left, b = size, 0
+        while left:
+            n = min(left, MiB)
+            off = (i * 7919 + b * 104729) % (len(pool) - n + 1)
+            block = bytearray(pool[off:off + n])
+            block[0:min(n, 16)] = (i.to_bytes(8, "little") + b.to_bytes(8, "little"))[:min(n, 16)]
+            yield bytes(block)
+            left -= n; b += 1
+
+    prefixes = set()
+    for i, (key, size) in enumerate(files.items()):
+        put(key, blocks(i, size))
+        parts = key.split("/")[:-1]
+        prefixes.update("/".join(parts[:j]) + "/" for j in range(1, len(parts) + 1))
+        if local_root:
+            local = os.path.join(local_root, key)
+            os.makedirs(os.path.dirname(local), exist_ok=True)
+            os.link(os.path.join(bucket_dir, key) + "._S3rver_object", local)
+    for prefix in sorted(prefixes):  # "a/b/" is stored as a/b/._S3rver_object
+        put(prefix, [b""])
+    return digests
+
+
+def vm_rss(pid):
+    """VmRSS of a process, bytes."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    die(f"no VmRSS for pid {pid}")
+
+
+def build_passthrough_ll(dest):
+    """Builds libfuse's C example passthrough_ll (the FUSE ceiling) from libfuse3-dev's examples; returns its path."""
+    src = "/usr/share/doc/libfuse3-dev/examples"
+    if not os.path.exists(f"{src}/passthrough_ll.c"):
+        die("libfuse3-dev examples are missing (apt-get install libfuse3-dev)")
+    os.makedirs(dest, exist_ok=True)
+    for f in ("passthrough_ll.c", "passthrough_helpers.h"):
+        shutil.copy(f"{src}/{f}", dest)
+    flags = subprocess.run(["pkg-config", "fuse3", "--cflags", "--libs"], capture_output=True, text=True, check=True).stdout.split()
+    subprocess.run(["gcc", "-O2", "-Wall", "-o", f"{dest}/passthrough_ll", f"{dest}/passthrough_ll.c", *flags, "-lpthread"], check=True)
+    return f"{dest}/passthrough_ll"
+
+
+def rclone_env(env, endpoint):
+    """Environment for `rclone ... obj:BUCKET/PREFIX` against the S3 endpoint (AWS_CA_BUNDLE removed: it breaks rclone here)."""
+    env = {k: v for k, v in env.items() if k != "AWS_CA_BUNDLE"}
+    return {**env, "RCLONE_CONFIG_OBJ_TYPE": "s3", "RCLONE_CONFIG_OBJ_PROVIDER": "Other",
+            "RCLONE_CONFIG_OBJ_ENDPOINT": endpoint, "RCLONE_CONFIG_OBJ_FORCE_PATH_STYLE": "true",
+            "RCLONE_CONFIG_OBJ_ACCESS_KEY_ID": "S3RVER", "RCLONE_CONFIG_OBJ_SECRET_ACCESS_KEY": "S3RVER"}
+
+
+def run_epochs(store_counters, system, mounts, keys, digests, dataset, silo_apis=(), epochs=2):
+    """Each mount reads every key in its own shuffled order, all mounts at once, `epochs` times; per epoch the
+    object-store GETs and bytes (store_counters(): the counting proxy's stats) and for silos their own count."""
+    out = []
+    for epoch in range(1, epochs + 1):
+        before = store_counters()
+        silo_before = [http_json(f"{a}/stats")["objectStoreBytes"] for a in silo_apis]
+        t = time.monotonic()
+        orders = [random.Random(epoch * 10 + i).sample(keys, len(keys)) for i in range(len(mounts))]
+        with ThreadPoolExecutor(len(mounts)) as pool:
+            list(pool.map(lambda i: read_all(mounts[i], orders[i], digests, threads=2), range(len(mounts))))
+        secs = time.monotonic() - t
+        after = store_counters()
+        rec = {"epoch": epoch, "seconds": secs, "store_gets": after["getRequests"] - before["getRequests"],
+               "store_bytes": after["getBytes"] - before["getBytes"]}
+        if silo_apis:
+            rec["silo_counted_bytes"] = sum(http_json(f"{a}/stats")["objectStoreBytes"] for a in silo_apis) - sum(silo_before)
+        out.append(rec)
+        say(f"  {system} epoch {epoch}: {rec['store_bytes'] / dataset:.2f}x the dataset from the object store "
+            f"({rec['store_gets']} GETs, {secs:.1f} s)")
+    return out

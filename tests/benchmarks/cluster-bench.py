@@ -89,24 +89,7 @@ class Bench(Cluster):
         result = {"dataset_bytes": dataset, "files": n, "systems": {}}
 
         def run_epochs(system, mounts, silo_apis=()):
-            epochs = []
-            for epoch in (1, 2):
-                before = self.store_counters()
-                silo_before = [http_json(f"{a}/stats")["objectStoreBytes"] for a in silo_apis]
-                t = time.monotonic()
-                orders = [random.Random(epoch * 10 + i).sample(keys, len(keys)) for i in range(len(mounts))]
-                with ThreadPoolExecutor(len(mounts)) as pool:
-                    list(pool.map(lambda i: read_all(mounts[i], orders[i], digests, threads=2), range(len(mounts))))
-                secs = time.monotonic() - t
-                after = self.store_counters()
-                rec = {"epoch": epoch, "seconds": secs, "store_gets": after["getRequests"] - before["getRequests"],
-                       "store_bytes": after["getBytes"] - before["getBytes"]}
-                if silo_apis:
-                    rec["silo_counted_bytes"] = sum(http_json(f"{a}/stats")["objectStoreBytes"] for a in silo_apis) - sum(silo_before)
-                epochs.append(rec)
-                say(f"  {system} epoch {epoch}: {rec['store_bytes'] / dataset:.2f}x the dataset from the object store "
-                    f"({rec['store_gets']} GETs, {secs:.1f} s)")
-            return epochs
+            return benchlib.run_epochs(self.store_counters, system, mounts, keys, digests, dataset, silo_apis)
 
         silos = [self.start_silo(f"node-{i}", "epoch", "4GiB", "epoch") for i in (1, 2, 3)]
         self.wait_members(silos)
@@ -115,9 +98,7 @@ class Bench(Cluster):
         for s, m in zip(silos, mounts):
             self.stop_node(s, m)
 
-        rclone_env = {**self.env, "RCLONE_CONFIG_OBJ_TYPE": "s3", "RCLONE_CONFIG_OBJ_PROVIDER": "Other",
-                      "RCLONE_CONFIG_OBJ_ENDPOINT": self.endpoint, "RCLONE_CONFIG_OBJ_FORCE_PATH_STYLE": "true",
-                      "RCLONE_CONFIG_OBJ_ACCESS_KEY_ID": "S3RVER", "RCLONE_CONFIG_OBJ_SECRET_ACCESS_KEY": "S3RVER"}
+        rclone_env = benchlib.rclone_env(self.env, self.endpoint)
         mounts = []
         for i in (1, 2, 3):
             mnt, cache = f"{benchlib.WORK}/mnt-rclone-{i}", f"{benchlib.WORK}/rclone-cache-{i}"
