@@ -225,6 +225,14 @@ class Cluster:
         """GET requests and body bytes the object store served, counted by the proxy."""
         return http_json(f"http://127.0.0.1:{self.proxy_port}/__proxy/stats")
 
+    def seed_and_import(self, bucket, name, files):
+        """Writes files ({"ds/KEY": size}) into s3rver's bucket and imports s3://BUCKET/ds as snapshot NAME;
+        returns {KEY: sha256} (keys relative to the snapshot root)."""
+        os.makedirs(f"{WORK}/s3/{bucket}")
+        digests = {k[3:]: v for k, v in seed(f"{WORK}/s3/{bucket}", files).items()}
+        self.import_snapshot(bucket, name)
+        return digests
+
     def import_snapshot(self, bucket, name):
         subprocess.run([OM, "import", f"s3://{bucket}/ds", "--snapshot", name], env=self.env, check=True, stdout=subprocess.DEVNULL)
 

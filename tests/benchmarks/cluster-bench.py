@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
-from benchlib import MiB, ROOT, Cluster, die, drop_caches, http_json, read_all, say, seed, summ, wait_until  # noqa: E402
+from benchlib import MiB, ROOT, Cluster, die, drop_caches, http_json, read_all, say, summ, wait_until  # noqa: E402
 
 BEGIN, END = "<!-- cluster-bench:begin -->", "<!-- cluster-bench:end -->"
 
@@ -36,9 +36,7 @@ class Bench(Cluster):
         modes = ("shared", "pinned")
         sets = ["warmup"] + [f"{mode}{rep}" for mode in modes for rep in range(1, self.reps + 1)]
         files = {f"ds/{s}/p{i:02d}.bin": 64 * MiB for s in sets for i in range(n)}
-        os.makedirs(f"{benchlib.WORK}/s3/peer")
-        digests = {k[3:]: v for k, v in seed(f"{benchlib.WORK}/s3/peer", files).items()}
-        self.import_snapshot("peer", "peer")
+        digests = self.seed_and_import("peer", "peer", files)
         keys = {s: sorted(k for k in digests if k.startswith(s + "/")) for s in sets}
         dataset = n * 64 * MiB
         say(f"figure 1: peer read vs warm local read, {n} x 64 MiB, {self.reps} repetitions per mode")
@@ -80,9 +78,7 @@ class Bench(Cluster):
     def epochs(self):
         n = 100 if self.quick else 300
         files = {f"ds/e{i:04d}.bin": MiB + (i % 7) * 65536 for i in range(n)}
-        os.makedirs(f"{benchlib.WORK}/s3/epoch")
-        digests = {k[3:]: v for k, v in seed(f"{benchlib.WORK}/s3/epoch", files).items()}
-        self.import_snapshot("epoch", "epoch")
+        digests = self.seed_and_import("epoch", "epoch", files)
         keys = sorted(digests)
         dataset = sum(files.values())
         say(f"figure 2: object-store bytes per epoch, 3 nodes each reading {n} files ({dataset / MiB:.0f} MiB)")

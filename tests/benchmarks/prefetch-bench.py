@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
-from benchlib import GETBENCH, GETBENCH_DIR, MiB, OM, ROOT, Cluster, die, drop_caches, http_json, read_all, read_file, say, seed, summ  # noqa: E402
+from benchlib import GETBENCH, GETBENCH_DIR, MiB, OM, ROOT, Cluster, die, drop_caches, http_json, read_all, read_file, say, summ  # noqa: E402
 
 BEGIN, END = "<!-- prefetch-bench:begin -->", "<!-- prefetch-bench:end -->"
 STATS_KEYS = ("objectStoreBytes", "peerBytes", "localHits", "peerFetches")
@@ -50,9 +50,7 @@ class Bench(Cluster):
     def prefetch_vs_download(self):
         n = 16 if self.quick else 64
         files = {f"ds/obj{i:03d}.bin": 32 * MiB for i in range(n)}
-        os.makedirs(f"{benchlib.WORK}/s3/pfb")
-        seed(f"{benchlib.WORK}/s3/pfb", files)
-        self.import_snapshot("pfb", "pf")
+        self.seed_and_import("pfb", "pf", files)
         total = sum(files.values())
         say(f"figure A: prefetch of {total / MiB:.0f} MiB ({n} objects) across 3 silos vs one sequential SDK download")
         records = []
@@ -80,9 +78,7 @@ class Bench(Cluster):
     # ------------------------------------------------------------------ figure B
     def readahead(self):
         size = (256 if self.quick else 1024) * MiB
-        os.makedirs(f"{benchlib.WORK}/s3/rab")
-        digests = {k[3:]: v for k, v in seed(f"{benchlib.WORK}/s3/rab", {"ds/big.bin": size}).items()}
-        self.import_snapshot("rab", "ra")
+        digests = self.seed_and_import("rab", "ra", {"ds/big.bin": size})
         say(f"figure B: cold sequential read of one {size / MiB:.0f} MiB file, readahead 4 chunks vs none")
         records = []
         for rep in range(1, self.reps + 1):
@@ -104,9 +100,7 @@ class Bench(Cluster):
     def epochs(self):
         n = 150 if self.quick else 1500
         files = {f"ds/s{i % 10}/f{i:04d}.bin": MiB + (i % 5) * 131072 for i in range(n)}
-        os.makedirs(f"{benchlib.WORK}/s3/epb")
-        digests = {k[3:]: v for k, v in seed(f"{benchlib.WORK}/s3/epb", files).items()}
-        self.import_snapshot("epb", "ep")
+        digests = self.seed_and_import("epb", "ep", files)
         keys = sorted(digests)
         total = sum(files.values())
         say(f"figure C: data-parallel epochs over {n} files ({total / MiB:.0f} MiB) on 3 nodes, after a prefetch and without")
