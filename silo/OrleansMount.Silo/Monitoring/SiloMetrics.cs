@@ -43,6 +43,9 @@ public sealed class SiloMetrics : IDisposable
         m.CreateObservableCounter("orleansmount_object_store_requests_total", () => c.ObjectStoreGets, description: "Ranged GETs of chunk bytes sent to the object store.");
         m.CreateObservableCounter("orleansmount_object_store_bytes_total", () => c.ObjectStoreBytes, "By", "Chunk bytes read from the object store.");
         m.CreateObservableCounter("orleansmount_fills_total", () => ByLabel("outcome", ("cached", c.Fills - c.UncachedFills), ("uncached", c.UncachedFills), ("failed", c.FillErrors)), description: "Chunk fills from the object store by this silo's grains, by outcome.");
+        m.CreateObservableCounter("orleansmount_object_store_retries_total", () => node.StoreCounters.Retries, description: "Object-store and catalog attempts made again after a transient failure (5xx, SlowDown, reset, cut body, stall).");
+        m.CreateObservableCounter("orleansmount_object_store_failures_total", () => node.StoreCounters.Failures, description: "Object-store and catalog requests that failed for good (a permanent error, or the retries or deadline used up).");
+        m.CreateObservableCounter("orleansmount_range_corruptions_total", () => c.RangeCorruptions, description: "Range files kept for peers that failed their check and were read again.");
         m.CreateObservableCounter("orleansmount_owner_fallbacks_total", () => c.OwnerFallbacks, description: "Chunks and range files read from the object store here because their owner did not deliver.");
         m.CreateObservableCounter("orleansmount_suspect_skips_total", () => c.SuspectSkips, description: "Of the fallbacks, those not even sent to the owner because it was suspected.");
         m.CreateObservableCounter("orleansmount_stale_view_refreshes_total", () => c.StaleViewRefreshes, description: "Times an owner answered that this silo's membership view was stale.");
