@@ -17,7 +17,9 @@ APT_PACKAGES=(fuse3 libfuse3-3 libfuse3-dev librocksdb7.8 librocksdb-dev redis-s
   # and the runtime packages deploy/Dockerfile installs (deploy/verify-dockerfile.sh)
   docker-compose systemd shellcheck ca-certificates libssl3 zlib1g tzdata
   # the dashboard test opens the silo's page in a real headless browser (Dashboard/DashboardTests.cs)
-  chromium)
+  chromium
+  # the default-listener test runs a silo in a network namespace of its own and brings its loopback up (Security/ExposureTests.cs)
+  iproute2)
 S3RVER_VERSION=3.7.1
 # Only ./build.sh bench needs these: the peers measured side by side (docs/benchmarks.md).
 BENCH_PACKAGES=(rclone s3fs fio hyperfine gcc pkg-config)  # gcc, pkg-config: libfuse's passthrough_ll
