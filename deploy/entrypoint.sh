@@ -107,6 +107,8 @@ prepare_mountpoint() {
   fi
 }
 
+# The mount process lives as long as the mount: its code compiled optimised once, not again during the first
+# epoch (docs/decisions/0008-runtime-settings.md). Set DOTNET_TieredCompilation yourself to override.
 mount_args() {
   prepare_mountpoint
   MOUNT_ARGS=(mount "$ORLEANSMOUNT_SNAPSHOT" "$MOUNTPOINT" --silo "$SOCKET" --foreground)
@@ -138,7 +140,7 @@ run_node() {
   trap stop_node TERM INT
   wait_for_silo_and_snapshot
   mount_args
-  orleansmount "${MOUNT_ARGS[@]}" &
+  DOTNET_TieredCompilation="${DOTNET_TieredCompilation:-0}" orleansmount "${MOUNT_ARGS[@]}" &
   NODE_MOUNT=$!
   # Whichever process ends first ends the node: a container restart is the recovery.
   local status=0
@@ -165,7 +167,7 @@ case "$mode" in
     mountpoint_path
     wait_for_silo_and_snapshot
     mount_args
-    exec orleansmount "${MOUNT_ARGS[@]}" "$@"
+    DOTNET_TieredCompilation="${DOTNET_TieredCompilation:-0}" exec orleansmount "${MOUNT_ARGS[@]}" "$@"
     ;;
   *)
     exec "$@"

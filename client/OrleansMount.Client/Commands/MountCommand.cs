@@ -159,6 +159,9 @@ internal static class MountCommand
 
         info.ArgumentList.Add("--foreground");
         info.Environment[BackgroundLogVariable] = logFile;
+        // A mount process lives as long as its mount: its read path compiled optimised once, not tier 0 then
+        // tier 1 during the first epoch (decision 0008); a value the user set wins.
+        info.Environment.TryAdd(MountRuntime.TieredCompilationVariable, MountRuntime.TieredCompilationOff);
         using var child = Process.Start(info) ?? throw new OrleansMountException("could not start the mount process");
         child.StandardInput.Close();
         var errors = child.StandardError.ReadToEndAsync(cancellationToken);
