@@ -80,7 +80,7 @@ public static class SiloEndpoints
                 return PeerClient.StaleView(context, stale);
             }
 
-            var location = await node.ChunkGrains.Get(request.Id).EnsureAsync(request, ct).ConfigureAwait(false);
+            var location = await node.EnsureOwnedAsync(request, ct).ConfigureAwait(false);
             return await WriteChunkAsync(node, request, location, context, ct).ConfigureAwait(false);
         }));
 

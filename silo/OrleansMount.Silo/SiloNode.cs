@@ -242,7 +242,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
         ArgumentNullException.ThrowIfNull(request);
         if (LookupOwner(PlacementKey.Of(request.Id)).Owner is null)
         {
-            return ChunkGrains.Get(request.Id).EnsureAsync(request, cancellationToken);
+            return EnsureOwnedAsync(request, cancellationToken);
         }
 
         using (var handle = Chunks.TryOpen(request.Id))
@@ -276,12 +276,19 @@ public sealed class SiloNode : IDisposable, IRangeSource
         return fill.WaitAsync(cancellationToken);
     }
 
+    /// <summary>Makes a chunk present through this silo's own <see cref="ChunkGrain"/>, whoever owns it: as owner, or as the fallback.</summary>
+    public Task<ChunkLocation> EnsureOwnedAsync(ChunkRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return ChunkGrains.Get(request.Id).EnsureAsync(request, cancellationToken);
+    }
+
     /// <summary>A chunk another silo owns: copied from the owner; not cancelled by a caller that gives up (others may wait on it).</summary>
     private async Task<ChunkLocation> FetchRemoteChunkAsync(ChunkRequest request)
     {
         await Task.Yield();
         // Owned here after a view refresh, or the owner did not deliver: this silo's own grain fills it.
-        Task<ChunkLocation> Here() => ChunkGrains.Get(request.Id).EnsureAsync(request, CancellationToken.None);
+        Task<ChunkLocation> Here() => EnsureOwnedAsync(request, CancellationToken.None);
         return await _router.RouteAsync(PlacementKey.Of(request.Id), $"chunk {request.Index} of {request.Address}", Here, (owner, version) => CopyFromOwnerAsync(request, owner, version), Here).ConfigureAwait(false);
     }
 

@@ -30,6 +30,10 @@ STATS_KEYS = ("objectStoreBytes", "peerBytes", "localHits", "peerFetches")
 
 
 class Bench(Cluster):
+    def __init__(self, quick, reps):
+        super().__init__(quick, reps)
+        self.generation = 0  # every cluster gets a cluster name of its own, so no run sees another's members
+
     def cluster(self, bucket, count=3, cache="16GiB", extra=()):
         silos = [self.start_silo(f"{bucket}-{i}", bucket, cache, f"{bucket}-{self.generation}", extra) for i in range(1, count + 1)]
         self.generation += 1
@@ -233,7 +237,6 @@ def main():
                    check=True, stdout=subprocess.DEVNULL)
     benchlib.fresh_work()
     bench = Bench(quick, reps)
-    bench.generation = 0
     try:
         bench.start_services(ttfb_ms=ttfb, bandwidth_mbps=bandwidth)
         raw = {"machine": benchlib.machine(quick, reps), "ttfb_ms": ttfb, "bandwidth_mbps": bandwidth,

@@ -61,8 +61,7 @@ public static class PrefetchEndpoints
             context.Response.ContentType = "application/x-ndjson";
             await context.Response.StartAsync(ct).ConfigureAwait(false);
             var results = Channel.CreateUnbounded<PeerPrefetchOutcome>(new UnboundedChannelOptions { SingleReader = true });
-            Func<ChunkRequest, CancellationToken, Task<ChunkLocation>> ensure = batch.Routed ? node.EnsureAsync : (c, t) => node.ChunkGrains.Get(c.Id).EnsureAsync(c, t);
-            var run = prefetch.Worker.RunAsync(batch.JobId, batch.Concurrency, batch.Chunks, ensure, results.Writer, ct);
+            var run = prefetch.Worker.RunAsync(batch.JobId, batch.Concurrency, batch.Chunks, batch.Routed, results.Writer, ct);
             try
             {
                 await foreach (var outcome in results.Reader.ReadAllAsync(ct).ConfigureAwait(false))

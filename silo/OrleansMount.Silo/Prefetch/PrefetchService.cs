@@ -216,14 +216,14 @@ public sealed class PrefetchService : IDisposable
     private async Task RunOwnerAsync(PrefetchJob job, SiloEntry? owner, List<int> indexes, int concurrency)
     {
         var plan = job.Plan;
+        var everyNode = job.Request.EveryNode;
         for (var start = 0; start < indexes.Count && !job.Token.IsCancellationRequested; start += BatchSize)
         {
             var batch = indexes.Skip(start).Take(BatchSize).ToList();
             var chunks = batch.Select(i => plan.Chunks[i]).ToList();
-            var everyNode = job.Request.EveryNode;
             if (owner is null)
             {
-                await RunHereAsync(job, batch, chunks, concurrency, everyNode ? _node.EnsureAsync : (c, ct) => _node.ChunkGrains.Get(c.Id).EnsureAsync(c, ct)).ConfigureAwait(false);
+                await RunHereAsync(job, batch, chunks, concurrency, routed: everyNode).ConfigureAwait(false);
                 continue;
             }
 
@@ -258,15 +258,15 @@ public sealed class PrefetchService : IDisposable
                 _node.Counters.OwnerFallback();
                 _logger.LogWarning("prefetch job {Id}: owner {Owner} did not deliver ({Message}); filling its remaining chunks through this silo", job.Id, owner.SiloId, e.Message);
                 var rest = Enumerable.Range(0, batch.Count).Where(i => !finished[i]).ToList();
-                await RunHereAsync(job, [.. rest.Select(i => batch[i])], [.. rest.Select(i => chunks[i])], concurrency, _node.EnsureAsync).ConfigureAwait(false);
+                await RunHereAsync(job, [.. rest.Select(i => batch[i])], [.. rest.Select(i => chunks[i])], concurrency, routed: true).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task RunHereAsync(PrefetchJob job, List<int> planIndexes, List<ChunkRequest> chunks, int concurrency, Func<ChunkRequest, CancellationToken, Task<ChunkLocation>> ensure)
+    private async Task RunHereAsync(PrefetchJob job, List<int> planIndexes, List<ChunkRequest> chunks, int concurrency, bool routed)
     {
         var results = Channel.CreateUnbounded<PeerPrefetchOutcome>(new UnboundedChannelOptions { SingleReader = true });
-        var run = Worker.RunAsync(job.Id, concurrency, chunks, ensure, results.Writer, job.Token);
+        var run = Worker.RunAsync(job.Id, concurrency, chunks, routed, results.Writer, job.Token);
         await foreach (var outcome in results.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
             job.Record(outcome, job.Plan.ChunkFiles[planIndexes[outcome.Index]]);

@@ -50,11 +50,13 @@ public sealed class PrefetchWorker
     public long BytesFetched => Interlocked.Read(ref _bytesFetched);
 
     /// <summary>
-    /// Fills <paramref name="chunks"/> in order through <paramref name="ensure"/> and writes one outcome per
-    /// finished chunk to <paramref name="results"/> (completed when done). Cancelled chunks get no outcome.
+    /// Fills <paramref name="chunks"/> in order and writes one outcome per finished chunk to <paramref name="results"/>
+    /// (completed when done). Cancelled chunks get no outcome. Each chunk goes through this silo's own grain, or, when
+    /// <paramref name="routed"/>, through the read path's routing (its owner's grain, or a copy from the owner).
     /// </summary>
-    public async Task RunAsync(string jobId, int concurrency, IReadOnlyList<ChunkRequest> chunks, Func<ChunkRequest, CancellationToken, Task<ChunkLocation>> ensure, ChannelWriter<PeerPrefetchOutcome> results, CancellationToken cancellationToken)
+    public async Task RunAsync(string jobId, int concurrency, IReadOnlyList<ChunkRequest> chunks, bool routed, ChannelWriter<PeerPrefetchOutcome> results, CancellationToken cancellationToken)
     {
+        Func<ChunkRequest, CancellationToken, Task<ChunkLocation>> ensure = routed ? _node.EnsureAsync : _node.EnsureOwnedAsync;
         ArgumentNullException.ThrowIfNull(chunks);
         ArgumentNullException.ThrowIfNull(results);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

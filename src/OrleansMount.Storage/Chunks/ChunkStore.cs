@@ -178,7 +178,6 @@ public sealed class ChunkStore : IDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var crc = crc32C;
         var path = GetChunkPath(id);
         var temp = $"{path}.{Guid.NewGuid():N}{TempSuffix}";
 
@@ -195,7 +194,7 @@ public sealed class ChunkStore : IDisposable
         try
         {
             var header = new byte[ChunkFileFormat.HeaderLength];
-            ChunkFileFormat.WriteHeader(header, length, crc);
+            ChunkFileFormat.WriteHeader(header, length, crc32C);
             // No preallocationSize: when fallocate fails for lack of space .NET throws an IOException
             // with a generic HResult, while a failing write carries ENOSPC (checked on a full tmpfs).
             using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -205,7 +204,7 @@ public sealed class ChunkStore : IDisposable
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            var entry = new ChunkEntry(id, length, crc, NowTicks());
+            var entry = new ChunkEntry(id, length, crc32C, NowTicks());
             lock (_lock)
             {
                 _reservedBytes -= length;
