@@ -60,14 +60,14 @@ public static class SiloEndpoints
         api.MapPost("/chunks/verify", (ChunkRequest request, CancellationToken ct) => Guard(async () =>
         {
             await ValidateAsync(request, node, ct).ConfigureAwait(false);
-            return Results.Json(new ChunkLocation(node.Chunks.Verify(request.Id), request.Length, 0, ChunkTier.Local));
+            return Results.Json(new ChunkLocation(node.Chunks.Verify(request.Id, request.Address), request.Length, 0, ChunkTier.Local));
         }));
 
         api.MapPost("/chunks/data", (ChunkRequest request, HttpContext context, CancellationToken ct) => Guard(async () =>
         {
             await ValidateAsync(request, node, ct).ConfigureAwait(false);
             var location = await node.EnsureAsync(request, ct).ConfigureAwait(false);
-            return await WriteChunkAsync(node, request, location, context, ct).ConfigureAwait(false);
+            return await WriteChunkAsync(node, request, location, () => node.EnsureAsync(request, ct), context, ct).ConfigureAwait(false);
         }));
 
         // Peers: the owner serves a chunk from its own grain (single-flight fill), never routing further,
@@ -81,7 +81,7 @@ public static class SiloEndpoints
             }
 
             var location = await node.EnsureOwnedAsync(request, ct).ConfigureAwait(false);
-            return await WriteChunkAsync(node, request, location, context, ct).ConfigureAwait(false);
+            return await WriteChunkAsync(node, request, location, () => node.EnsureOwnedAsync(request, ct), context, ct).ConfigureAwait(false);
         }));
 
         // Peers: the owner of a range or metarange file serves its bytes, read from the catalog once.
@@ -121,25 +121,23 @@ public static class SiloEndpoints
         }
     }
 
-    /// <summary>Writes a chunk's raw bytes: from the local store, or straight from the object store if it could not be cached.</summary>
-    private static async Task<IResult> WriteChunkAsync(SiloNode node, ChunkRequest request, ChunkLocation location, HttpContext context, CancellationToken ct)
+    /// <summary>
+    /// Writes a chunk's raw bytes: from the local store, every block checked as it is read. A copy found damaged is
+    /// removed (counted, logged naming the object) and filled again through <paramref name="refill"/> (the owner's
+    /// grain: a peer or the object store); straight from the object store if it still cannot be served from the cache.
+    /// </summary>
+    private static async Task<IResult> WriteChunkAsync(SiloNode node, ChunkRequest request, ChunkLocation location, Func<Task<ChunkLocation>> refill, HttpContext context, CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, request.Length));
         try
         {
-            using var handle = location.Cached ? node.Chunks.TryOpen(request.Id) : null;
             uint crc = 0;
-            var fromCache = false;
-            if (handle is not null)
+            var fromCache = location.Cached && TryReadCached(node, request, buffer.AsSpan(0, request.Length), out crc);
+            if (!fromCache && location.Cached)
             {
-                handle.Read(0, buffer.AsSpan(0, handle.Length));
-                crc = handle.Crc32C;
-                // Checked as sent: a file damaged after its first check is dropped (and counted), and the bytes come from the object store.
-                fromCache = ChunkChecksum.Compute(buffer.AsSpan(0, handle.Length)) == crc;
-                if (!fromCache)
-                {
-                    node.Chunks.Verify(request.Id);
-                }
+                // The copy was damaged (and is removed now) or evicted since: fill it again, once.
+                location = await refill().ConfigureAwait(false);
+                fromCache = location.Cached && TryReadCached(node, request, buffer.AsSpan(0, request.Length), out crc);
             }
 
             if (!fromCache)
@@ -159,6 +157,29 @@ public static class SiloEndpoints
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The chunk's bytes from the local store, each block checked; false when absent or damaged (a damaged copy is removed).</summary>
+    private static bool TryReadCached(SiloNode node, ChunkRequest request, Span<byte> destination, out uint crc)
+    {
+        crc = 0;
+        using var handle = node.Chunks.TryOpen(request.Id, request.Address);
+        if (handle is null || handle.Length != destination.Length)
+        {
+            return false;
+        }
+
+        try
+        {
+            handle.Read(0, destination);
+            crc = handle.Crc32C;
+            return true;
+        }
+        catch (ChunkDamagedException)
+        {
+            node.Chunks.Verify(request.Id, request.Address);
+            return false;
         }
     }
 

@@ -45,7 +45,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
         var s3 = new S3ObjectStoreOptions { Retry = options.ObjectStoreRetry, Counters = StoreCounters };
         var catalogUri = StoreUri.Parse(options.Catalog);
         Catalog = new SnapshotCatalog(ObjectStoreFactory.Open(catalogUri, s3), catalogUri, ownsStore: true);
-        Chunks = new ChunkStore(new ChunkStoreOptions { Directory = options.CacheDirectory, CapacityBytes = options.CacheSizeBytes }, loggers.CreateLogger<ChunkStore>(), time);
+        Chunks = new ChunkStore(new ChunkStoreOptions { Directory = options.CacheDirectory, CapacityBytes = options.CacheSizeBytes, BlockSize = ChunkBlockSizeFromEnvironment() }, loggers.CreateLogger<ChunkStore>(), time);
         Metadata = new MetadataStore(Path.Combine(options.CacheDirectory, "metadata"), Catalog, loggers.CreateLogger<MetadataStore>(), this);
         Stores = new ObjectStoreProvider(root => ObjectStoreFactory.Open(root, s3));
         var grainLogger = loggers.CreateLogger<ChunkGrain>();
@@ -233,6 +233,27 @@ public sealed class SiloNode : IDisposable, IRangeSource
     }
 
     /// <summary>
+    /// The checksummed block size of new chunk files: <see cref="ChunkFileFormat.DefaultBlockSize"/>, or
+    /// <c>ORLEANSMOUNT_CHUNK_BLOCK_SIZE</c> (e.g. <c>16KiB</c>), which exists for measurements (tests/benchmarks/integrity-bench.py).
+    /// </summary>
+    private static int ChunkBlockSizeFromEnvironment()
+    {
+        const string variable = "ORLEANSMOUNT_CHUNK_BLOCK_SIZE";
+        var text = Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return ChunkFileFormat.DefaultBlockSize;
+        }
+
+        if (!ByteSize.TryParse(text, out var bytes) || bytes is < ChunkFileFormat.MinBlockSize or > ChunkFileFormat.MaxBlockSize || (bytes & (bytes - 1)) != 0)
+        {
+            throw new OrleansMountException($"{variable}='{text}' must be a power of two from 4KiB to 16MiB (or unset for {ChunkFileFormat.DefaultBlockSize / 1024}KiB)", 2);
+        }
+
+        return (int)bytes;
+    }
+
+    /// <summary>
     /// Makes a chunk present on this node for a local mount. Owned here: the chunk's grain. Owned
     /// elsewhere: the near cache (already on disk), else a copy from the owner (single-flight per
     /// chunk), else, if the owner does not deliver, the object store directly.
@@ -245,7 +266,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
             return EnsureOwnedAsync(request, cancellationToken);
         }
 
-        using (var handle = Chunks.TryOpen(request.Id))
+        using (var handle = Chunks.TryOpen(request.Id, request.Address))
         {
             if (handle is not null)
             {

@@ -1,5 +1,6 @@
 using OrleansMount.Grains.Chunks;
 using OrleansMount.Grains.Protocol;
+using OrleansMount.Storage.Chunks;
 
 namespace OrleansMount.Client.Mount;
 
@@ -11,7 +12,7 @@ namespace OrleansMount.Client.Mount;
 internal sealed class OpenFile(ListingItem item, string address, int maxOpenChunks = 4, SequentialDetector? detector = null) : IDisposable
 {
     private readonly int _maxOpenChunks = Math.Max(1, maxOpenChunks);
-    private readonly LinkedList<(int Index, LocalChunkFile File)> _chunks = new();
+    private readonly LinkedList<(int Index, ChunkHandle File)> _chunks = new();
     private readonly Lock _lock = new();
 
     public ListingItem Item { get; } = item;
@@ -23,7 +24,7 @@ internal sealed class OpenFile(ListingItem item, string address, int maxOpenChun
 
     public ChunkRequest Request(int index, int chunkSize, string snapshot, string snapshotId) => new(Address, Item.ETag!, Item.Size, index, chunkSize, snapshot, snapshotId);
 
-    public LocalChunkFile? Cached(int index)
+    public ChunkHandle? Cached(int index)
     {
         lock (_lock)
         {
@@ -39,7 +40,7 @@ internal sealed class OpenFile(ListingItem item, string address, int maxOpenChun
         }
     }
 
-    public void Keep(int index, LocalChunkFile file)
+    public void Keep(int index, ChunkHandle file)
     {
         lock (_lock)
         {
@@ -51,6 +52,23 @@ internal sealed class OpenFile(ListingItem item, string address, int maxOpenChun
                 // A read in progress keeps the descriptor alive (SafeHandle ref count); a read that
                 // starts after this gets ObjectDisposedException and reopens the chunk.
                 last.File.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Forgets and closes <paramref name="file"/> if it is still kept for chunk <paramref name="index"/> (it failed a check).</summary>
+    public void Drop(int index, ChunkHandle file)
+    {
+        lock (_lock)
+        {
+            for (var node = _chunks.First; node is not null; node = node.Next)
+            {
+                if (node.Value.Index == index && ReferenceEquals(node.Value.File, file))
+                {
+                    _chunks.Remove(node);
+                    file.Dispose();
+                    return;
+                }
             }
         }
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using OrleansMount.Core;
 using OrleansMount.Grains.Protocol;
 using OrleansMount.Native.Fuse;
+using OrleansMount.Storage.Chunks;
 using OrleansMount.Storage.ObjectStores;
 
 namespace OrleansMount.Client.Mount;
@@ -22,7 +23,6 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     public const ulong RootIno = 1;
     public const string IdentityXattr = "user.orleansmount.identity";
     public const string AddressXattr = "user.orleansmount.address";
-    private const int MaxVerifiedChunks = 1 << 20;
 
     private readonly IMountBackend _backend;
     private readonly MountOptions _options;
@@ -30,7 +30,6 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     private readonly ConcurrentDictionary<ulong, FsNode> _nodes = new();
     private readonly ConcurrentDictionary<string, Lazy<Task<CachedDirectory>>> _directories = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ulong, OpenFile> _handles = new();
-    private readonly ConcurrentDictionary<ChunkId, bool> _verified = new();
     private readonly DateTimeOffset _mountTime;
     private long _cachedEntries;
     private long _nextHandle;
@@ -311,37 +310,38 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         }
     }
 
+    /// <summary>
+    /// One chunk's part of a read. From the node's chunk file when it is there (every block the read returns
+    /// checked against the file's block checksums, on every read); a file that fails a check is never served:
+    /// it is reported to the silo, which removes it and fills the chunk again (from a peer or the object store),
+    /// and the read tries again. Through the silo when the file cannot be read here.
+    /// </summary>
     private async Task ReadChunkSliceAsync(OpenFile file, int index, int within, Memory<byte> destination)
     {
         var request = file.Request(index, _backend.ChunkSize, _backend.SnapshotName, _backend.SnapshotId);
-        for (var attempt = 0; attempt < 3; attempt++)
+        for (var attempt = 0; attempt < 3 && _backend.LocalChunkPath(request.Id) is not null; attempt++)
         {
-            var local = file.Cached(index) ?? OpenLocal(file, request);
-            if (local is null && _backend.LocalChunkPath(request.Id) is not null)
+            var local = file.Cached(index) ?? OpenLocal(file, request, out _);
+            if (local is null)
             {
                 var location = await _backend.EnsureChunkAsync(request, CancellationToken.None).ConfigureAwait(false);
-                local = location.Cached ? OpenLocal(file, request) : null;
-                if (local is null && location.Cached)
+                if (!location.Cached)
+                {
+                    break; // not cacheable on this node (disk full): the silo streams it
+                }
+
+                local = OpenLocal(file, request, out var problem);
+                if (local is null)
                 {
                     // Evicted between ensure and open, or damaged on disk: the silo checks its copy in full
                     // (a damaged one is deleted and counted), then ask again.
+                    if (problem is not null)
+                    {
+                        _logger.LogWarning("chunk {Index} of {Address}: the chunk file failed its check ({Problem}); reported to the silo, reading it again", index, file.Address, problem);
+                    }
+
                     await _backend.ReportDamagedChunkAsync(request, CancellationToken.None).ConfigureAwait(false);
                     continue;
-                }
-            }
-
-            if (local is null)
-            {
-                var chunk = ArrayPool<byte>.Shared.Rent(request.Length);
-                try
-                {
-                    await _backend.ReadChunkAsync(request, chunk.AsMemory(0, request.Length), CancellationToken.None).ConfigureAwait(false);
-                    chunk.AsSpan(within, destination.Length).CopyTo(destination.Span);
-                    return;
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(chunk);
                 }
             }
 
@@ -356,33 +356,36 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             {
                 // Closed by the handle's chunk window while we read: open it again.
             }
+            catch (ChunkDamagedException e)
+            {
+                // The disk changed under a file that passed its checks before: none of these bytes are served.
+                file.Drop(index, local);
+                _logger.LogWarning("chunk {Index} of {Address}: {Problem}; reported to the silo, reading it again", index, file.Address, e.Message);
+                await _backend.ReportDamagedChunkAsync(request, CancellationToken.None).ConfigureAwait(false);
+            }
         }
 
-        throw new IOException($"chunk {index} of {file.Item.Address} could not be read from the cache after 3 attempts");
+        // No usable file on this node: the silo sends the bytes (checking its own copy, refilling a damaged one).
+        var chunk = ArrayPool<byte>.Shared.Rent(request.Length);
+        try
+        {
+            await _backend.ReadChunkAsync(request, chunk.AsMemory(0, request.Length), CancellationToken.None).ConfigureAwait(false);
+            chunk.AsSpan(within, destination.Length).CopyTo(destination.Span);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
     }
 
-    private LocalChunkFile? OpenLocal(OpenFile file, Grains.Chunks.ChunkRequest request)
+    /// <summary>Opens the node's chunk file (header checked); null when absent, or with a <paramref name="problem"/> when it failed a check.</summary>
+    private ChunkHandle? OpenLocal(OpenFile file, Grains.Chunks.ChunkRequest request, out string? problem)
     {
+        problem = null;
         var path = _backend.LocalChunkPath(request.Id);
-        if (path is null)
-        {
-            return null;
-        }
-
-        var verify = !_verified.ContainsKey(request.Id);
-        var local = LocalChunkFile.TryOpen(path, request.Length, verify);
+        var local = path is null ? null : ChunkHandle.TryOpen(path, request.Id, request.Length, out problem);
         if (local is not null)
         {
-            if (verify)
-            {
-                if (_verified.Count >= MaxVerifiedChunks)
-                {
-                    _verified.Clear(); // bounded memory: chunks seen long ago are simply verified again
-                }
-
-                _verified.TryAdd(request.Id, true);
-            }
-
             file.Keep(request.Index, local);
         }
 

@@ -42,7 +42,7 @@ public sealed class ChunkGrain : IChunkGrain
             throw new ArgumentException($"chunk {request.Id} sent to the activation of {_id}", nameof(request));
         }
 
-        using (var handle = _chunks.TryOpen(_id))
+        using (var handle = _chunks.TryOpen(_id, request.Address))
         {
             if (handle is not null)
             {

@@ -6,20 +6,22 @@ namespace OrleansMount.Storage.Chunks;
 /// <summary>
 /// One row of the chunk store's RocksDB catalog (frozen by a golden test).
 /// Key (20 bytes): the 16-byte identity, then the chunk index as a big-endian u32, so rows sort
-/// by identity and then index. Value, version 1 (17 bytes, integers little-endian):
+/// by identity and then index. Value, version 2 (21 bytes, integers little-endian; it describes a chunk file of
+/// format version 2, so a row of version 1 names a file of the old format and is dropped with its file at start):
 /// <code>
 /// offset size field
-///      0    1 record version = 1
+///      0    1 record version = 2
 ///      1    4 data length (u32)
 ///      5    4 CRC32C of the data
 ///      9    8 last access, UTC ticks (i64)
+///     17    4 the file's block size (u32)
 /// </code>
 /// </summary>
-public readonly record struct ChunkCatalogRecord(int Length, uint Crc32C, long LastAccessTicks)
+public readonly record struct ChunkCatalogRecord(int Length, uint Crc32C, long LastAccessTicks, int BlockSize)
 {
     public const int KeyLength = ObjectIdentity.Length + 4;
-    public const int ValueLength = 17;
-    public const byte Version = 1;
+    public const int ValueLength = 21;
+    public const byte Version = 2;
 
     public static void WriteKey(ChunkId id, Span<byte> destination)
     {
@@ -51,6 +53,7 @@ public readonly record struct ChunkCatalogRecord(int Length, uint Crc32C, long L
         BinaryPrimitives.WriteUInt32LittleEndian(destination[1..], (uint)Length);
         BinaryPrimitives.WriteUInt32LittleEndian(destination[5..], Crc32C);
         BinaryPrimitives.WriteInt64LittleEndian(destination[9..], LastAccessTicks);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[17..], (uint)BlockSize);
     }
 
     /// <summary>False for an unknown version or a malformed value (the row is then dropped).</summary>
@@ -63,12 +66,13 @@ public readonly record struct ChunkCatalogRecord(int Length, uint Crc32C, long L
         }
 
         var length = BinaryPrimitives.ReadUInt32LittleEndian(value[1..]);
-        if (length > int.MaxValue)
+        var blockSize = BinaryPrimitives.ReadUInt32LittleEndian(value[17..]);
+        if (length > int.MaxValue || blockSize is < ChunkFileFormat.MinBlockSize or > ChunkFileFormat.MaxBlockSize)
         {
             return false;
         }
 
-        record = new ChunkCatalogRecord((int)length, BinaryPrimitives.ReadUInt32LittleEndian(value[5..]), BinaryPrimitives.ReadInt64LittleEndian(value[9..]));
+        record = new ChunkCatalogRecord((int)length, BinaryPrimitives.ReadUInt32LittleEndian(value[5..]), BinaryPrimitives.ReadInt64LittleEndian(value[9..]), (int)blockSize);
         return true;
     }
 }

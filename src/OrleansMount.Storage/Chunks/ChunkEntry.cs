@@ -6,7 +6,7 @@ namespace OrleansMount.Storage.Chunks;
 /// What the store knows about one cached chunk. A new put makes a new entry, so reference
 /// equality tells whether the entry a reader looked up is still the current one.
 /// </summary>
-internal sealed class ChunkEntry(ChunkId id, int length, uint crc32C, long lastAccessTicks)
+internal sealed class ChunkEntry(ChunkId id, int length, uint crc32C, int blockSize, long lastAccessTicks)
 {
     private long _lastAccessTicks = lastAccessTicks;
 
@@ -15,6 +15,11 @@ internal sealed class ChunkEntry(ChunkId id, int length, uint crc32C, long lastA
     public int Length { get; } = length;
 
     public uint Crc32C { get; } = crc32C;
+
+    /// <summary>The chunk file's block size (what its size on disk follows from).</summary>
+    public int BlockSize { get; } = blockSize;
+
+    public long FileLength => ChunkFileFormat.FileLength(Length, BlockSize);
 
     public long LastAccessTicks
     {

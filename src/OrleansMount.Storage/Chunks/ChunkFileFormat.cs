@@ -1,72 +1,194 @@
 using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
+using OrleansMount.Core;
 
 namespace OrleansMount.Storage.Chunks;
 
 /// <summary>
-/// The on-disk chunk file, version 1 (frozen by a golden test; a change needs a new version and
-/// a reader for the old one). A file is self-describing: the header alone says how long the data
-/// is and what its checksum is. All integers little-endian.
+/// The on-disk chunk file, version 2 (frozen by a golden test; a change needs a new version). A file is
+/// self-describing and names the chunk it holds, and every block of its data carries its own CRC32C, so a
+/// reader verifies exactly the blocks it returns, on every read (docs/decisions/0012-chunk-blocks.md).
+/// All integers little-endian.
 /// <code>
 /// offset size field
 ///      0    4 magic "OMCK"
-///      4    2 format version = 1
+///      4    2 format version = 2
 ///      6    2 reserved flags = 0
-///      8    4 data length in bytes (u32)
-///     12    4 CRC32C of the data (see ChunkChecksum)
-///     16    n data
+///      8   16 object identity (big-endian, as ObjectIdentity.WriteTo)
+///     24    4 chunk index (u32)
+///     28    4 data length in bytes (u32)
+///     32    4 block size in bytes (u32, a power of two from 4 KiB to 16 MiB)
+///     36    4 CRC32C of the whole data (see ChunkChecksum)
+///     40    4 CRC32C of bytes 0..40 followed by the block table (the header's own check)
+///     44   4n block table: CRC32C of each block of the data, n = ceil(length / block size)
+///  44+4n    length data
 /// </code>
+/// Version 1 (16-byte header: magic, version, flags, length, one CRC32C of the whole data) is no longer
+/// read: a store finding such files at start deletes them and they are fetched again.
 /// </summary>
 public static class ChunkFileFormat
 {
-    public const int HeaderLength = 16;
-    public const ushort Version = 1;
+    /// <summary>Bytes before the block table.</summary>
+    public const int FixedHeaderLength = 44;
+    public const ushort Version = 2;
+    public const int MinBlockSize = 4096;
+    public const int MaxBlockSize = 16 << 20;
+
+    /// <summary>The block size new files are written with (chosen by measurement: docs/decisions/0012-chunk-blocks.md).</summary>
+    public const int DefaultBlockSize = 64 * 1024;
 
     public static ReadOnlySpan<byte> Magic => "OMCK"u8;
 
-    public static void WriteHeader(Span<byte> destination, int length, uint crc32C)
+    /// <summary>Blocks in <paramref name="length"/> bytes of data.</summary>
+    public static int BlockCount(int length, int blockSize) => (int)(((long)length + blockSize - 1) / blockSize);
+
+    /// <summary>Offset of the first data byte in a file of <paramref name="length"/> bytes of data.</summary>
+    public static int DataOffset(int length, int blockSize) => FixedHeaderLength + (4 * BlockCount(length, blockSize));
+
+    /// <summary>The whole file's size for <paramref name="length"/> bytes of data.</summary>
+    public static long FileLength(int length, int blockSize) => DataOffset(length, blockSize) + (long)length;
+
+    /// <summary>
+    /// The header and block table for <paramref name="data"/> (checksums computed here, one pass per block);
+    /// <paramref name="crc32C"/> is the whole data's CRC32C, already known to the caller.
+    /// </summary>
+    public static byte[] BuildHeader(ChunkId id, ReadOnlySpan<byte> data, uint crc32C, int blockSize = DefaultBlockSize)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        Magic.CopyTo(destination);
-        BinaryPrimitives.WriteUInt16LittleEndian(destination[4..], Version);
-        BinaryPrimitives.WriteUInt16LittleEndian(destination[6..], 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(destination[8..], (uint)length);
-        BinaryPrimitives.WriteUInt32LittleEndian(destination[12..], crc32C);
+        CheckBlockSize(blockSize);
+        var header = new byte[DataOffset(data.Length, blockSize)];
+        var span = header.AsSpan();
+        Magic.CopyTo(span);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[4..], Version);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[6..], 0);
+        id.Identity.WriteTo(span[8..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[24..], checked((uint)id.Index));
+        BinaryPrimitives.WriteUInt32LittleEndian(span[28..], (uint)data.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[32..], (uint)blockSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[36..], crc32C);
+        var table = span[FixedHeaderLength..];
+        for (var block = 0; block * (long)blockSize < data.Length; block++)
+        {
+            var start = block * blockSize;
+            var crc = ChunkChecksum.Compute(data.Slice(start, Math.Min(blockSize, data.Length - start)));
+            BinaryPrimitives.WriteUInt32LittleEndian(table[(4 * block)..], crc);
+        }
+
+        BinaryPrimitives.WriteUInt32LittleEndian(span[40..], HeaderChecksum(span));
+        return header;
     }
 
-    /// <summary>Parses a header; false (with a reason) for a wrong magic, version or length.</summary>
-    public static bool TryReadHeader(ReadOnlySpan<byte> header, out int length, out uint crc32C, out string? problem)
+    /// <summary>
+    /// Reads and checks the header of an open chunk file: magic, version, the header's own checksum, and that
+    /// the file's size is exactly header plus data. Null with a <paramref name="problem"/> when any fails.
+    /// </summary>
+    public static ChunkFileHeader? TryRead(SafeFileHandle file, out string? problem)
     {
-        length = 0;
-        crc32C = 0;
-        if (header.Length < HeaderLength)
+        ArgumentNullException.ThrowIfNull(file);
+        Span<byte> fixedPart = stackalloc byte[FixedHeaderLength];
+        var read = ReadFully(file, fixedPart, 0);
+        if (read < 8)
         {
-            problem = $"header is {header.Length} bytes, expected {HeaderLength}";
-            return false;
+            problem = $"file holds {read} bytes, not a chunk header";
+            return null;
         }
 
-        if (!header[..4].SequenceEqual(Magic))
+        if (!fixedPart[..4].SequenceEqual(Magic))
         {
-            problem = $"bad magic {Convert.ToHexString(header[..4])}";
-            return false;
+            problem = $"bad magic {Convert.ToHexString(fixedPart[..4])}";
+            return null;
         }
 
-        var version = BinaryPrimitives.ReadUInt16LittleEndian(header[4..]);
+        var version = BinaryPrimitives.ReadUInt16LittleEndian(fixedPart[4..]);
         if (version != Version)
         {
-            problem = $"unknown chunk file version {version}";
-            return false;
+            problem = $"chunk file format version {version}, this build reads {Version}";
+            return null;
         }
 
-        var raw = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
-        if (raw > int.MaxValue)
+        if (read != FixedHeaderLength)
         {
-            problem = $"length {raw} out of range";
-            return false;
+            problem = $"header cut short at {read} bytes";
+            return null;
         }
 
-        length = (int)raw;
-        crc32C = BinaryPrimitives.ReadUInt32LittleEndian(header[12..]);
+        var rawLength = BinaryPrimitives.ReadUInt32LittleEndian(fixedPart[28..]);
+        var blockSize = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(fixedPart[32..]), int.MaxValue);
+        var index = BinaryPrimitives.ReadUInt32LittleEndian(fixedPart[24..]);
+        if (rawLength > int.MaxValue || index > int.MaxValue || !IsValidBlockSize(blockSize))
+        {
+            problem = $"header fields out of range (length {rawLength}, index {index}, block size {blockSize})";
+            return null;
+        }
+
+        var length = (int)rawLength;
+        var headerLength = DataOffset(length, blockSize);
+        var header = new byte[headerLength];
+        fixedPart.CopyTo(header);
+        if (ReadFully(file, header.AsSpan(FixedHeaderLength), FixedHeaderLength) != headerLength - FixedHeaderLength)
+        {
+            problem = "block table cut short";
+            return null;
+        }
+
+        var stored = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(40));
+        var actual = HeaderChecksum(header);
+        if (stored != actual)
+        {
+            problem = $"header checksum is {actual:x8}, the header says {stored:x8}";
+            return null;
+        }
+
+        var fileLength = RandomAccess.GetLength(file);
+        if (fileLength != headerLength + (long)length)
+        {
+            problem = $"file is {fileLength} bytes, its header says {headerLength + (long)length}";
+            return null;
+        }
+
+        var blocks = new uint[BlockCount(length, blockSize)];
+        for (var i = 0; i < blocks.Length; i++)
+        {
+            blocks[i] = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(FixedHeaderLength + (4 * i)));
+        }
+
         problem = null;
-        return true;
+        return new ChunkFileHeader(
+            new ChunkId(ObjectIdentity.FromBytes(header.AsSpan(8, ObjectIdentity.Length)), (int)index),
+            length,
+            blockSize,
+            BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(36)),
+            blocks);
+    }
+
+    private static bool IsValidBlockSize(int blockSize) => blockSize is >= MinBlockSize and <= MaxBlockSize && (blockSize & (blockSize - 1)) == 0;
+
+    /// <summary>Throws unless <paramref name="blockSize"/> is a power of two from <see cref="MinBlockSize"/> to <see cref="MaxBlockSize"/>.</summary>
+    public static void CheckBlockSize(int blockSize)
+    {
+        if (!IsValidBlockSize(blockSize))
+        {
+            throw new ArgumentOutOfRangeException(nameof(blockSize), blockSize, $"a chunk block size is a power of two from {MinBlockSize} to {MaxBlockSize}");
+        }
+    }
+
+    /// <summary>CRC32C of bytes 0..40 and of the block table (everything of the header but the field itself).</summary>
+    private static uint HeaderChecksum(ReadOnlySpan<byte> header) =>
+        ChunkChecksum.Append(ChunkChecksum.Compute(header[..40]), header[FixedHeaderLength..]);
+
+    internal static int ReadFully(SafeFileHandle file, Span<byte> destination, long offset)
+    {
+        var total = 0;
+        while (total < destination.Length)
+        {
+            var read = RandomAccess.Read(file, destination[total..], offset + total);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
     }
 }

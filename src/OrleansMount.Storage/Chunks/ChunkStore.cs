@@ -20,9 +20,10 @@ namespace OrleansMount.Storage.Chunks;
 /// row without a file (dropped at start). A restarted store serves what it had.
 /// </para>
 /// <para>
-/// Integrity: a chunk's CRC32C is checked the first time it is opened in this process; a bad or
-/// short file is deleted, counted in <see cref="CorruptionsDetected"/> and reported as a miss, so
-/// no handle ever exposes bytes that fail their checksum.
+/// Integrity: every file carries a CRC32C per block (<see cref="ChunkFileFormat"/>). Opening checks the
+/// header; every read through a <see cref="ChunkHandle"/> checks the blocks it returns, on every read. A
+/// file found damaged (at open, by <see cref="Verify"/>, or reported after a failed read) is deleted, counted
+/// in <see cref="CorruptionsDetected"/> and logged naming the chunk, so it is fetched again.
 /// </para>
 /// <para>
 /// Admission and eviction follow <see cref="ResidentSetPolicy{TKey}"/> (docs/decisions/0006-epoch-eviction.md):
@@ -40,18 +41,15 @@ public sealed class ChunkStore : IDisposable
 {
     private const string TempSuffix = ".tmp";
     private const string ChunkSuffix = ".chunk";
-    private const int VerifyBufferLength = 256 * 1024;
-
     private readonly Lock _lock = new();
     private readonly ConcurrentDictionary<ChunkId, ChunkEntry> _index = new();
-    private readonly ConcurrentDictionary<ChunkId, bool> _verified = new();
     private readonly ResidentSetPolicy<ChunkId> _policy;
     private readonly List<ChunkId> _evicted = [];
     private readonly RocksDatabase _catalog;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly string _chunksDirectory;
-    private readonly bool _verifyOnFirstOpen;
+    private readonly int _blockSize;
     private long _usedBytes;
     private long _reservedBytes;
     private long _hits;
@@ -73,8 +71,9 @@ public sealed class ChunkStore : IDisposable
         }
 
         CapacityBytes = options.CapacityBytes;
+        _blockSize = options.BlockSize;
+        ChunkFileFormat.CheckBlockSize(_blockSize);
         _policy = new ResidentSetPolicy<ChunkId>(options.CapacityBytes, options.Policy);
-        _verifyOnFirstOpen = options.VerifyOnFirstOpen;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _chunksDirectory = Path.Combine(options.Directory, "chunks");
@@ -193,18 +192,17 @@ public sealed class ChunkStore : IDisposable
         var committed = false;
         try
         {
-            var header = new byte[ChunkFileFormat.HeaderLength];
-            ChunkFileFormat.WriteHeader(header, length, crc32C);
+            var header = ChunkFileFormat.BuildHeader(id, data.Span, crc32C, _blockSize);
             // No preallocationSize: when fallocate fails for lack of space .NET throws an IOException
             // with a generic HResult, while a failing write carries ENOSPC (checked on a full tmpfs).
             using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 await RandomAccess.WriteAsync(file, header, 0, cancellationToken).ConfigureAwait(false);
-                await RandomAccess.WriteAsync(file, data, ChunkFileFormat.HeaderLength, cancellationToken).ConfigureAwait(false);
+                await RandomAccess.WriteAsync(file, data, header.Length, cancellationToken).ConfigureAwait(false);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            var entry = new ChunkEntry(id, length, crc32C, NowTicks());
+            var entry = new ChunkEntry(id, length, crc32C, _blockSize, NowTicks());
             lock (_lock)
             {
                 _reservedBytes -= length;
@@ -226,7 +224,6 @@ public sealed class ChunkStore : IDisposable
 
                 _index[id] = entry;
                 Interlocked.Add(ref _usedBytes, length - (previous?.Length ?? 0));
-                _verified[id] = true; // written from the bytes just checksummed
                 _policy.Admit(id, length, origin, segment, _reservedBytes, _evicted);
                 RemoveEvictedLocked();
             }
@@ -253,10 +250,11 @@ public sealed class ChunkStore : IDisposable
     }
 
     /// <summary>
-    /// Opens a stored chunk for reading, or returns null when it is absent or failed its check
-    /// (the caller then fetches it again). Counts a hit or a miss.
+    /// Opens a stored chunk for reading (its header checked; its reads check their blocks), or returns null
+    /// when it is absent or failed its check (the caller then fetches it again). Counts a hit or a miss.
+    /// <paramref name="objectName"/> names the object in the log line if the file is found damaged.
     /// </summary>
-    public ChunkHandle? TryOpen(ChunkId id)
+    public ChunkHandle? TryOpen(ChunkId id, string? objectName = null)
     {
         if (!_index.TryGetValue(id, out var entry))
         {
@@ -264,9 +262,8 @@ public sealed class ChunkStore : IDisposable
             return null;
         }
 
-        var fullCheck = _verifyOnFirstOpen && !_verified.ContainsKey(id);
-        var file = OpenChecked(entry, fullCheck);
-        if (file is null)
+        var handle = OpenChecked(entry, fullCheck: false, objectName);
+        if (handle is null)
         {
             Interlocked.Increment(ref _misses);
             return null;
@@ -274,22 +271,23 @@ public sealed class ChunkStore : IDisposable
 
         Touch(entry);
         Interlocked.Increment(ref _hits);
-        return new ChunkHandle(file, GetChunkPath(id), entry.Length, entry.Crc32C);
+        return handle;
     }
 
     /// <summary>
-    /// Reads a stored chunk in full and checks its CRC32C; a bad chunk is removed and counted.
-    /// False when it is absent or bad. Does not count as an access.
+    /// Reads a stored chunk in full and checks every block; a damaged chunk is removed, counted and logged
+    /// (naming <paramref name="objectName"/> when given). False when it is absent or was damaged. Not an
+    /// access. Called when a reader (the mount, a peer copy) found the chunk's bytes failing their check.
     /// </summary>
-    public bool Verify(ChunkId id)
+    public bool Verify(ChunkId id, string? objectName = null)
     {
         if (!_index.TryGetValue(id, out var entry))
         {
             return false;
         }
 
-        using var file = OpenChecked(entry, fullCheck: true);
-        return file is not null;
+        using var handle = OpenChecked(entry, fullCheck: true, objectName);
+        return handle is not null;
     }
 
     public void Dispose() => _catalog.Dispose();
@@ -312,71 +310,12 @@ public sealed class ChunkStore : IDisposable
         }
     }
 
-    private static string? CheckFile(SafeFileHandle file, ChunkEntry entry, bool fullCheck)
-    {
-        var fileLength = RandomAccess.GetLength(file);
-        if (fileLength != ChunkFileFormat.HeaderLength + (long)entry.Length)
-        {
-            return $"file is {fileLength} bytes, expected {ChunkFileFormat.HeaderLength + (long)entry.Length}";
-        }
-
-        Span<byte> header = stackalloc byte[ChunkFileFormat.HeaderLength];
-        if (RandomAccess.Read(file, header, 0) != header.Length)
-        {
-            return "short header";
-        }
-
-        if (!ChunkFileFormat.TryReadHeader(header, out var length, out var crc, out var problem))
-        {
-            return problem;
-        }
-
-        if (length != entry.Length || crc != entry.Crc32C)
-        {
-            return $"header says {length} bytes with CRC32C {crc:x8}, catalog says {entry.Length} bytes with {entry.Crc32C:x8}";
-        }
-
-        if (!fullCheck)
-        {
-            return null;
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent(VerifyBufferLength);
-        try
-        {
-            uint actual = 0;
-            long position = 0;
-            while (position < entry.Length)
-            {
-                var want = (int)Math.Min(buffer.Length, entry.Length - position);
-                var read = RandomAccess.Read(file, buffer.AsSpan(0, want), ChunkFileFormat.HeaderLength + position);
-                if (read == 0)
-                {
-                    return $"file ended at {position} of {entry.Length} data bytes";
-                }
-
-                actual = ChunkChecksum.Append(actual, buffer.AsSpan(0, read));
-                position += read;
-            }
-
-            return actual == entry.Crc32C ? null : $"CRC32C of the data is {actual:x8}, expected {entry.Crc32C:x8}";
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>Opens and checks an entry's file; on any problem removes it and returns null.</summary>
-    private SafeFileHandle? OpenChecked(ChunkEntry entry, bool fullCheck)
+    /// <summary>Opens and checks an entry's file (in full if asked); on any problem removes it and returns null.</summary>
+    private ChunkHandle? OpenChecked(ChunkEntry entry, bool fullCheck, string? objectName)
     {
         var path = GetChunkPath(entry.Id);
-        SafeFileHandle file;
-        try
-        {
-            file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        var handle = ChunkHandle.TryOpen(path, entry.Id, entry.Length, out var problem);
+        if (handle is null && problem is null)
         {
             lock (_lock)
             {
@@ -390,39 +329,61 @@ public sealed class ChunkStore : IDisposable
             return null;
         }
 
-        string? problem;
-        try
+        if (handle is not null && handle.Crc32C != entry.Crc32C)
         {
-            problem = CheckFile(file, entry, fullCheck);
+            problem = $"its header's CRC32C {handle.Crc32C:x8} differs from the catalog's {entry.Crc32C:x8}";
         }
-        catch (IOException e)
+
+        if (handle is not null && problem is null && fullCheck)
         {
-            problem = $"read failed: {e.Message}";
+            problem = ReadAllChecked(handle);
         }
 
         if (problem is null)
         {
-            if (fullCheck)
-            {
-                _verified[entry.Id] = true;
-            }
-
-            return file;
+            return handle;
         }
 
-        file.Dispose();
+        handle?.Dispose();
         lock (_lock)
         {
             // A put that replaced the chunk meanwhile makes a mismatch expected, not corruption.
             if (IsCurrent(entry))
             {
                 Interlocked.Increment(ref _corruptions);
-                _logger.LogWarning("Chunk file {Path} is corrupt ({Problem}); deleted it, the chunk will be fetched again", path, problem);
+                _logger.LogWarning("Chunk file {Path} (chunk {Index} of {Object}) is corrupt ({Problem}); deleted it, the chunk will be fetched again", path, entry.Id.Index, objectName ?? entry.Id.Identity.ToString(), problem);
                 RemoveLocked(entry, deleteFile: true);
             }
         }
 
         return null;
+    }
+
+    /// <summary>Reads every block through the handle (each checked); the problem found, or null.</summary>
+    private static string? ReadAllChecked(ChunkHandle handle)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, Math.Min(handle.Length, 1 << 20)));
+        try
+        {
+            for (long position = 0; position < handle.Length;)
+            {
+                position += handle.Read(position, buffer);
+            }
+
+            return null;
+        }
+        catch (ChunkDamagedException e)
+        {
+            return e.Problem;
+        }
+        catch (IOException e)
+        {
+            return $"read failed: {e.Message}";
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private bool IsCurrent(ChunkEntry entry) => _index.TryGetValue(entry.Id, out var current) && ReferenceEquals(current, entry);
@@ -462,7 +423,7 @@ public sealed class ChunkStore : IDisposable
         Span<byte> key = stackalloc byte[ChunkCatalogRecord.KeyLength];
         Span<byte> value = stackalloc byte[ChunkCatalogRecord.ValueLength];
         ChunkCatalogRecord.WriteKey(entry.Id, key);
-        new ChunkCatalogRecord(entry.Length, entry.Crc32C, entry.LastAccessTicks).WriteValue(value);
+        new ChunkCatalogRecord(entry.Length, entry.Crc32C, entry.LastAccessTicks, entry.BlockSize).WriteValue(value);
         _catalog.Put(key, value);
     }
 
@@ -475,7 +436,6 @@ public sealed class ChunkStore : IDisposable
             _policy.Remove(entry.Id); // a no-op for a chunk the policy itself evicted
         }
 
-        _verified.TryRemove(entry.Id, out _);
         Span<byte> key = stackalloc byte[ChunkCatalogRecord.KeyLength];
         ChunkCatalogRecord.WriteKey(entry.Id, key);
         try
@@ -512,12 +472,15 @@ public sealed class ChunkStore : IDisposable
     /// <summary>
     /// Brings the index, the catalog and the files into agreement after a start: temp files are
     /// deleted, rows whose file is missing or has the wrong size are dropped, and complete files
-    /// without a row (a crash between rename and catalog write) are adopted from their header;
-    /// they are checked in full at their first open like every chunk.
+    /// without a row (a crash between rename and catalog write) are adopted from their checked header
+    /// (their blocks are checked as they are read, like every chunk's). Rows and files of an older
+    /// format (version 1: one CRC32C for the whole chunk) are dropped with their files, never trusted:
+    /// those chunks are fetched again.
     /// </summary>
     private void Reconcile()
     {
         var rows = new Dictionary<ChunkId, ChunkCatalogRecord>();
+        var oldFormat = 0;
         using var stale = new RocksWriteBatch();
         using (var iterator = _catalog.NewIterator())
         {
@@ -529,6 +492,7 @@ public sealed class ChunkStore : IDisposable
                 }
                 else
                 {
+                    oldFormat += iterator.Value.Length > 0 && iterator.Value[0] < ChunkCatalogRecord.Version ? 1 : 0;
                     stale.Delete(iterator.Key);
                 }
             }
@@ -553,19 +517,20 @@ public sealed class ChunkStore : IDisposable
             var fileLength = new FileInfo(path).Length;
             if (rows.Remove(id, out var record))
             {
-                if (fileLength == ChunkFileFormat.HeaderLength + (long)record.Length)
+                var expected = ChunkFileFormat.FileLength(record.Length, record.BlockSize);
+                if (fileLength == expected)
                 {
-                    AddLoaded(new ChunkEntry(id, record.Length, record.Crc32C, record.LastAccessTicks));
+                    AddLoaded(new ChunkEntry(id, record.Length, record.Crc32C, record.BlockSize, record.LastAccessTicks));
                     continue;
                 }
 
                 stale.Delete(Key(id));
                 _corruptions++; // a renamed file is complete, so a wrong size is damage
-                _logger.LogWarning("Chunk file {Path} is {Actual} bytes, expected {Expected}; deleted it", path, fileLength, ChunkFileFormat.HeaderLength + (long)record.Length);
+                _logger.LogWarning("Chunk file {Path} is {Actual} bytes, expected {Expected}; deleted it", path, fileLength, expected);
             }
-            else if (TryReadHeader(path, out var length, out var crc) && fileLength == ChunkFileFormat.HeaderLength + (long)length)
+            else if (TryReadHeader(path, id) is { } header)
             {
-                var entry = new ChunkEntry(id, length, crc, File.GetLastWriteTimeUtc(path).Ticks);
+                var entry = new ChunkEntry(id, header.Length, header.Crc32C, header.BlockSize, File.GetLastWriteTimeUtc(path).Ticks);
                 WriteRecord(entry);
                 AddLoaded(entry);
                 adopted++;
@@ -594,13 +559,14 @@ public sealed class ChunkStore : IDisposable
         }
 
         _logger.LogInformation(
-            "Chunk store {Directory}: {Count} chunks, {Used} of {Capacity} bytes; adopted {Adopted}, dropped {Dropped}, removed {Temps} temp files",
+            "Chunk store {Directory}: {Count} chunks, {Used} of {Capacity} bytes; adopted {Adopted}, dropped {Dropped} (of an older format: {OldFormat}), removed {Temps} temp files",
             _chunksDirectory,
             _index.Count,
             UsedBytes,
             CapacityBytes,
             adopted,
             dropped,
+            oldFormat,
             temps);
     }
 
@@ -631,19 +597,10 @@ public sealed class ChunkStore : IDisposable
         }
     }
 
-    private static bool TryReadHeader(string path, out int length, out uint crc)
+    /// <summary>The checked header of the file at <paramref name="path"/> if it holds chunk <paramref name="id"/>; else null.</summary>
+    private static ChunkFileHeader? TryReadHeader(string path, ChunkId id)
     {
-        length = 0;
-        crc = 0;
-        try
-        {
-            using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            Span<byte> header = stackalloc byte[ChunkFileFormat.HeaderLength];
-            return RandomAccess.Read(file, header, 0) == header.Length && ChunkFileFormat.TryReadHeader(header, out length, out crc, out _);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
+        using var handle = ChunkHandle.TryOpen(path, id, expectedLength: null, out _);
+        return handle is null ? null : new ChunkFileHeader(handle.Id, handle.Length, handle.BlockSize, handle.Crc32C, []);
     }
 }

@@ -152,7 +152,7 @@ public sealed class ChunkStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Flipped_byte_is_detected_on_first_open_after_restart()
+    public async Task Flipped_byte_after_a_restart_fails_the_read_and_verify_removes_the_chunk()
     {
         var id = Id(1, 4);
         string path;
@@ -162,12 +162,17 @@ public sealed class ChunkStoreTests : IDisposable
             path = store.GetChunkPath(id);
         }
 
-        FlipByte(path, ChunkFileFormat.HeaderLength + 1234);
+        FlipByte(path, DataOffset(5000) + 1234);
 
         using var restarted = NewStore(1 << 20);
-        Assert.Null(restarted.TryOpen(id));
+        using (var handle = restarted.TryOpen(id))
+        {
+            Assert.NotNull(handle); // the header is intact; the data is checked as it is read
+            Assert.Throws<ChunkDamagedException>(() => ReadAll(handle));
+        }
+
+        Assert.False(restarted.Verify(id, "s3://b/obj"));
         Assert.Equal(1, restarted.CorruptionsDetected);
-        Assert.Equal(1, restarted.Misses);
         Assert.False(File.Exists(path));
         Assert.Equal(0, restarted.ChunkCount);
         Assert.Equal(0, restarted.UsedBytes);
@@ -178,16 +183,86 @@ public sealed class ChunkStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Verify_detects_a_flipped_byte_in_a_running_store()
+    public async Task Every_read_checks_the_blocks_it_returns_even_through_a_handle_opened_before_the_damage()
     {
         using var store = NewStore(1 << 20);
         var id = Id(3, 0);
-        await store.PutAsync(id, Data(id, 3000), CancellationToken.None);
-        FlipByte(store.GetChunkPath(id), ChunkFileFormat.HeaderLength);
+        var data = Data(id, (2 * ChunkFileFormat.DefaultBlockSize) + 1000); // blocks 0, 1 and a short block 2
+        await store.PutAsync(id, data, CancellationToken.None);
+        using var handle = store.TryOpen(id);
+        Assert.NotNull(handle);
+        Assert.Equal(data, ReadAll(handle));
+
+        FlipByte(store.GetChunkPath(id), DataOffset(data.Length) + ChunkFileFormat.DefaultBlockSize + 77); // in block 1
+        var buffer = new byte[100];
+        Assert.Equal(100, handle.Read(10, buffer)); // block 0 only: still verified and right
+        Assert.Equal(data.AsSpan(10, 100).ToArray(), buffer);
+        Assert.Equal(100, handle.Read((2 * ChunkFileFormat.DefaultBlockSize) + 5, buffer)); // block 2 only
+        Assert.Equal(data.AsSpan((2 * ChunkFileFormat.DefaultBlockSize) + 5, 100).ToArray(), buffer);
+        var damaged = Assert.Throws<ChunkDamagedException>(() => handle.Read(ChunkFileFormat.DefaultBlockSize - 50, buffer)); // spans 0 and 1
+        Assert.Contains("block 1", damaged.Message, StringComparison.Ordinal);
+        Assert.Throws<ChunkDamagedException>(() => ReadAll(handle));
 
         Assert.False(store.Verify(id));
         Assert.Equal(1, store.CorruptionsDetected);
         Assert.Null(store.TryOpen(id));
+    }
+
+    [Fact]
+    public async Task Reads_at_any_offset_and_length_return_the_chunk_bytes()
+    {
+        using var store = NewStore(1 << 22);
+        var id = Id(4, 0);
+        var data = Data(id, (3 * ChunkFileFormat.DefaultBlockSize) + 4097);
+        await store.PutAsync(id, data, CancellationToken.None);
+        using var handle = store.TryOpen(id);
+        Assert.NotNull(handle);
+        var random = new Random(17);
+        var offsets = new[] { 0, 1, ChunkFileFormat.DefaultBlockSize - 1, ChunkFileFormat.DefaultBlockSize, data.Length - 1, data.Length }
+            .Concat(Enumerable.Range(0, 300).Select(_ => random.Next(data.Length + 1)));
+        foreach (var offset in offsets)
+        {
+            foreach (var length in new[] { 0, 1, 4096, ChunkFileFormat.DefaultBlockSize, (2 * ChunkFileFormat.DefaultBlockSize) + 3, random.Next(data.Length + 10) })
+            {
+                var buffer = new byte[length];
+                var read = handle.Read(offset, buffer);
+                Assert.Equal(Math.Min(length, data.Length - offset), read);
+                Assert.True(data.AsSpan(offset, read).SequenceEqual(buffer.AsSpan(0, read)), $"bytes at {offset} (+{length}) differ");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Damaged_headers_wrong_chunk_files_and_changed_sizes_fail_the_open_and_are_removed()
+    {
+        using var store = NewStore(1 << 22);
+        var ids = Enumerable.Range(0, 6).Select(i => Id(20 + i, 0)).ToArray();
+        foreach (var id in ids)
+        {
+            await store.PutAsync(id, Data(id, 100_000), CancellationToken.None);
+        }
+
+        FlipByte(store.GetChunkPath(ids[0]), 30);                                  // the length field
+        FlipByte(store.GetChunkPath(ids[1]), ChunkFileFormat.FixedHeaderLength + 1); // the block table
+        File.Copy(store.GetChunkPath(ids[3]), store.GetChunkPath(ids[2]), overwrite: true); // another chunk's file
+        using (var file = new FileStream(store.GetChunkPath(ids[4]), FileMode.Open, FileAccess.Write))
+        {
+            file.SetLength(file.Length + 1); // extended
+        }
+
+        using (var file = new FileStream(store.GetChunkPath(ids[5]), FileMode.Open, FileAccess.Write))
+        {
+            file.SetLength(file.Length - 1); // truncated
+        }
+
+        foreach (var id in ids.Where(id => id != ids[3]))
+        {
+            Assert.Null(store.TryOpen(id));
+        }
+
+        Assert.Equal(5, store.CorruptionsDetected);
+        Assert.NotNull(store.TryOpen(ids[3]));
+        Assert.Equal(1, store.ChunkCount);
     }
 
     [Fact]
@@ -199,7 +274,7 @@ public sealed class ChunkStoreTests : IDisposable
         var path = store.GetChunkPath(id);
         using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
         {
-            file.SetLength(ChunkFileFormat.HeaderLength + 100);
+            file.SetLength(DataOffset(4000) + 100);
         }
 
         Assert.Null(store.TryOpen(id));
@@ -219,7 +294,7 @@ public sealed class ChunkStoreTests : IDisposable
             path = store.GetChunkPath(id);
         }
 
-        File.WriteAllBytes(path, File.ReadAllBytes(path)[..(ChunkFileFormat.HeaderLength + 10)]);
+        File.WriteAllBytes(path, File.ReadAllBytes(path)[..(DataOffset(4000) + 10)]);
 
         using var restarted = NewStore(1 << 20);
         Assert.Equal(0, restarted.ChunkCount);
@@ -263,8 +338,7 @@ public sealed class ChunkStoreTests : IDisposable
             path = store.GetChunkPath(id);
         }
 
-        var header = new byte[ChunkFileFormat.HeaderLength];
-        ChunkFileFormat.WriteHeader(header, data.Length, ChunkChecksum.Compute(data));
+        var header = ChunkFileFormat.BuildHeader(id, data, ChunkChecksum.Compute(data));
         File.WriteAllBytes(path, [.. header, .. data]);
 
         using var restarted = NewStore(1 << 20);
@@ -272,6 +346,36 @@ public sealed class ChunkStoreTests : IDisposable
         Assert.NotNull(handle);
         Assert.Equal(data, ReadAll(handle));
         Assert.Equal(777, restarted.UsedBytes);
+    }
+
+    [Fact]
+    public void Files_and_rows_of_the_old_format_are_dropped_at_start_never_trusted()
+    {
+        var withRow = Id(9, 0);
+        var withoutRow = Id(9, 1);
+        var data = Data(withRow, 500);
+        using (var store = NewStore(1 << 20))
+        {
+            // Version 1: a 16-byte header (magic, version, flags, length, CRC32C of the whole data), then the data.
+            foreach (var id in new[] { withRow, withoutRow })
+            {
+                File.WriteAllBytes(store.GetChunkPath(id), [.. Convert.FromHexString("4F4D434B01000000F4010000"), .. BitConverter.GetBytes(ChunkChecksum.Compute(data)), .. data]);
+            }
+        }
+
+        using (var catalog = OrleansMount.Native.RocksDb.RocksDatabase.Open(Path.Combine(_root, "catalog")))
+        {
+            var key = new byte[ChunkCatalogRecord.KeyLength];
+            ChunkCatalogRecord.WriteKey(withRow, key);
+            catalog.Put(key, [.. Convert.FromHexString("01F4010000"), .. BitConverter.GetBytes(ChunkChecksum.Compute(data)), .. new byte[8]]);
+        }
+
+        using var restarted = NewStore(1 << 20);
+        Assert.Equal(0, restarted.ChunkCount);
+        Assert.Null(restarted.TryOpen(withRow));
+        Assert.Null(restarted.TryOpen(withoutRow));
+        Assert.False(File.Exists(restarted.GetChunkPath(withRow)));
+        Assert.False(File.Exists(restarted.GetChunkPath(withoutRow)));
     }
 
     [Fact]
@@ -284,8 +388,10 @@ public sealed class ChunkStoreTests : IDisposable
 
         var path = store.GetChunkPath(id);
         Assert.Equal(Path.Combine(_root, "chunks", "00", "000102030405060708090a0b0c0d0e0f-3.chunk"), path);
+        // Computed independently (a bitwise CRC32C in Python), not by the code under test.
         Assert.Equal(
-            "4F4D434B" + "0100" + "0000" + "05000000" + "4CBB719A" + "68656C6C6F",
+            "4F4D434B" + "0200" + "0000" + "000102030405060708090A0B0C0D0E0F" + "03000000" + "05000000" + "00000100" + "4CBB719A" + "AB7B112C"
+            + "4CBB719A" + "68656C6C6F",
             Convert.ToHexString(File.ReadAllBytes(path)));
     }
 
@@ -300,13 +406,13 @@ public sealed class ChunkStoreTests : IDisposable
         Assert.Equal(id, parsed);
 
         var value = new byte[ChunkCatalogRecord.ValueLength];
-        var record = new ChunkCatalogRecord(5, 0x9A71BB4C, 0x0102030405060708);
+        var record = new ChunkCatalogRecord(5, 0x9A71BB4C, 0x0102030405060708, 65536);
         record.WriteValue(value);
-        Assert.Equal("01" + "05000000" + "4CBB719A" + "0807060504030201", Convert.ToHexString(value));
+        Assert.Equal("02" + "05000000" + "4CBB719A" + "0807060504030201" + "00000100", Convert.ToHexString(value));
         Assert.True(ChunkCatalogRecord.TryReadValue(value, out var back));
         Assert.Equal(record, back);
 
-        value[0] = 2;
+        value[0] = 1;
         Assert.False(ChunkCatalogRecord.TryReadValue(value, out _));
     }
 
@@ -324,7 +430,7 @@ public sealed class ChunkStoreTests : IDisposable
     public async Task Concurrent_puts_and_opens_from_eight_tasks_stay_consistent()
     {
         // 48 distinct chunks of 1000 bytes against room for 20: constant eviction while reading.
-        using var store = NewStore(20_000, verify: true, time: TimeProvider.System);
+        using var store = NewStore(20_000, time: TimeProvider.System);
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var workers = Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
         {
@@ -397,6 +503,8 @@ public sealed class ChunkStoreTests : IDisposable
         return NewStore(capacity);
     }
 
-    private ChunkStore NewStore(long capacity, bool verify = true, TimeProvider? time = null) =>
-        new(new ChunkStoreOptions { Directory = _root, CapacityBytes = capacity, VerifyOnFirstOpen = verify }, null, time ?? _time);
+    private static int DataOffset(int length) => ChunkFileFormat.DataOffset(length, ChunkFileFormat.DefaultBlockSize);
+
+    private ChunkStore NewStore(long capacity, TimeProvider? time = null) =>
+        new(new ChunkStoreOptions { Directory = _root, CapacityBytes = capacity }, null, time ?? _time);
 }

@@ -5,7 +5,25 @@ namespace OrleansMount.Tests.Fuse;
 /// <summary>An in-memory <see cref="IFuseReplySink"/>: what file-system logic tests use instead of a kernel.</summary>
 internal sealed class RecordingReplySink : IFuseReplySink
 {
+    private readonly Dictionary<nint, TaskCompletionSource<(string Kind, object? Value)>> _waiting = [];
+    private long _next = 1 << 20;
+
     public List<(nint Request, string Kind, object? Value)> Replies { get; } = [];
+
+    /// <summary>Makes one request and waits (at most 10 s) for its reply, which may come asynchronously.</summary>
+    public async Task<(string Kind, object? Value)> CallAsync(Action<FuseRequest> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var handle = (nint)Interlocked.Increment(ref _next);
+        var reply = new TaskCompletionSource<(string Kind, object? Value)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (Replies)
+        {
+            _waiting[handle] = reply;
+        }
+
+        call(new FuseRequest(this, handle));
+        return await reply.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
 
     public int ReplyError(nint request, int errno) => Record(request, "error", errno);
 
@@ -30,6 +48,10 @@ internal sealed class RecordingReplySink : IFuseReplySink
         lock (Replies)
         {
             Replies.Add((request, kind, value));
+            if (_waiting.Remove(request, out var waiting))
+            {
+                waiting.SetResult((kind, value));
+            }
         }
 
         return 0;

@@ -1,0 +1,215 @@
+using OrleansMount.Storage.Chunks;
+using OrleansMount.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace OrleansMount.Tests.Reliability;
+
+/// <summary>
+/// The first promise under a rotting cache disk, with real silos and kernel mounts: chunk files are damaged
+/// while everything runs and after the mount has already read (and holds open) them, the page cache is
+/// dropped, and every byte read again through the same mount must be the object's. Damage is counted and the
+/// cache heals (the damaged chunks are filled again).
+/// </summary>
+[Collection(S3rverCollection.Name)]
+public sealed class ChunkIntegrityTests(S3rverServer s3, ITestOutputHelper output) : NodeProcessTests(s3, "om-integrity-")
+{
+    private static readonly string[] Names = ["node-a", "node-b", "node-c"];
+
+    [Fact]
+    public async Task Chunk_files_damaged_every_way_under_a_running_mount_are_never_served_and_are_refilled()
+    {
+        // 1 MiB chunks: the larger files have a first, middle and last chunk.
+        var (catalog, files) = await SeedAndImportAsync("rot", "rot", 12, 200_000, (3 * MiB) + 5000, i => $"d{i % 2}/f-{i:D2}.bin");
+        var cache = Temp.Sub("cache");
+        var socket = Path.Combine(Temp.Path, "silo.sock");
+        var silo = await StartSiloAsync(catalog, cache, socket, ["--chunk-size", "1MiB"]);
+        var mnt = Temp.Sub("mnt");
+        await MountAsync("rot", mnt, socket, Path.Combine(Temp.Path, "mount.log"));
+        using var held = new HeldOpen(mnt, files.Keys); // the mount keeps these files' chunk files open
+        await AssertAllExactAsync(mnt, files);
+
+        var chunks = ChunkFiles(cache);
+        Assert.True(chunks.Count >= 10, $"{chunks.Count} chunk files");
+        var before = await silo.StatsAsync();
+        var damage = new (string What, Action<string> Do)[]
+        {
+            ("a byte in the middle of the data", path => Flip(path, DataStart(path) + ((new FileInfo(path).Length - DataStart(path)) / 2))),
+            ("the first byte of the first block", path => Flip(path, DataStart(path))),
+            ("the last byte of the last block", path => Flip(path, new FileInfo(path).Length - 1)),
+            ("the header's length field", path => Flip(path, 29)),
+            ("the block table", path => Flip(path, ChunkFileFormat.FixedHeaderLength + 1)),
+            ("truncation to half", path => Resize(path, new FileInfo(path).Length / 2)),
+            ("extension by a byte", path => Resize(path, new FileInfo(path).Length + 1)),
+            ("another chunk's file renamed into its place", path => Replace(path, chunks.First(c => c != path))),
+        };
+        for (var i = 0; i < damage.Length; i++)
+        {
+            output.WriteLine($"damaging {Path.GetFileName(chunks[i + 1])}: {damage[i].What}");
+            damage[i].Do(chunks[i + 1]);
+        }
+
+        DropPageCache();
+        await AssertAllExactAsync(mnt, files);          // through the running mount and its open files
+        await AssertAllExactAsync(mnt, files, held); // and through the files held open since before
+
+        var after = await silo.StatsAsync();
+        output.WriteLine($"damaged {damage.Length}; detected {after.CorruptionsDetected - before.CorruptionsDetected}; refilled {after.ObjectStoreGets - before.ObjectStoreGets}");
+        Assert.Equal(damage.Length, after.CorruptionsDetected - before.CorruptionsDetected);
+        Assert.Equal(damage.Length, after.ObjectStoreGets - before.ObjectStoreGets);
+        Assert.Contains("is corrupt", silo.Log, StringComparison.Ordinal);
+        Assert.Contains("s3://", silo.Log.Split('\n').First(l => l.Contains("is corrupt", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        // Healed: another pass fetches nothing and finds nothing.
+        DropPageCache();
+        await AssertAllExactAsync(mnt, files);
+        var healed = await silo.StatsAsync();
+        Assert.Equal(after.CorruptionsDetected, healed.CorruptionsDetected);
+        Assert.Equal(after.ObjectStoreGets, healed.ObjectStoreGets);
+    }
+
+    [Fact]
+    public async Task Random_damage_over_many_rounds_never_yields_a_wrong_byte_and_the_cache_heals()
+    {
+        var (catalog, files) = await SeedAndImportAsync("rnd", "random", 10, 50_000, (2 * MiB) + 3000, i => $"r-{i:D2}.bin");
+        var cache = Temp.Sub("cache");
+        var socket = Path.Combine(Temp.Path, "silo.sock");
+        var silo = await StartSiloAsync(catalog, cache, socket, ["--chunk-size", "1MiB"]);
+        var mnt = Temp.Sub("mnt");
+        await MountAsync("random", mnt, socket, Path.Combine(Temp.Path, "mount.log"));
+        using var held = new HeldOpen(mnt, files.Keys);
+        await AssertAllExactAsync(mnt, files);
+        var chunkCount = ChunkFiles(cache).Count;
+        var random = new Random(20261206);
+        var flips = 0;
+        for (var round = 0; round < 12; round++)
+        {
+            var chunks = ChunkFiles(cache);
+            Assert.Equal(chunkCount, chunks.Count); // healed: every damaged chunk was filled again
+            foreach (var path in chunks.OrderBy(_ => random.Next()).Take(random.Next(1, 4)))
+            {
+                for (var n = random.Next(1, 4); n > 0; n--, flips++)
+                {
+                    Flip(path, random.NextInt64(new FileInfo(path).Length), (byte)(1 << random.Next(8)));
+                }
+            }
+
+            DropPageCache();
+            await AssertAllExactAsync(mnt, files, round % 2 == 0 ? null : held);
+        }
+
+        var stats = await silo.StatsAsync();
+        output.WriteLine($"{flips} bit flips over 12 rounds in {chunkCount} chunk files: {stats.CorruptionsDetected} damaged chunks detected and refilled ({stats.ObjectStoreGets} object-store GETs in all)");
+        Assert.True(stats.CorruptionsDetected >= 12, $"only {stats.CorruptionsDetected} damaged chunks detected");
+        Assert.Equal(chunkCount + stats.CorruptionsDetected, stats.ObjectStoreGets);
+    }
+
+    [Fact]
+    public async Task A_damaged_copy_on_the_owner_is_refilled_there_and_the_peer_gets_the_right_bytes()
+    {
+        using var redis = await RedisServer.StartAsync();
+        var (catalog, files) = await SeedAndImportAsync("prd", "peerrot", 12, 300_000, (2 * MiB) + 1000, i => $"p-{i:D2}.bin");
+        var silos = await StartClusterAsync(catalog, redis.Configuration, "c" + Guid.NewGuid().ToString("N")[..8], Names, ["--chunk-size", "1MiB"]);
+        var mounts = await MountOnEachAsync("peerrot", Names);
+
+        // Node b reads everything: owners fill their chunks, b keeps near copies. Then every chunk file on b and c rots.
+        await AssertAllExactAsync(mounts[1], files);
+        var damaged = 0;
+        foreach (var silo in silos.Skip(1))
+        {
+            foreach (var path in ChunkFiles(silo.CacheDirectory))
+            {
+                Flip(path, DataStart(path) + 100);
+                damaged++;
+            }
+        }
+
+        var before = await Task.WhenAll(silos.Select(s => s.StatsAsync()));
+        DropPageCache();
+
+        // Node a has no copies of its own of what b and c own: it copies them from their damaged owners.
+        await AssertAllExactAsync(mounts[0], files);
+        // Node b reads its damaged near copies (and owners' copies) again.
+        await AssertAllExactAsync(mounts[1], files);
+
+        var after = await Task.WhenAll(silos.Select(s => s.StatsAsync()));
+        var detected = after.Zip(before, (a, b) => a.CorruptionsDetected - b.CorruptionsDetected).ToArray();
+        output.WriteLine($"damaged {damaged} chunk files on b and c; detected per silo: {string.Join(", ", detected)}; peer copies {string.Join(", ", after.Select(s => s.PeerFetches))}");
+        Assert.Equal(0, detected[0]);
+        Assert.Equal(damaged, detected[1] + detected[2]);
+        Assert.True(after[0].PeerFetches > 0, "node a copied nothing from its peers");
+        foreach (var silo in silos.Skip(1))
+        {
+            Assert.Contains("is corrupt", silo.Log, StringComparison.Ordinal);
+        }
+    }
+
+    private static List<string> ChunkFiles(string cache) =>
+        [.. Directory.EnumerateFiles(Path.Combine(cache, "chunks"), "*.chunk", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+
+    /// <summary>Reads every file (opened afresh, or through the descriptors <paramref name="held"/> keeps) and compares every byte.</summary>
+    private static async Task AssertAllExactAsync(string mnt, Dictionary<string, byte[]> files, HeldOpen? held = null)
+    {
+        foreach (var (key, content) in files)
+        {
+            var read = held is null ? await File.ReadAllBytesAsync(Path.Combine(mnt, key)) : held.ReadAll(Path.Combine(mnt, key), content.Length);
+            Assert.True(content.Length == read.Length, $"{key}: {read.Length} bytes, expected {content.Length}");
+            var at = content.AsSpan().CommonPrefixLength(read);
+            Assert.True(at == content.Length, $"{key}: wrong byte at {at}");
+        }
+    }
+
+    private static void DropPageCache() => File.WriteAllText("/proc/sys/vm/drop_caches", "3");
+
+    private static long DataStart(string path)
+    {
+        using var file = File.OpenHandle(path);
+        var header = ChunkFileFormat.TryRead(file, out var problem) ?? throw new InvalidOperationException($"{path}: {problem}");
+        return header.DataOffset;
+    }
+
+    private static void Flip(string path, long offset, byte mask = 0x10)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        file.Position = offset;
+        var b = file.ReadByte();
+        file.Position = offset;
+        file.WriteByte((byte)(b ^ mask));
+    }
+
+    private static void Resize(string path, long length)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        file.SetLength(length);
+    }
+
+    private static void Replace(string path, string other)
+    {
+        File.Copy(other, path + ".replacement");
+        File.Move(path + ".replacement", path, overwrite: true);
+    }
+
+    /// <summary>Keeps every file of the mount open (so the mount keeps its chunk files open) and reads through those descriptors.</summary>
+    private sealed class HeldOpen(string mnt, IEnumerable<string> keys) : IDisposable
+    {
+        private readonly Dictionary<string, FileStream> _open = keys.ToDictionary(
+            key => Path.Combine(mnt, key),
+            key => new FileStream(Path.Combine(mnt, key), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.RandomAccess));
+
+        public byte[] ReadAll(string path, int length)
+        {
+            var stream = _open[path];
+            var bytes = new byte[length];
+            stream.Position = 0;
+            stream.ReadExactly(bytes);
+            return bytes;
+        }
+
+        public void Dispose()
+        {
+            foreach (var stream in _open.Values)
+            {
+                stream.Dispose();
+            }
+        }
+    }
+}
