@@ -78,7 +78,7 @@ public sealed class CacheDiskTests(S3rverServer s3, ITestOutputHelper output) : 
         }
 
         // One byte flipped inside a chunk file while the silo runs (it checked the file when it wrote it).
-        // A new mount process checks each chunk file on its first read, and the silo re-checks its copy when told.
+        // The mount checks every block it reads, and the silo re-checks its copy when told.
         await UnmountAsync(mnt);
         var chunkFiles = Directory.EnumerateFiles(Path.Combine(cache, "chunks"), "*.chunk", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(6, chunkFiles.Count);

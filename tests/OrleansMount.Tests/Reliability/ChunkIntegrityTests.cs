@@ -58,6 +58,11 @@ public sealed class ChunkIntegrityTests(S3rverServer s3, ITestOutputHelper outpu
         Assert.Equal(damage.Length, after.ObjectStoreGets - before.ObjectStoreGets);
         Assert.Contains("is corrupt", silo.Log, StringComparison.Ordinal);
         Assert.Contains("s3://", silo.Log.Split('\n').First(l => l.Contains("is corrupt", StringComparison.Ordinal)), StringComparison.Ordinal);
+        using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.Port}/") })
+        {
+            var metrics = Dashboard.PrometheusText.Parse(await http.GetStringAsync("metrics"));
+            Assert.Equal(after.CorruptionsDetected, metrics.Samples.Single(m => m.Name == "orleansmount_cache_corruptions_total").Value);
+        }
 
         // Healed: another pass fetches nothing and finds nothing.
         DropPageCache();
