@@ -45,6 +45,7 @@ public static class ClusterAuth
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ClusterAuth).FullName!);
         var verifier = new RequestVerifier(secret, time);
         var forgottenReported = 0L;
+        var forgottenWarnedAt = time.GetTimestamp() - (long)(time.TimestampFrequency * 60);
         app.Use(async (context, next) =>
         {
             var request = context.Request;
@@ -69,9 +70,14 @@ public static class ClusterAuth
                 return;
             }
 
-            if (verifier.Nonces.Forgotten is var forgotten && forgotten > Interlocked.Read(ref forgottenReported))
+            // At most one warning a minute while the replay window is full (it then forgets a second at a time).
+            var forgotten = verifier.Nonces.Forgotten;
+            var reported = Interlocked.Read(ref forgottenReported);
+            var nowTicks = time.GetTimestamp();
+            if (forgotten > reported && time.GetElapsedTime(Interlocked.Read(ref forgottenWarnedAt), nowTicks) >= TimeSpan.FromMinutes(1)
+                && Interlocked.CompareExchange(ref forgottenReported, forgotten, reported) == reported)
             {
-                Interlocked.Exchange(ref forgottenReported, forgotten);
+                Interlocked.Exchange(ref forgottenWarnedAt, nowTicks);
                 logger.LogWarning("the replay window is full ({Capacity} signatures in {Window} s): {Forgotten} signatures forgotten early so far; older signatures are refused as stale until the rate drops", verifier.Nonces.Capacity, ClusterSecret.MaxSkew.TotalSeconds, forgotten);
             }
 
