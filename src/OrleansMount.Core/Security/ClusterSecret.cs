@@ -6,9 +6,12 @@ namespace OrleansMount.Core.Security;
 
 /// <summary>
 /// The cluster's shared secret. Every silo-to-silo and mount-to-silo request carries
-/// <c>X-OrleansMount-Auth: v1 UNIXSECONDS HEX</c>, where HEX is HMAC-SHA256(secret, "v1\nUNIXSECONDS\nMETHOD\nPATH?QUERY");
-/// the secret itself never travels. It comes from a file or the environment, never the command line
-/// (where every local user could read it in /proc), and is never logged.
+/// <c>X-OrleansMount-Auth: v2 UNIXSECONDS NONCE BODYSHA256 HMAC</c>: NONCE 16 random bytes, BODYSHA256 the SHA-256
+/// of the body (of no bytes without one), HMAC = HMAC-SHA256(secret, "v2\nUNIXSECONDS\nNONCE\nMETHOD\nPATH?QUERY\nBODYSHA256"),
+/// all lowercase hex. It protects the integrity of the method, path, query and body and, with the verifier's
+/// nonce memory (<see cref="RequestVerifier"/>), against replays; not other headers, not the response, and not
+/// confidentiality (no TLS). The secret itself never travels. It comes from a file or the environment, never
+/// the command line (where every local user could read it in /proc), and is never logged.
 /// </summary>
 public sealed class ClusterSecret
 {
@@ -20,7 +23,10 @@ public sealed class ClusterSecret
     /// <summary>How far a signature's time may be from the verifier's clock.</summary>
     public static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(5);
 
-    private const string Version = "v1";
+    /// <summary>The signature version this build makes and accepts (v1 is refused: see <see cref="Check"/>).</summary>
+    public const string Version = "v2";
+
+    private const int DigestBytes = 32;
     private readonly byte[] _key;
 
     private ClusterSecret(byte[] key, string source)
@@ -81,44 +87,97 @@ public sealed class ClusterSecret
         return Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } text ? FromText(text, EnvironmentVariable) : null;
     }
 
-    /// <summary>The header value for a request at <paramref name="now"/>.</summary>
-    public string Sign(string method, string pathAndQuery, DateTimeOffset now)
+    /// <summary>The SHA-256 of a request body (of no bytes for a request without one).</summary>
+    public static byte[] BodyDigest(ReadOnlySpan<byte> body) => SHA256.HashData(body);
+
+    /// <summary>The header value for a request with <paramref name="body"/> at <paramref name="now"/>, with a fresh random nonce.</summary>
+    public string Sign(string method, string pathAndQuery, ReadOnlySpan<byte> body, DateTimeOffset now) =>
+        SignDigest(method, pathAndQuery, BodyDigest(body), now, Nonce.NewRandom());
+
+    /// <summary>The header value for a request whose body has the SHA-256 <paramref name="bodyDigest"/>, with the given nonce.</summary>
+    public string SignDigest(string method, string pathAndQuery, ReadOnlySpan<byte> bodyDigest, DateTimeOffset now, Nonce nonce)
     {
-        var seconds = now.ToUnixTimeSeconds();
-        return $"{Version} {seconds.ToString(CultureInfo.InvariantCulture)} {Convert.ToHexStringLower(Mac(seconds, method, pathAndQuery))}";
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(pathAndQuery);
+        if (bodyDigest.Length != DigestBytes)
+        {
+            throw new ArgumentException($"a body digest is {DigestBytes} bytes (SHA-256)", nameof(bodyDigest));
+        }
+
+        var seconds = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var nonceText = nonce.ToString();
+        var digest = Convert.ToHexStringLower(bodyDigest);
+        return $"{Version} {seconds} {nonceText} {digest} {Convert.ToHexStringLower(Mac(seconds, nonceText, method, pathAndQuery, digest))}";
     }
 
-    /// <summary>True when <paramref name="header"/> is a signature of this request by this secret, made within <see cref="MaxSkew"/> of <paramref name="now"/>.</summary>
-    public bool Verify(string? header, string method, string pathAndQuery, DateTimeOffset now)
+    /// <summary>
+    /// Checks everything of a signature that does not need the body or memory of earlier requests: its form and
+    /// version, its time within <see cref="MaxSkew"/> of <paramref name="now"/>, and its HMAC over the method, path,
+    /// query, nonce and the body digest it names. On success <paramref name="signature"/> holds the time, nonce and
+    /// body digest still to be checked (<see cref="RequestVerifier"/> compares the digest with the body received
+    /// and refuses a nonce seen before).
+    /// </summary>
+    public SignatureCheck Check(string? header, string method, string pathAndQuery, DateTimeOffset now, out RequestSignature? signature)
     {
-        var parts = header?.Split(' ');
-        if (parts is not [Version, var time, var hex]
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(pathAndQuery);
+        signature = null;
+        if (string.IsNullOrEmpty(header))
+        {
+            return new(SignatureFault.Missing, "no signature");
+        }
+
+        var parts = header.Split(' ');
+        if (parts.Length > 0 && parts[0] == "v1")
+        {
+            return new(SignatureFault.OldVersion, "a v1 signature, which this silo no longer accepts (v1 covered neither the body nor replays): upgrade the caller to this silo's version");
+        }
+
+        if (parts is not [Version, var time, var nonceText, var digestHex, var macHex]
             || !long.TryParse(time, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
-            || hex.Length != 64)
+            || !Nonce.TryParse(nonceText, out var nonce)
+            || !TryHex(digestHex, out var digest)
+            || !TryHex(macHex, out var sent))
+        {
+            return new(SignatureFault.Malformed, $"a malformed signature (expected '{Version} UNIXSECONDS NONCE BODYSHA256 HMAC', {Nonce.Bytes * 2}, 64 and 64 hex digits)");
+        }
+
+        var skew = now.ToUnixTimeSeconds() - seconds;
+        if (Math.Abs(skew) > MaxSkew.TotalSeconds)
+        {
+            return new(SignatureFault.StaleTime, $"a signature made at {seconds} (unix seconds), {Math.Abs(skew)} s {(skew > 0 ? "behind" : "ahead of")} this silo's clock, more than the {MaxSkew.TotalSeconds:0} s allowed: check the clocks of caller and silo");
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(sent, Mac(time, nonceText, method, pathAndQuery, digestHex)))
+        {
+            return new(SignatureFault.BadSignature, "a wrong signature: made with another secret, or for another method, path or query than this request's");
+        }
+
+        signature = new RequestSignature(seconds, nonce, digest);
+        return SignatureCheck.Valid;
+    }
+
+    private static bool TryHex(string text, out byte[] bytes)
+    {
+        bytes = [];
+        if (text.Length != DigestBytes * 2)
         {
             return false;
         }
 
-        if (Math.Abs(now.ToUnixTimeSeconds() - seconds) > MaxSkew.TotalSeconds)
-        {
-            return false;
-        }
-
-        byte[] sent;
         try
         {
-            sent = Convert.FromHexString(hex);
+            bytes = Convert.FromHexString(text);
+            return true;
         }
         catch (FormatException)
         {
             return false;
         }
-
-        return CryptographicOperations.FixedTimeEquals(sent, Mac(seconds, method, pathAndQuery));
     }
 
-    private byte[] Mac(long seconds, string method, string pathAndQuery) =>
-        HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes($"{Version}\n{seconds.ToString(CultureInfo.InvariantCulture)}\n{method.ToUpperInvariant()}\n{pathAndQuery}"));
+    private byte[] Mac(string seconds, string nonce, string method, string pathAndQuery, string bodyDigest) =>
+        HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes($"{Version}\n{seconds}\n{nonce}\n{method.ToUpperInvariant()}\n{pathAndQuery}\n{bodyDigest}"));
 
     /// <summary>Never the secret: only where it came from.</summary>
     public override string ToString() => $"cluster secret from {Source}";

@@ -61,7 +61,8 @@ public sealed class RequestCapture : IDisposable
         }
 
         await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray()).ConfigureAwait(false);
-        return new CapturedRequest(lines[0], headers, [.. body]);
+        byte[] bodyBytes = [.. body.Take(length)];
+        return new CapturedRequest(lines[0], headers, bodyBytes, [.. received.Take(headerEnd + 4), .. bodyBytes]);
     }
 
     private static int IndexOfBlankLine(List<byte> bytes)

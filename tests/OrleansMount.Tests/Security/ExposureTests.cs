@@ -104,7 +104,7 @@ public sealed class ExposureTests(S3rverServer s3) : NodeProcessTests(s3, "om-ex
         // Even signed, a view takes no writes: there is no such endpoint.
         var secret = ClusterSecret.FromText(SecretText, "test");
         using var signed = new HttpRequestMessage(HttpMethod.Post, "/api/v1/stats") { Content = new StringContent("{}") };
-        signed.Headers.Add(ClusterSecret.HeaderName, secret.Sign("POST", "/api/v1/stats", DateTimeOffset.UtcNow));
+        signed.Headers.Add(ClusterSecret.HeaderName, secret.Sign("POST", "/api/v1/stats", "{}"u8, DateTimeOffset.UtcNow));
         using var answer = await http.SendAsync(signed);
         Assert.True(answer.StatusCode is HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotFound, $"signed POST /api/v1/stats answered {(int)answer.StatusCode}");
         Assert.Equal(rejected, (await silo.StatsAsync()).AuthRejected);
