@@ -56,12 +56,14 @@ public static class SiloHost
             await using var app = builder.Build();
             using var node = new SiloNode(options, app.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System);
             using var throughput = new ThroughputSampler(node.Counters, TimeProvider.System, ThroughputInterval);
-            using var reporter = new NodeReporter(node, errors, throughput, TimeProvider.System);
+            var mounts = new Mounts.MountTable(TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Mounts.MountTable>());
+            using var reporter = new NodeReporter(node, errors, throughput, TimeProvider.System, mounts);
             using var metrics = new SiloMetrics(node, reporter, errors, TimeProvider.System);
             using var exporter = new PrometheusExporter(metrics.Meter);
             ClusterAuth.Use(app, options.Secret, TimeProvider.System, node.Counters);
             SiloEndpoints.Map(app, node);
             MonitoringEndpoints.Map(app, reporter, exporter);
+            Mounts.MountEndpoints.Map(app, mounts);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await node.JoinClusterAsync(cancellationToken).ConfigureAwait(false);
             // Leave before the listeners close, so peers stop routing chunks here while requests in flight finish.

@@ -91,6 +91,17 @@ internal static class MountCommand
         var info = await silo.GetInfoAsync(cancellationToken).ConfigureAwait(false);
         var record = await silo.GetSnapshotAsync(options.SnapshotName, cancellationToken).ConfigureAwait(false);
         var backend = new SiloBackend(silo, info, options.SnapshotName, record.Id);
+        if (!backend.LocalChunks.Available)
+        {
+            // Silent otherwise: every read would still work, each one a whole chunk copied through the silo.
+            logger.LogWarning(
+                "chunk files not readable at {Directory} ({Problem}): every read goes through the silo, a whole {ChunkSize} chunk over its socket each time, instead of reading the chunk files already on this node directly (the fast path: no copy through the silo's process and socket). Mount the silo's cache directory into the mount's container at {CacheDirectory}, read-only (docs/operations.md, Troubleshooting)",
+                backend.LocalChunks.Directory,
+                backend.LocalChunks.Problem,
+                ByteSize.Format(info.ChunkSize),
+                info.CacheDirectory);
+        }
+
         if (options.RootPath.Length > 0)
         {
             try
@@ -134,7 +145,13 @@ internal static class MountCommand
                 _ = MetadataPrefetch.StartAsync(silo, options.SnapshotName, record.Id, options.RootPath, logger);
             }
 
-            await Task.Run(loop.Join, CancellationToken.None).ConfigureAwait(false);
+            // The silo lists its mounts (status, dashboard), with a warning for one that cannot take the fast path.
+            var registrar = new MountRegistrar(silo, new Grains.Protocol.MountRegistration(target, options.SnapshotName, record.Id, backend.LocalChunks.Available, backend.LocalChunks.Directory, backend.LocalChunks.Problem, Environment.ProcessId), logger);
+            await using (registrar.ConfigureAwait(false))
+            {
+                await Task.Run(loop.Join, CancellationToken.None).ConfigureAwait(false);
+            }
+
             logger.LogInformation("unmounted {Target} ({Errors} read errors while mounted; readahead triggered {Triggers} times for {Chunks} chunks, {Dropped} dropped)", target, fs.Errors, fs.Readahead.Triggers, fs.Readahead.ChunksRequested, fs.Readahead.Dropped);
         }
 

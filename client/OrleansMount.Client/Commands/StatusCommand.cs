@@ -41,7 +41,7 @@ internal static class StatusCommand
 
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new { info, stats, members, reads = report?.Reads, activations = report?.Activations, errorsTotal = report?.ErrorsTotal, recentErrors = report?.RecentErrors }, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+                Console.WriteLine(JsonSerializer.Serialize(new { info, stats, members, reads = report?.Reads, activations = report?.Activations, errorsTotal = report?.ErrorsTotal, recentErrors = report?.RecentErrors, mounts = report?.Mounts }, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
                 return 0;
             }
 
@@ -70,6 +70,7 @@ internal static class StatusCommand
                 Console.WriteLine($"activations {string.Join(", ", report.Activations.Select(a => $"{a.GrainType} {a.Active}"))}");
                 var last = report.RecentErrors.Count > 0 ? $"; newest: [{report.RecentErrors[0].Kind}] {report.RecentErrors[0].Message}" : "";
                 Console.WriteLine($"errors      {report.ErrorsTotal} warnings and errors logged{last}");
+                PrintMounts(report.Mounts);
             }
 
             if (members is { Members.Count: > 1 })
@@ -88,6 +89,29 @@ internal static class StatusCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The node's registered mounts; one that cannot read the chunk files gets the silo's warning line.</summary>
+    private static void PrintMounts(IReadOnlyList<MountStatus>? mounts)
+    {
+        if (mounts is null)
+        {
+            return; // a silo from before mount registration
+        }
+
+        if (mounts.Count == 0)
+        {
+            Console.WriteLine("mounts      none registered");
+            return;
+        }
+
+        foreach (var m in mounts)
+        {
+            var mount = m.Mount;
+            Console.WriteLine(m.Warning is { } warning
+                ? $"mount       WARNING {warning} (snapshot {mount.Snapshot}, pid {mount.Pid})"
+                : $"mount       {mount.Mountpoint} (snapshot {mount.Snapshot}, pid {mount.Pid}): chunk files read directly from {mount.ChunkDirectory}");
+        }
     }
 
     private static string TierName(string tier) => tier switch

@@ -20,11 +20,14 @@ public sealed class SiloBackend : IMountBackend
         _name = snapshotName;
         _snapshotId = snapshotId;
         ChunkSize = info.ChunkSize;
-        var chunks = Path.Combine(info.CacheDirectory, "chunks");
-        _chunkDirectory = Directory.Exists(chunks) ? chunks : null;
+        LocalChunks = LocalChunkAccess.Probe(info.CacheDirectory);
+        _chunkDirectory = LocalChunks.Available ? LocalChunks.Directory : null;
     }
 
     public int ChunkSize { get; }
+
+    /// <summary>Whether this mount reads the silo's chunk files itself (decided once, here); if not, every read goes through the silo.</summary>
+    public LocalChunkAccess LocalChunks { get; }
 
     public string SnapshotName => _name;
 

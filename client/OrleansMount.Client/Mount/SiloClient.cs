@@ -93,6 +93,16 @@ public sealed class SiloClient : IDisposable
     public Task<PrefetchJobStatus> CancelPrefetchAsync(string jobId, CancellationToken cancellationToken = default) =>
         SendAsync<PrefetchJobStatus>(() => new HttpRequestMessage(HttpMethod.Post, $"api/v1/prefetch/{Uri.EscapeDataString(jobId)}/cancel"), cancellationToken);
 
+    /// <summary>Registers (or renews) a mount of this node with its silo: what it serves and whether it reads chunk files itself.</summary>
+    public Task<MountStatus> RegisterMountAsync(MountRegistration mount, CancellationToken cancellationToken = default) =>
+        SendAsync<MountStatus>(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/mounts") { Content = JsonContent.Create(mount) }, cancellationToken);
+
+    /// <summary>Tells the silo a mount is gone (unmounted).</summary>
+    public async Task UnregisterMountAsync(string mountpoint, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendRawAsync(() => new HttpRequestMessage(HttpMethod.Delete, $"api/v1/mounts?mountpoint={Uri.EscapeDataString(mountpoint)}"), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Asks the silo to make these chunks present in the background (readahead); returns once it has taken them.</summary>
     public async Task ReadaheadAsync(IReadOnlyList<ChunkRequest> chunks, CancellationToken cancellationToken = default)
     {

@@ -18,6 +18,7 @@ namespace OrleansMount.Grains.Protocol;
 /// <param name="PrefetchJobs">The newest prefetch jobs this silo coordinates (failures cut to a few each).</param>
 /// <param name="ErrorsTotal">Warnings and errors logged since start, of which <paramref name="RecentErrors"/> are the newest.</param>
 /// <param name="RecentErrors">The newest warnings and errors, newest first.</param>
+/// <param name="Mounts">The mounts of this node that registered (null from a silo before mount registration); each carries a warning when it cannot read the node's chunk files.</param>
 public sealed record NodeReport(
     SiloInfo Info,
     SiloStats Stats,
@@ -31,4 +32,5 @@ public sealed record NodeReport(
     IReadOnlyList<ThroughputSample> Throughput,
     IReadOnlyList<PrefetchJobStatus> PrefetchJobs,
     long ErrorsTotal,
-    IReadOnlyList<RecentError> RecentErrors);
+    IReadOnlyList<RecentError> RecentErrors,
+    IReadOnlyList<MountStatus>? Mounts = null);

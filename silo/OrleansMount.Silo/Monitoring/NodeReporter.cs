@@ -28,14 +28,17 @@ public sealed class NodeReporter : IDisposable
     private readonly ThroughputSampler _throughput;
     private readonly TimeProvider _time;
     private readonly HttpClient _http;
+    private readonly Mounts.MountTable _mounts;
 
-    public NodeReporter(SiloNode node, RecentErrorLog errors, ThroughputSampler throughput, TimeProvider time)
+    public NodeReporter(SiloNode node, RecentErrorLog errors, ThroughputSampler throughput, TimeProvider time, Mounts.MountTable mounts)
     {
         ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(mounts);
         _node = node;
         _errors = errors;
         _throughput = throughput;
         _time = time;
+        _mounts = mounts;
         _http = PeerClient.CreateHttpClient(PeerTimeout, node.Options.Secret);
     }
 
@@ -76,7 +79,8 @@ public sealed class NodeReporter : IDisposable
                 FailuresOmitted = s.FailuresOmitted + s.Failures.Count - FailuresShownPerJob,
             })],
             _errors.Total,
-            _errors.Newest(RecentErrorsShown));
+            _errors.Newest(RecentErrorsShown),
+            _mounts.Current());
     }
 
     public async Task<ClusterReport> ClusterAsync(CancellationToken cancellationToken)

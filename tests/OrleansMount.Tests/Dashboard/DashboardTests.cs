@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
 using OrleansMount.Grains.Prefetch;
 using OrleansMount.Grains.Protocol;
@@ -59,6 +60,13 @@ public sealed class DashboardTests(S3rverServer s3, RedisServer redis, ITestOutp
             await Task.Delay(200);
         }
 
+        // Mounts as they register with their node's silo: one reading the chunk files itself, one that cannot (issue 17).
+        using (var fast = await Silos[0].PostJsonAsync("api/v1/mounts", new MountRegistration("/mnt/dash-a", "dash", "x", true, Path.Combine(Silos[0].CacheDirectory, "chunks"), null, 101)))
+        using (var slow = await Silos[1].PostJsonAsync("api/v1/mounts", new MountRegistration("/mnt/dash-b", "dash", "x", false, "/var/cache/orleansmount/chunks", "the directory does not exist in this process's file system", 102)))
+        {
+            Assert.True(fast.IsSuccessStatusCode && slow.IsSuccessStatusCode, await slow.Content.ReadAsStringAsync());
+        }
+
         var url = $"http://127.0.0.1:{Silos[2].Port}/";
         var dom = new RenderedDashboard(await HeadlessChromium.DumpDomAsync(url, Temp.Sub("chromium-dom")));
         json = await Silos[2].GetJsonAsync<ClusterReport>("api/v1/cluster"); // nothing reads any more: the same state the page showed
@@ -114,6 +122,12 @@ public sealed class DashboardTests(S3rverServer s3, RedisServer redis, ITestOutp
         Assert.Equal(job.Id, jobRow["data-job"]);
         Assert.Equal("done", jobRow["data-state"]);
         Assert.Equal(json.Nodes[2].Report!.PrefetchJobs.Single().ChunksTotal, files.Count);
+        var mounts = dom.WithClass("mount");
+        Assert.Equal(["node-a /mnt/dash-a true", "node-b /mnt/dash-b false"], mounts.Select(m => $"{m["data-silo"]} {m["data-mountpoint"]} {m["data-local-chunks"]}"));
+        var warned = Assert.Single(dom.Sections("mount-warning"));
+        Assert.Equal("/mnt/dash-b", warned.Attributes["data-mountpoint"]);
+        Assert.Contains("mount /mnt/dash-b: chunk files not readable at /var/cache/orleansmount/chunks", WebUtility.HtmlDecode(warned.Markup), StringComparison.Ordinal);
+        Assert.Contains("every read goes through the silo", WebUtility.HtmlDecode(warned.Markup), StringComparison.Ordinal);
         var chart = dom.WithClass("series-local").Single();
         Assert.True(chart["points"].Split(' ').Length >= 2, "the throughput chart has no line");
 

@@ -198,6 +198,39 @@ public sealed partial class KubernetesManifestTests
         }
     }
 
+    [Fact]
+    public void The_mount_container_sees_the_silos_cache_read_only_at_the_path_the_silo_reports()
+    {
+        // The mount reads chunk files at the cache directory the silo reports (its --cache-dir): without the volume
+        // every read goes through the silo (issue 17). The silo's --cache-dir is the entrypoint's
+        // ORLEANSMOUNT_CACHE_DIR, from the ConfigMap or the entrypoint's default.
+        var manifests = Load().Select(m => m.Document).ToList();
+        var config = Yaml.StringMap(Assert.Single(manifests, m => Kind(m) == "ConfigMap"), "data");
+        var fallback = EntrypointCacheDefault().Match(File.ReadAllText(DeployFiles.Entrypoint));
+        Assert.True(fallback.Success, "deploy/entrypoint.sh no longer passes --cache-dir \"${ORLEANSMOUNT_CACHE_DIR:-...}\"");
+        var cacheDir = config.GetValueOrDefault("ORLEANSMOUNT_CACHE_DIR") ?? fallback.Groups[1].Value;
+        Assert.DoesNotContain("--cache-dir", config.GetValueOrDefault("ORLEANSMOUNT_SILO_ARGS") ?? "", StringComparison.Ordinal);
+
+        var pod = Yaml.Map(Assert.Single(manifests, m => Kind(m) == "DaemonSet"), "spec.template.spec");
+        var containers = Yaml.List(pod, "containers").ToDictionary(c => Yaml.Str(c, "name")!, c => c, StringComparer.Ordinal);
+        foreach (var container in containers.Values)
+        {
+            Assert.DoesNotContain(Yaml.List(container, "env"), v => Yaml.Str(v, "name") is "ORLEANSMOUNT_CACHE_DIR" or "ORLEANSMOUNT_SILO_ARGS");
+        }
+
+        var silo = Assert.Single(Yaml.List(containers["silo"], "volumeMounts"), m => Yaml.Str(m, "mountPath") == cacheDir);
+        Assert.NotEqual("true", Yaml.Str(silo, "readOnly"));
+        Assert.Null(Yaml.Str(silo, "subPath"));
+        var volume = Assert.Single(Yaml.List(pod, "volumes"), v => Yaml.Str(v, "name") == Yaml.Str(silo, "name"));
+        Assert.NotNull(Yaml.Str(volume, "hostPath.path"));
+
+        var mount = Yaml.List(containers["mount"], "volumeMounts").SingleOrDefault(m => Yaml.Str(m, "name") == Yaml.Str(silo, "name"));
+        Assert.True(mount is not null, $"the mount container does not mount the cache volume '{Yaml.Str(silo, "name")}': it cannot read the chunk files on the node, so every read goes through the silo");
+        Assert.Equal(cacheDir, Yaml.Str(mount, "mountPath"));
+        Assert.Equal("true", Yaml.Str(mount, "readOnly"));
+        Assert.Null(Yaml.Str(mount, "subPath"));
+    }
+
     private static List<(string File, IDictionary<object, object> Document)> Load()
     {
         var files = Directory.EnumerateFiles(DeployFiles.Kubernetes, "*.yaml").Where(f => Path.GetFileName(f) != "kustomization.yaml").ToList();
@@ -210,6 +243,9 @@ public sealed partial class KubernetesManifestTests
     private static IEnumerable<(string Owner, IDictionary<object, object> Pod)> PodSpecs(IEnumerable<IDictionary<object, object>> manifests) =>
         manifests.Where(m => Kind(m) is "DaemonSet" or "Deployment").Select(m => (Yaml.Str(m, "metadata.name")!, Yaml.Map(m, "spec.template.spec")))
             .Concat(manifests.Where(m => Kind(m) == "Pod").Select(m => (Yaml.Str(m, "metadata.name")!, Yaml.Map(m, "spec"))));
+
+    [GeneratedRegex(@"--cache-dir ""\$\{ORLEANSMOUNT_CACHE_DIR:-([^}]+)\}""")]
+    private static partial Regex EntrypointCacheDefault();
 
     [GeneratedRegex(@"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")]
     private static partial Regex VariableReference();
