@@ -2,6 +2,7 @@ using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using OrleansMount.Core;
+using OrleansMount.Native.RocksDb;
 using OrleansMount.Storage.Catalog;
 using OrleansMount.Storage.Import;
 using OrleansMount.Storage.Metadata;
@@ -22,7 +23,8 @@ public sealed class SnapshotInodeTests
 
     [Fact]
     public void Numbers_are_distinct_match_the_ordinals_and_survive_reopening_and_reimport() =>
-        Prop.ForAll(Arb.From(Gen.Choose(0, int.MaxValue)), seed => Check(seed)).QuickCheckThrowOnFailure();
+        // 40 cases: each imports the snapshot twice and opens it on three metadata stores.
+        Prop.ForAll(Arb.From(Gen.Choose(0, int.MaxValue)), seed => Check(seed)).Check(Config.QuickThrowOnFailure.WithMaxTest(40));
 
     [Fact]
     public async Task A_file_at_sorted_position_k_has_number_k_plus_1_shifted_by_12_and_a_directory_its_first_files_plus_depth()
@@ -55,6 +57,47 @@ public sealed class SnapshotInodeTests
         Assert.Equal(PathVerdict.TooDeep, PathRules.Check(string.Join('/', Enumerable.Repeat("d", PathRules.MaxSegments + 1))));
         Assert.Equal(3, InodeNumbers.Depth("a/b/c"));
         Assert.Equal(0, InodeNumbers.Depth(""));
+    }
+
+    [Fact]
+    public async Task A_snapshot_with_format_1_entries_still_lists_and_reads_but_has_no_numbers()
+    {
+        string[] files = ["a/b", "a/c", "d", "e/f/g"];
+        using var snapshot = await Imported.CreateAsync(files, new RangePolicy(TargetEntries: 2, MinEntries: 1, MaxEntries: 2));
+        var expected = await snapshot.View.ListDirectoryAsync("");
+
+        // Rewrite every range file of the catalog as an older import wrote it: the values without their index.
+        foreach (var range in snapshot.View.Ranges)
+        {
+            var key = snapshot.Catalog.RangeKey(range.Id);
+            var file = Path.Combine(snapshot.Temp.Path, range.Id + ".sst");
+            await snapshot.Catalog.DownloadAsync(key, file);
+            var rewritten = file + ".v1";
+            using (var scratch = RocksDatabase.Open(Path.Combine(snapshot.Temp.Path, "scratch-" + range.Id)))
+            {
+                scratch.IngestExternalFiles([file], moveFiles: false);
+                using var writer = SstFileWriter.Create(rewritten);
+                using var iterator = scratch.NewIterator();
+                for (iterator.SeekToFirst(); iterator.Valid; iterator.Next())
+                {
+                    var value = iterator.Value;
+                    var p = 1;
+                    _ = VarInt.Read(value, ref p);
+                    writer.Put(iterator.Key, [EntryCodec.Version1, .. value[p..]]);
+                }
+
+                writer.Finish();
+            }
+
+            await snapshot.Catalog.Store.PutAsync(key, await File.ReadAllBytesAsync(rewritten));
+        }
+
+        using var node = new MetadataStore(Path.Combine(snapshot.Temp.Path, "old-node"), snapshot.Catalog);
+        var old = await node.OpenSnapshotAsync("p");
+        var listed = (await old.ListDirectoryAsync(""))!;
+        Assert.Equal(expected!.Select(i => (i.Name, i.Entry)), listed.Select(i => (i.Name, i.Entry)));
+        Assert.All(listed, i => Assert.Null(i.Ino));
+        Assert.Equal(1, (await old.GetFileAsync("d"))!.Size);
     }
 
     private static bool Check(int seed)
