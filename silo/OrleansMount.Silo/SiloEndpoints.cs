@@ -209,12 +209,15 @@ public static class SiloEndpoints
 
     private static ListingItem ToWire(DirectoryItem item, SnapshotView view)
     {
+        var ino = item.Ino ?? throw new OrleansMountException(
+            $"snapshot '{view.Record.Name}' was imported before inode numbering (entry format {EntryCodec.Version1}) and cannot be mounted: "
+            + $"import it again with 'orleansmount import {view.Record.Source} --snapshot {view.Record.Name} --replace'");
         if (item.Entry is not { } entry)
         {
-            return new ListingItem(item.Name, true, 0, EntryCodec.ToUnixNanoseconds(view.Record.CreatedAt), null, null, null);
+            return new ListingItem(item.Name, true, 0, EntryCodec.ToUnixNanoseconds(view.Record.CreatedAt), null, null, null, ino);
         }
 
-        return new ListingItem(item.Name, false, entry.Size, EntryCodec.ToUnixNanoseconds(entry.ModifiedTime), entry.ETag, entry.Identity.ToString(), entry.PhysicalAddress);
+        return new ListingItem(item.Name, false, entry.Size, EntryCodec.ToUnixNanoseconds(entry.ModifiedTime), entry.ETag, entry.Identity.ToString(), entry.PhysicalAddress, ino);
     }
 
     internal static async Task<IResult> Guard(Func<Task<IResult>> body)

@@ -3,9 +3,11 @@ using System.Text;
 namespace OrleansMount.Core;
 
 /// <summary>
-/// The value of an entry in a range SST (format version 1), frozen by a golden test:
+/// The value of an entry in a range SST (format version 2), frozen by a golden test:
 /// <code>
-/// u8      version = 1
+/// u8      version = 2
+/// varint  index of the entry within its range (0-based, in key order): with the range's base ordinal,
+///         the sum of the entry counts of the ranges before it, the entry's ordinal (<see cref="InodeNumbers"/>)
 /// varint  size
 /// zigzag  mtime, nanoseconds since the Unix epoch
 /// u8      etag kind: 0 = UTF-8 string (varint length + bytes), 1 = 32 lowercase hex digits stored as 16 bytes
@@ -14,22 +16,32 @@ namespace OrleansMount.Core;
 /// varint  length of the physical address override, then its UTF-8 bytes; 0 means
 ///         "the snapshot's source address + the entry's path" (the common case, costs one byte)
 /// </code>
-/// The key is the entry's path (see <see cref="KeyCodec"/>).
+/// The key is the entry's path (see <see cref="KeyCodec"/>). Version 1 is version 2 without the index;
+/// it still decodes (<see cref="LocalIndex"/> is then null: such a snapshot has no inode numbers and
+/// cannot be mounted until it is imported again, docs/decisions/0013-inode-numbers.md).
 /// </summary>
 public static class EntryCodec
 {
-    public const byte Version = 1;
+    public const byte Version = 2;
 
-    public static byte[] Encode(SnapshotEntry entry, string derivedAddress)
+    /// <summary>Values written before inode numbering: no index within the range.</summary>
+    public const byte Version1 = 1;
+
+    /// <param name="entry">the file</param>
+    /// <param name="derivedAddress">the address the reader derives from the snapshot source and the path</param>
+    /// <param name="localIndex">the entry's position within its range (0 for the range's first key)</param>
+    public static byte[] Encode(SnapshotEntry entry, string derivedAddress, int localIndex)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        ArgumentOutOfRangeException.ThrowIfNegative(localIndex);
         var etagHex = IsLowerHex32(entry.ETag);
         var etagBytes = etagHex ? Convert.FromHexString(entry.ETag) : Encoding.UTF8.GetBytes(entry.ETag);
         var address = entry.PhysicalAddress == derivedAddress ? [] : Encoding.UTF8.GetBytes(entry.PhysicalAddress);
-        var buffer = new byte[1 + 10 + 10 + 1 + 10 + etagBytes.Length + ObjectIdentity.Length + 10 + address.Length];
+        var buffer = new byte[1 + 10 + 10 + 10 + 1 + 10 + etagBytes.Length + ObjectIdentity.Length + 10 + address.Length];
         var span = buffer.AsSpan();
         var p = 0;
         span[p++] = Version;
+        p += VarInt.Write(span[p..], (ulong)localIndex);
         p += VarInt.Write(span[p..], (ulong)entry.Size);
         p += VarInt.WriteSigned(span[p..], ToUnixNanoseconds(entry.ModifiedTime));
         span[p++] = etagHex ? (byte)1 : (byte)0;
@@ -53,11 +65,7 @@ public static class EntryCodec
     public static SnapshotEntry Decode(string path, ReadOnlySpan<byte> value, string derivedAddress)
     {
         var p = 0;
-        if (value.Length == 0 || value[p++] != Version)
-        {
-            throw new FormatException($"entry '{path}': unknown entry format version {(value.Length == 0 ? -1 : value[0])}");
-        }
-
+        _ = ReadHeader(path, value, ref p);
         var size = (long)VarInt.Read(value, ref p);
         var mtime = FromUnixNanoseconds(VarInt.ReadSigned(value, ref p));
         var kind = value[p++];
@@ -81,9 +89,38 @@ public static class EntryCodec
         return new SnapshotEntry(path, size, mtime, etag, address, identity);
     }
 
+    /// <summary>
+    /// The entry's index within its range, read without decoding the rest; null for a version 1 value,
+    /// which has none.
+    /// </summary>
+    /// <param name="path">the entry's path, for the error message</param>
+    /// <param name="value">the encoded value</param>
+    public static int? LocalIndex(string path, ReadOnlySpan<byte> value)
+    {
+        var p = 0;
+        return ReadHeader(path, value, ref p);
+    }
+
     public static long ToUnixNanoseconds(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
 
     public static DateTimeOffset FromUnixNanoseconds(long nanoseconds) => new(DateTimeOffset.UnixEpoch.UtcTicks + (nanoseconds / 100), TimeSpan.Zero);
+
+    private static int? ReadHeader(string path, ReadOnlySpan<byte> value, ref int p)
+    {
+        var version = value.Length == 0 ? -1 : value[p++];
+        if (version == Version1)
+        {
+            return null;
+        }
+
+        if (version != Version)
+        {
+            throw new FormatException($"entry '{path}': unknown entry format version {version}");
+        }
+
+        var index = VarInt.Read(value, ref p);
+        return index <= int.MaxValue ? (int)index : throw new FormatException($"entry '{path}': index {index} within its range is out of bounds");
+    }
 
     private static bool IsLowerHex32(string etag) =>
         etag.Length == 32 && etag.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));

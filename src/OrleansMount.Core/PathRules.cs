@@ -8,7 +8,9 @@ namespace OrleansMount.Core;
 /// <list type="bullet">
 /// <item>ends with '/' (a directory marker: skipped, directories are derived from paths);</item>
 /// <item>is empty, starts with '/', or has an empty, '.' or '..' segment ("a//b", "a/./b", "../x");</item>
-/// <item>has a segment longer than 255 UTF-8 bytes (the Linux name limit) or a NUL character.</item>
+/// <item>has a segment longer than 255 UTF-8 bytes (the Linux name limit) or a NUL character;</item>
+/// <item>has more than <see cref="MaxSegments"/> segments (its directories could not be numbered, see <see cref="InodeNumbers"/>;
+/// unreachable in practice: S3 keys are at most 1,024 bytes and Linux paths 4,096).</item>
 /// </list>
 /// A key that is a file and also the prefix of other keys ("a/b" and "a/b/c") keeps the
 /// directory; the file is skipped (<see cref="PathConflictFilter"/>). Every skip is counted by reason and
@@ -17,6 +19,9 @@ namespace OrleansMount.Core;
 public static class PathRules
 {
     public const int MaxNameBytes = 255;
+
+    /// <summary>A file's segments at most: its deepest directory then has <see cref="InodeNumbers.MaxDirectoryDepth"/>.</summary>
+    public const int MaxSegments = InodeNumbers.MaxDirectoryDepth + 1;
 
     public static PathVerdict Check(string relativeKey)
     {
@@ -36,7 +41,13 @@ public static class PathRules
             return PathVerdict.InvalidCharacter;
         }
 
-        foreach (var segment in relativeKey.Split('/'))
+        var segments = relativeKey.Split('/');
+        if (segments.Length > MaxSegments)
+        {
+            return PathVerdict.TooDeep;
+        }
+
+        foreach (var segment in segments)
         {
             if (segment.Length == 0 || segment == "." || segment == "..")
             {

@@ -10,4 +10,5 @@ public enum PathVerdict
     NameTooLong,
     InvalidCharacter,
     FileShadowedByDirectory,
+    TooDeep,
 }

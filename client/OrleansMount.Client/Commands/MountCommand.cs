@@ -102,16 +102,14 @@ internal static class MountCommand
                 info.CacheDirectory);
         }
 
-        if (options.RootPath.Length > 0)
+        // Also refuses, with the silo's message, a snapshot imported before inode numbering.
+        try
         {
-            try
-            {
-                await backend.ListAsync(options.RootPath, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SiloException e) when (e.Kind == Grains.Protocol.SiloError.NotFound)
-            {
-                throw new OrleansMountException($"--path '{options.RootPath}' is not a directory of snapshot '{options.SnapshotName}'", 4);
-            }
+            await backend.ListAsync(options.RootPath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SiloException e) when (e.Kind == Grains.Protocol.SiloError.NotFound)
+        {
+            throw new OrleansMountException($"--path '{options.RootPath}' is not a directory of snapshot '{options.SnapshotName}'", 4);
         }
 
         using var fs = new SnapshotFileSystem(backend, options with { SourceAddress = record.Source }, logger, record.CreatedAt);

@@ -13,14 +13,15 @@ namespace OrleansMount.Client.Mount;
 /// <summary>
 /// The read-only file system of one snapshot. Kernel-cache rules (see src/OrleansMount.Native/Fuse/README.md):
 /// the snapshot never changes, so entries and attributes carry long timeouts, files open with
-/// keep_cache and directories with cache_readdir, and inode numbers are a stable hash of the path.
+/// keep_cache and directories with cache_readdir, and inode numbers are the snapshot's own (the silo sends
+/// them with each listing: unique within the snapshot and the same on every mount, see <see cref="InodeNumbers"/>).
 /// Metadata is asked of the silo a directory at a time and kept within a budget; file bytes come
 /// from chunk files on this node's disk when they are there, else through the silo. No libfuse
 /// thread waits on the network: anything not in memory is answered when its task completes.
 /// </summary>
 public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 {
-    public const ulong RootIno = 1;
+    public const ulong RootIno = InodeNumbers.Root;
     public const string IdentityXattr = "user.orleansmount.identity";
     public const string AddressXattr = "user.orleansmount.address";
 
@@ -439,6 +440,11 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         try
         {
             var listing = await _backend.ListAsync(path, CancellationToken.None).ConfigureAwait(false);
+            if (listing.Items.Any(i => i.Ino == 0))
+            {
+                throw new InvalidDataException($"the silo listed directory '{path}' without inode numbers: it is older than this mount, upgrade it");
+            }
+
             var directory = new CachedDirectory(path, [.. listing.Items.Select(i => Compact(path, i))]);
             if (Interlocked.Add(ref _cachedEntries, listing.Items.Count) > _options.MaxCachedEntries)
             {
@@ -488,7 +494,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         }
 
         var item = listing.Items[index - 2];
-        var ino = InoFor(PathRules.Join(directory.Path, item.Name));
+        var ino = item.Ino;
         var attr = AttrFor(ino, item.Dir ? null : item);
         return new FuseDirectoryEntry(item.Name, ino, attr.Mode)
         {
@@ -516,7 +522,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
     private FsNode Reference(string path, ListingItem item)
     {
-        var ino = InoFor(path);
+        var ino = item.Ino;
         var node = _nodes.AddOrUpdate(
             ino,
             _ => new FsNode(ino, path, item.Dir ? null : item) { Lookups = 1 },
@@ -553,17 +559,5 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             MTime = time,
             CTime = time,
         };
-    }
-
-    /// <summary>A stable inode number: a 64-bit hash of the path (1 is the root).</summary>
-    public static ulong InoFor(string path)
-    {
-        if (path.Length == 0)
-        {
-            return RootIno;
-        }
-
-        var hash = RangePolicy.Fnv1a64(Encoding.UTF8.GetBytes(path));
-        return hash <= RootIno ? hash + 2 : hash;
     }
 }

@@ -95,7 +95,7 @@ public sealed class SnapshotImporter
                 var entry = accepted.Entry;
                 entries++;
                 bytes += entry.Size;
-                if (builder.Add(entry.Path, EntryCodec.Encode(entry, sourceAddress + entry.Path), entry.Size))
+                if (builder.Add(entry.Path, EntryCodec.Encode(entry, sourceAddress + entry.Path, builder.Count), entry.Size))
                 {
                     CutRange();
                 }
@@ -234,6 +234,7 @@ public sealed class SnapshotImporter
         PathVerdict.NameTooLong => "a name longer than 255 bytes",
         PathVerdict.InvalidCharacter => "a NUL character",
         PathVerdict.FileShadowedByDirectory => "it is a file and also a directory prefix of other keys; the directory is kept",
+        PathVerdict.TooDeep => $"more than {PathRules.MaxSegments} path segments",
         _ => verdict.ToString(),
     };
 }

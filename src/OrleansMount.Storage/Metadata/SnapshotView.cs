@@ -9,7 +9,10 @@ namespace OrleansMount.Storage.Metadata;
 /// One snapshot as seen through a node's <see cref="MetadataStore"/>: file lookup and directory
 /// listing over its ranges. Directories are derived from paths: listing seeks to "dir/", takes
 /// each file directly below it, and for each subdirectory emits its name and seeks past its whole
-/// subtree, so a listing costs one seek per child, not one step per descendant.
+/// subtree, so a listing costs one seek per child, not one step per descendant. Each child gets its
+/// inode number (<see cref="InodeNumbers"/>): a file's ordinal is its range's base ordinal (the entry
+/// counts of the ranges before it, summed here) plus its index within the range (stored in its value);
+/// a subdirectory's comes from its first file, where the listing's seek lands anyway.
 /// </summary>
 public sealed class SnapshotView
 {
@@ -17,6 +20,7 @@ public sealed class SnapshotView
     private readonly RangeDescriptor[] _ranges;
     private readonly byte[][] _firstPaths;
     private readonly byte[][] _lastPaths;
+    private readonly long[] _baseOrdinals;
 
     internal SnapshotView(MetadataStore store, SnapshotRecord record, IReadOnlyList<RangeDescriptor> ranges)
     {
@@ -25,6 +29,11 @@ public sealed class SnapshotView
         _ranges = [.. ranges];
         _firstPaths = [.. _ranges.Select(r => Encoding.UTF8.GetBytes(r.FirstPath))];
         _lastPaths = [.. _ranges.Select(r => Encoding.UTF8.GetBytes(r.LastPath))];
+        _baseOrdinals = new long[_ranges.Length];
+        for (var i = 1; i < _ranges.Length; i++)
+        {
+            _baseOrdinals[i] = _baseOrdinals[i - 1] + _ranges[i - 1].EntryCount;
+        }
     }
 
     public SnapshotRecord Record { get; }
@@ -32,14 +41,7 @@ public sealed class SnapshotView
     public IReadOnlyList<RangeDescriptor> Ranges => _ranges;
 
     /// <summary>The ranges that may hold paths under <paramref name="directory"/> ("" for all).</summary>
-    public IEnumerable<RangeDescriptor> RangesUnder(string directory)
-    {
-        var (low, high) = Span(directory);
-        for (var i = FirstRangeEndingAtOrAfter(low); i < _ranges.Length && (high is null || _firstPaths[i].AsSpan().SequenceCompareTo(high) < 0); i++)
-        {
-            yield return _ranges[i];
-        }
-    }
+    public IEnumerable<RangeDescriptor> RangesUnder(string directory) => RangeIndexesUnder(directory).Select(i => _ranges[i]);
 
     /// <summary>The file at <paramref name="path"/>, or null when there is none (it may be a directory).</summary>
     public async Task<SnapshotEntry?> GetFileAsync(string path, CancellationToken cancellationToken = default)
@@ -86,10 +88,12 @@ public sealed class SnapshotView
     public async Task<IReadOnlyList<DirectoryItem>?> ListDirectoryAsync(string directory, CancellationToken cancellationToken = default)
     {
         var prefix = directory.Length == 0 ? [] : Encoding.UTF8.GetBytes(directory + "/");
+        var childDepth = InodeNumbers.Depth(directory) + 1;
         var items = new List<DirectoryItem>();
         string? lastDirectory = null;
-        foreach (var range in RangesUnder(directory))
+        foreach (var r in RangeIndexesUnder(directory))
         {
+            var range = _ranges[r];
             var (iterator, seek) = await SeekInRangeAsync(range, prefix, cancellationToken).ConfigureAwait(false);
             using var _ = iterator;
             while (iterator.Valid && iterator.Key.StartsWith(seek))
@@ -100,7 +104,9 @@ public sealed class SnapshotView
                 {
                     var path = KeyCodec.SuffixString(iterator.Key);
                     var name = Encoding.UTF8.GetString(rest);
-                    items.Add(new DirectoryItem(name, EntryCodec.Decode(path, iterator.Value, Record.Source + path)));
+                    var value = iterator.Value;
+                    var fileIno = OrdinalAt(r, path, value) is { } ordinal ? InodeNumbers.File(ordinal) : (ulong?)null;
+                    items.Add(new DirectoryItem(name, EntryCodec.Decode(path, value, Record.Source + path), fileIno));
                     iterator.Next();
                     continue;
                 }
@@ -108,7 +114,9 @@ public sealed class SnapshotView
                 var child = Encoding.UTF8.GetString(rest[..slash]);
                 if (child != lastDirectory)
                 {
-                    items.Add(new DirectoryItem(child, null));
+                    // The iterator is at the first file below the child: its ordinal numbers the directory.
+                    var first = OrdinalAt(r, KeyCodec.SuffixString(iterator.Key), iterator.Value);
+                    items.Add(new DirectoryItem(child, null, first is { } ordinal ? InodeNumbers.Directory(ordinal, childDepth) : null));
                     lastDirectory = child;
                 }
 
@@ -161,6 +169,32 @@ public sealed class SnapshotView
             {
                 yield return entry;
             }
+        }
+    }
+
+    /// <summary>The ordinal of the entry of range <paramref name="range"/> holding <paramref name="value"/>; null for format 1.</summary>
+    private long? OrdinalAt(int range, string path, ReadOnlySpan<byte> value)
+    {
+        var index = EntryCodec.LocalIndex(path, value);
+        if (index is null)
+        {
+            return null;
+        }
+
+        if (index >= _ranges[range].EntryCount)
+        {
+            throw new OrleansMountException($"snapshot '{Record.Name}': entry '{path}' says it is number {index} of range {_ranges[range].Id}, which holds {_ranges[range].EntryCount}; the catalog is damaged, re-import the snapshot");
+        }
+
+        return _baseOrdinals[range] + index.Value;
+    }
+
+    private IEnumerable<int> RangeIndexesUnder(string directory)
+    {
+        var (low, high) = Span(directory);
+        for (var i = FirstRangeEndingAtOrAfter(low); i < _ranges.Length && (high is null || _firstPaths[i].AsSpan().SequenceCompareTo(high) < 0); i++)
+        {
+            yield return i;
         }
     }
 

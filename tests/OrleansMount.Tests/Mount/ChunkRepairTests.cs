@@ -32,7 +32,7 @@ public sealed class ChunkRepairTests : IDisposable
             random.NextBytes(data);
             var address = "s3://b/" + name;
             _backend.Data[address] = data;
-            _backend.Items.Add(new ListingItem(name, false, size, 0, "e", ObjectIdentity.Compute(address, "e", size).ToString(), address));
+            _backend.Items.Add(new ListingItem(name, false, size, 0, "e", ObjectIdentity.Compute(address, "e", size).ToString(), address, InodeNumbers.File(_backend.Items.Count)));
         }
 
         _fs = new SnapshotFileSystem(_backend, new MountOptions { SnapshotName = "s", SourceAddress = "s3://b/" }, NullLogger.Instance, DateTimeOffset.UnixEpoch);

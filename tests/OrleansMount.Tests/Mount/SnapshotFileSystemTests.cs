@@ -6,6 +6,7 @@ using OrleansMount.Grains.Chunks;
 using OrleansMount.Grains.Protocol;
 using OrleansMount.Native.Fuse;
 using OrleansMount.Tests.Fuse;
+using OrleansMount.Tests.Snapshots;
 
 namespace OrleansMount.Tests.Mount;
 
@@ -16,23 +17,25 @@ public sealed class SnapshotFileSystemTests
     private readonly FakeBackend _backend = new();
     private readonly RecordingReplySink _sink = new();
     private readonly SnapshotFileSystem _fs;
+    private readonly Dictionary<string, ulong> _inos = ReferenceInodes.Of(["data.bin", "sub/a.txt"]);
     private nint _next = 1;
 
     public SnapshotFileSystemTests()
     {
-        _backend.Add("", new ListingItem("data.bin", false, 20, 1_000_000_000, "etag1", Identity("s3://b/data.bin", "etag1", 20), "s3://b/data.bin"));
-        _backend.Add("", new ListingItem("sub", true, 0, 0, null, null, null));
-        _backend.Add("sub", new ListingItem("a.txt", false, 3, 2_000_000_000, "etag2", Identity("s3://b/sub/a.txt", "etag2", 3), "s3://b/sub/a.txt"));
+        // Numbered like the silo numbers a snapshot of these two files (SnapshotInodeTests checks the two agree).
+        _backend.Add("", new ListingItem("data.bin", false, 20, 1_000_000_000, "etag1", Identity("s3://b/data.bin", "etag1", 20), "s3://b/data.bin", _inos["data.bin"]));
+        _backend.Add("", new ListingItem("sub", true, 0, 0, null, null, null, _inos["sub"]));
+        _backend.Add("sub", new ListingItem("a.txt", false, 3, 2_000_000_000, "etag2", Identity("s3://b/sub/a.txt", "etag2", 3), "s3://b/sub/a.txt", _inos["sub/a.txt"]));
         _backend.Data["s3://b/data.bin"] = Encoding.ASCII.GetBytes("0123456789abcdefghij");
         _backend.Data["s3://b/sub/a.txt"] = Encoding.ASCII.GetBytes("xyz");
         _fs = new SnapshotFileSystem(_backend, new MountOptions { SnapshotName = "s", SourceAddress = "s3://b/", Uid = 7, Gid = 8 }, NullLogger.Instance, DateTimeOffset.UnixEpoch);
     }
 
     [Fact]
-    public async Task Lookup_hands_out_a_stable_inode_and_forget_takes_it_back()
+    public async Task Lookup_hands_out_the_silos_inode_and_forget_takes_it_back()
     {
         var entry = (FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "data.bin"))).Value!;
-        Assert.Equal(SnapshotFileSystem.InoFor("data.bin"), entry.Ino);
+        Assert.Equal(1UL << 12, entry.Ino); // the first file in key order: ordinal 0
         Assert.Equal(20, entry.Attr.Size);
         Assert.Equal(FuseFileMode.RegularFile | Convert.ToUInt32("444", 8), entry.Attr.Mode);
         Assert.Equal((7u, 8u), (entry.Attr.Uid, entry.Attr.Gid));
@@ -67,9 +70,49 @@ public sealed class SnapshotFileSystemTests
         var reply = await Call(r => _fs.ReadDir(r, SnapshotFileSystem.RootIno, 0, 0, 4096, plus: true));
         Assert.Equal("data", reply.Kind);
         Assert.Equal(before + 2, _fs.NodeCount); // data.bin and sub, not "." and ".."
-        _fs.Forget(SnapshotFileSystem.InoFor("sub"), 1);
-        _fs.Forget(SnapshotFileSystem.InoFor("data.bin"), 1);
+        _fs.Forget(_inos["sub"], 1);
+        _fs.Forget(_inos["data.bin"], 1);
         Assert.Equal(before, _fs.NodeCount);
+    }
+
+    [Fact]
+    public async Task Inode_numbers_are_the_ones_the_silo_listed_in_lookup_readdir_and_getattr()
+    {
+        var sub = (FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "sub"))).Value!;
+        Assert.Equal((2UL << 12) | 1, sub.Ino); // first file below it is ordinal 1, depth 1
+        Assert.Equal(sub.Ino, ((FuseAttr)(await Call(r => _fs.GetAttr(r, sub.Ino))).Value!).Ino);
+        var file = (FuseEntry)(await Call(r => _fs.Lookup(r, sub.Ino, "a.txt"))).Value!;
+        Assert.Equal(2UL << 12, file.Ino);
+
+        Assert.Equal(_inos["sub/a.txt"], file.Ino);
+
+        var readdir = (byte[])(await Call(r => _fs.ReadDir(r, SnapshotFileSystem.RootIno, 0, 0, 4096, plus: false))).Value!;
+        Assert.Equal([(".", 1UL), ("..", 1UL), ("data.bin", 1UL << 12), ("sub", sub.Ino)], Dirents(readdir));
+    }
+
+    /// <summary>The (name, ino) pairs of a readdir reply: struct fuse_dirent { u64 ino, off; u32 namelen, type; name padded to 8 }.</summary>
+    private static List<(string, ulong)> Dirents(byte[] reply)
+    {
+        var entries = new List<(string, ulong)>();
+        for (var p = 0; p < reply.Length;)
+        {
+            var ino = BitConverter.ToUInt64(reply, p);
+            var length = BitConverter.ToInt32(reply, p + 16);
+            entries.Add((Encoding.UTF8.GetString(reply, p + 24, length), ino));
+            p += (24 + length + 7) & ~7;
+        }
+
+        return entries;
+    }
+
+    [Fact]
+    public async Task A_listing_without_inode_numbers_is_EIO_not_made_up_numbers()
+    {
+        _backend.Add("old", new ListingItem("x", false, 1, 0, "e", null, null, 0));
+        _backend.Add("", new ListingItem("old", true, 0, 0, null, null, null, (99UL << 12) | 1));
+        var old = (FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "old"))).Value!;
+        Assert.Equal(FuseErrno.EIO, (await Call(r => _fs.Lookup(r, old.Ino, "x"))).Value);
+        Assert.Equal(1, _fs.Errors);
     }
 
     [Fact]
