@@ -58,11 +58,10 @@ public static class SiloHost
             using var throughput = new ThroughputSampler(node.Counters, TimeProvider.System, ThroughputInterval);
             var mounts = new Mounts.MountTable(TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Mounts.MountTable>());
             using var reporter = new NodeReporter(node, errors, throughput, TimeProvider.System, mounts);
-            using var metrics = new SiloMetrics(node, reporter, errors, TimeProvider.System);
-            using var exporter = new PrometheusExporter(metrics.Meter);
+            var metrics = new SiloMetrics(node, reporter, errors, TimeProvider.System);
             ClusterAuth.Use(app, options.Secret, TimeProvider.System, node.Counters);
             SiloEndpoints.Map(app, node);
-            MonitoringEndpoints.Map(app, reporter, exporter);
+            MonitoringEndpoints.Map(app, reporter, metrics);
             Mounts.MountEndpoints.Map(app, mounts);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await node.JoinClusterAsync(cancellationToken).ConfigureAwait(false);

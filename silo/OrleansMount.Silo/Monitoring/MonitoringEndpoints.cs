@@ -1,3 +1,5 @@
+using Prometheus;
+
 namespace OrleansMount.Silo.Monitoring;
 
 /// <summary>
@@ -18,11 +20,11 @@ public static class MonitoringEndpoints
         return copy.ToArray();
     });
 
-    public static void Map(WebApplication app, NodeReporter reporter, PrometheusExporter exporter)
+    public static void Map(WebApplication app, NodeReporter reporter, SiloMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(reporter);
-        ArgumentNullException.ThrowIfNull(exporter);
+        ArgumentNullException.ThrowIfNull(metrics);
         app.MapGet("/", (HttpContext context) =>
         {
             context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
@@ -30,7 +32,13 @@ public static class MonitoringEndpoints
             context.Response.Headers.CacheControl = "no-cache";
             return Results.Bytes(Page.Value, "text/html; charset=utf-8");
         });
-        app.MapGet("/metrics", () => Results.Text(exporter.Scrape(), PrometheusExporter.ContentType));
+        app.MapGet("/metrics", async (CancellationToken ct) =>
+        {
+            // Text format 0.0.4 only (no OpenMetrics negotiation), buffered: a few KB, sent whole with its length.
+            using var text = new MemoryStream();
+            await metrics.Registry.CollectAndExportAsTextAsync(text, ct).ConfigureAwait(false);
+            return Results.Bytes(text.ToArray(), PrometheusConstants.TextContentTypeWithVersionAndEncoding);
+        });
         var api = app.MapGroup("/api/v1");
         api.MapGet("/node", () => Results.Json(reporter.Node()));
         api.MapGet("/cluster", async (CancellationToken ct) => Results.Json(await reporter.ClusterAsync(ct).ConfigureAwait(false)));

@@ -1,17 +1,18 @@
-using System.Diagnostics.Metrics;
 using OrleansMount.Grains.Membership;
+using Prometheus;
 
 namespace OrleansMount.Silo.Monitoring;
 
 /// <summary>
-/// The silo's metrics as <see cref="System.Diagnostics.Metrics"/> instruments on one <see cref="Meter"/>
-/// tagged with the silo id, observed from the counters the silo keeps anyway (nothing extra on the
-/// read path). <see cref="PrometheusExporter"/> writes them for <c>/metrics</c>; names and labels:
-/// docs/metrics.md. Instrument names are already Prometheus names.
+/// The silo's metrics as prometheus-net counters and gauges in a registry of their own, every series
+/// labelled with the silo id. Values are read at scrape time (a before-collect callback) from the counters
+/// the silo keeps anyway, so the read path pays nothing. Names and labels: docs/metrics.md (a public
+/// contract). The registry is not prometheus-net's default one, so none of its default metrics appear.
 /// </summary>
-public sealed class SiloMetrics : IDisposable
+public sealed class SiloMetrics
 {
-    public const string MeterName = "OrleansMount.Silo";
+    private readonly MetricFactory _factory;
+    private readonly List<Action> _updates = [];
 
     public SiloMetrics(SiloNode node, NodeReporter reporter, RecentErrorLog errors, TimeProvider time)
     {
@@ -19,65 +20,107 @@ public sealed class SiloMetrics : IDisposable
         ArgumentNullException.ThrowIfNull(reporter);
         ArgumentNullException.ThrowIfNull(errors);
         ArgumentNullException.ThrowIfNull(time);
-        Meter = new Meter(new MeterOptions(MeterName) { Version = SiloApi.Version, Tags = [new("silo", node.SiloId)] });
+        Registry = Metrics.NewCustomRegistry();
+        Registry.SetStaticLabels(new Dictionary<string, string>(StringComparer.Ordinal) { ["silo"] = node.SiloId });
+        _factory = Metrics.WithCustomRegistry(Registry);
         var c = node.Counters;
-        var m = Meter;
 
-        m.CreateObservableGauge("orleansmount_info", () => new Measurement<long>(1, new("version", SiloApi.Version), new("cluster", reporter.ClusterName)), description: "Always 1; labels carry the silo's version and cluster name.");
-        m.CreateObservableGauge("orleansmount_uptime_seconds", () => Math.Max(0, (time.GetUtcNow() - node.StartedAt).TotalSeconds), "s", "Seconds since the silo started.");
+        // prometheus-net writes HELP text as given: keep it on one line, without backslashes.
+        _factory.CreateGauge("orleansmount_info", "Always 1; labels carry the silo's version and cluster name.", "version", "cluster").WithLabels(SiloApi.Version, reporter.ClusterName).Set(1);
+        Gauge("orleansmount_uptime_seconds", "Seconds since the silo started.", () => Math.Max(0, (time.GetUtcNow() - node.StartedAt).TotalSeconds));
 
-        m.CreateObservableGauge("orleansmount_cache_used_bytes", () => node.Chunks.UsedBytes, "By", "Bytes of chunk files in the cache.");
-        m.CreateObservableGauge("orleansmount_cache_capacity_bytes", () => node.Chunks.CapacityBytes, "By", "The cache's budget (--cache-size).");
-        m.CreateObservableGauge("orleansmount_cache_chunks", () => node.Chunks.ChunkCount, description: "Chunks in the cache.");
-        m.CreateObservableCounter("orleansmount_cache_evictions_total", () => node.Chunks.Evictions, description: "Chunks evicted to stay within capacity.");
-        m.CreateObservableCounter("orleansmount_cache_corruptions_total", () => node.Chunks.CorruptionsDetected, description: "Chunk files found corrupt (bad CRC32C, wrong length) and deleted.");
-        m.CreateObservableGauge("orleansmount_range_files_owned", () => NodeReporter.CountRangeFiles(node.RangeDirectory), description: "Range and metarange files kept as their owner.");
-        m.CreateObservableCounter("orleansmount_metadata_ranges_fetched_total", () => node.Metadata.RangesFetched, description: "Range files ingested into the node's metadata store.");
+        Gauge("orleansmount_cache_used_bytes", "Bytes of chunk files in the cache.", () => node.Chunks.UsedBytes);
+        Gauge("orleansmount_cache_capacity_bytes", "The cache's budget (--cache-size).", () => node.Chunks.CapacityBytes);
+        Gauge("orleansmount_cache_chunks", "Chunks in the cache.", () => node.Chunks.ChunkCount);
+        Counter("orleansmount_cache_evictions_total", "Chunks evicted to stay within capacity.", () => node.Chunks.Evictions);
+        Counter("orleansmount_cache_corruptions_total", "Chunk files found corrupt (bad CRC32C, wrong length) and deleted.", () => node.Chunks.CorruptionsDetected);
+        Gauge("orleansmount_range_files_owned", "Range and metarange files kept as their owner.", () => NodeReporter.CountRangeFiles(node.RangeDirectory));
+        Counter("orleansmount_metadata_ranges_fetched_total", "Range files ingested into the node's metadata store.", () => node.Metadata.RangesFetched);
 
-        m.CreateObservableGauge("orleansmount_grain_activations", () => ByLabel("grain_type", ("ChunkGrain", node.ChunkGrains.Count), ("RangeGrain", node.RangeGrains.Count), ("PrefetchJob", node.Prefetch.Stats().JobsRunning)), description: "Live activations per grain type (PrefetchJob: jobs running that this silo coordinates).");
-        m.CreateObservableCounter("orleansmount_grain_activations_total", () => ByLabel("grain_type", ("ChunkGrain", node.ChunkGrains.Activated), ("RangeGrain", node.RangeGrains.Activated), ("PrefetchJob", node.Prefetch.Stats().JobsStarted)), description: "Activations created per grain type since start.");
+        Gauge("orleansmount_grain_activations", "Live activations per grain type (PrefetchJob: jobs running that this silo coordinates).", "grain_type", () => [("ChunkGrain", node.ChunkGrains.Count), ("RangeGrain", node.RangeGrains.Count), ("PrefetchJob", node.Prefetch.Stats().JobsRunning)]);
+        Counter("orleansmount_grain_activations_total", "Activations created per grain type since start.", "grain_type", () => [("ChunkGrain", node.ChunkGrains.Activated), ("RangeGrain", node.RangeGrains.Activated), ("PrefetchJob", node.Prefetch.Stats().JobsStarted)]);
 
-        m.CreateObservableCounter("orleansmount_reads_total", () => ByLabel("tier", ("local", c.LocalHits), ("peer", c.PeerFetches), ("object_store", c.ObjectStoreGets)), description: "Chunk reads answered per tier: local disk, copied from the owner peer, filled from the object store.");
-        m.CreateObservableCounter("orleansmount_reads_bytes_total", () => ByLabel("tier", ("local", c.LocalHitBytes), ("peer", c.PeerBytes), ("object_store", c.ObjectStoreBytes)), "By", "Bytes of the chunk reads per tier.");
+        Counter("orleansmount_reads_total", "Chunk reads answered per tier: local disk, copied from the owner peer, filled from the object store.", "tier", () => [("local", c.LocalHits), ("peer", c.PeerFetches), ("object_store", c.ObjectStoreGets)]);
+        Counter("orleansmount_reads_bytes_total", "Bytes of the chunk reads per tier.", "tier", () => [("local", c.LocalHitBytes), ("peer", c.PeerBytes), ("object_store", c.ObjectStoreBytes)]);
 
-        m.CreateObservableCounter("orleansmount_object_store_requests_total", () => c.ObjectStoreGets, description: "Ranged GETs of chunk bytes sent to the object store.");
-        m.CreateObservableCounter("orleansmount_object_store_bytes_total", () => c.ObjectStoreBytes, "By", "Chunk bytes read from the object store.");
-        m.CreateObservableCounter("orleansmount_fills_total", () => ByLabel("outcome", ("cached", c.Fills - c.UncachedFills), ("uncached", c.UncachedFills), ("failed", c.FillErrors)), description: "Chunk fills from the object store by this silo's grains, by outcome.");
-        m.CreateObservableCounter("orleansmount_object_store_retries_total", () => node.StoreCounters.Retries, description: "Object-store and catalog attempts made again after a transient failure (5xx, SlowDown, reset, cut body, stall).");
-        m.CreateObservableCounter("orleansmount_object_store_failures_total", () => node.StoreCounters.Failures, description: "Object-store and catalog requests that failed for good (a permanent error, or the retries or deadline used up).");
-        m.CreateObservableCounter("orleansmount_range_corruptions_total", () => c.RangeCorruptions, description: "Range files kept for peers that failed their check and were read again.");
-        m.CreateObservableCounter("orleansmount_owner_fallbacks_total", () => c.OwnerFallbacks, description: "Chunks and range files read from the object store here because their owner did not deliver.");
-        m.CreateObservableCounter("orleansmount_suspect_skips_total", () => c.SuspectSkips, description: "Of the fallbacks, those not even sent to the owner because it was suspected.");
-        m.CreateObservableCounter("orleansmount_stale_view_refreshes_total", () => c.StaleViewRefreshes, description: "Times an owner answered that this silo's membership view was stale.");
-        m.CreateObservableCounter("orleansmount_range_files_total", () => ByLabel("source", ("catalog", c.RangesFromCatalog), ("peer", c.RangesFromPeers)), description: "Range and metarange files this silo obtained, by source.");
-        m.CreateObservableCounter("orleansmount_auth_rejections_total", () => c.AuthRejections, description: "Requests refused for lacking a valid cluster-secret signature.");
+        Counter("orleansmount_object_store_requests_total", "Ranged GETs of chunk bytes sent to the object store.", () => c.ObjectStoreGets);
+        Counter("orleansmount_object_store_bytes_total", "Chunk bytes read from the object store.", () => c.ObjectStoreBytes);
+        Counter("orleansmount_fills_total", "Chunk fills from the object store by this silo's grains, by outcome.", "outcome", () => [("cached", c.Fills - c.UncachedFills), ("uncached", c.UncachedFills), ("failed", c.FillErrors)]);
+        Counter("orleansmount_object_store_retries_total", "Object-store and catalog attempts made again after a transient failure (5xx, SlowDown, reset, cut body, stall).", () => node.StoreCounters.Retries);
+        Counter("orleansmount_object_store_failures_total", "Object-store and catalog requests that failed for good (a permanent error, or the retries or deadline used up).", () => node.StoreCounters.Failures);
+        Counter("orleansmount_range_corruptions_total", "Range files kept for peers that failed their check and were read again.", () => c.RangeCorruptions);
+        Counter("orleansmount_owner_fallbacks_total", "Chunks and range files read from the object store here because their owner did not deliver.", () => c.OwnerFallbacks);
+        Counter("orleansmount_suspect_skips_total", "Of the fallbacks, those not even sent to the owner because it was suspected.", () => c.SuspectSkips);
+        Counter("orleansmount_stale_view_refreshes_total", "Times an owner answered that this silo's membership view was stale.", () => c.StaleViewRefreshes);
+        Counter("orleansmount_range_files_total", "Range and metarange files this silo obtained, by source.", "source", () => [("catalog", c.RangesFromCatalog), ("peer", c.RangesFromPeers)]);
+        Counter("orleansmount_auth_rejections_total", "Requests refused for lacking a valid cluster-secret signature.", () => c.AuthRejections);
 
-        m.CreateObservableCounter("orleansmount_prefetch_chunks_total", () =>
+        Counter("orleansmount_prefetch_chunks_total", "Chunks of prefetch jobs this silo handled as their owner, by outcome.", "outcome", () =>
         {
             var p = node.Prefetch.Stats();
-            return ByLabel("outcome", ("fetched", p.ChunksFetched), ("skipped", p.ChunksSkipped), ("failed", p.ChunksFailed));
-        }, description: "Chunks of prefetch jobs this silo handled as their owner, by outcome.");
-        m.CreateObservableGauge("orleansmount_prefetch_slots_in_use", () => node.Prefetch.Stats().SlotsInUse, description: "Prefetch chunk fills in flight on this silo (at most --prefetch-slots).");
-        m.CreateObservableCounter("orleansmount_readahead_chunks_total", () =>
+            return [("fetched", p.ChunksFetched), ("skipped", p.ChunksSkipped), ("failed", p.ChunksFailed)];
+        });
+        Gauge("orleansmount_prefetch_slots_in_use", "Prefetch chunk fills in flight on this silo (at most --prefetch-slots).", () => node.Prefetch.Stats().SlotsInUse);
+        Counter("orleansmount_readahead_chunks_total", "Chunks mounts asked to have fetched ahead, by outcome.", "outcome", () =>
         {
             var r = node.Readahead.Stats();
-            return ByLabel("outcome", ("filled", r.ChunksFilled), ("already_local", r.ChunksAlreadyLocal), ("dropped", r.ChunksDropped), ("failed", r.ChunksFailed));
-        }, description: "Chunks mounts asked to have fetched ahead, by outcome.");
+            return [("filled", r.ChunksFilled), ("already_local", r.ChunksAlreadyLocal), ("dropped", r.ChunksDropped), ("failed", r.ChunksFailed)];
+        });
 
-        m.CreateObservableGauge("orleansmount_members", () =>
+        Gauge("orleansmount_members", "Members of the membership view this silo routes by, per status.", "status", () =>
         {
             var view = node.Membership?.CurrentView ?? MembershipSnapshot.Empty;
-            return ByLabel("status", [.. Enum.GetValues<SiloStatus>().Select(s => (s.ToString(), (long)view.Members.Count(e => e.Status == s)))]);
-        }, description: "Members of the membership view this silo routes by, per status.");
-        m.CreateObservableGauge("orleansmount_membership_version", () => node.ViewVersion, description: "The membership view version this silo routes by.");
-        m.CreateObservableCounter("orleansmount_log_errors_total", () => ByLabel("kind", [.. errors.CountsByKind.Select(kv => (kv.Key, kv.Value))]), description: "Warnings and errors the silo logged, by kind (fallback, checksum, fill, auth, prefetch, warning, error).");
+            return [.. Enum.GetValues<SiloStatus>().Select(s => (s.ToString(), (long)view.Members.Count(e => e.Status == s)))];
+        });
+        Gauge("orleansmount_membership_version", "The membership view version this silo routes by.", () => node.ViewVersion);
+        Counter("orleansmount_log_errors_total", "Warnings and errors the silo logged, by kind (fallback, checksum, fill, auth, prefetch, warning, error).", "kind", () => [.. errors.CountsByKind.Select(kv => (kv.Key, kv.Value))]);
+
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            foreach (var update in _updates)
+            {
+                update();
+            }
+        });
     }
 
-    public Meter Meter { get; }
+    /// <summary>The registry <c>/metrics</c> exports (and nothing else registers in).</summary>
+    public CollectorRegistry Registry { get; }
 
-    /// <summary>One measurement per value of a label.</summary>
-    private static Measurement<long>[] ByLabel(string label, params (string Value, long Count)[] series) =>
-        [.. series.Select(s => new Measurement<long>(s.Count, new KeyValuePair<string, object?>(label, s.Value)))];
+    private void Gauge(string name, string help, Func<double> value)
+    {
+        var gauge = _factory.CreateGauge(name, help);
+        _updates.Add(() => gauge.Set(value()));
+    }
 
-    public void Dispose() => Meter.Dispose();
+    private void Gauge(string name, string help, string label, Func<IReadOnlyList<(string Value, long Count)>> series)
+    {
+        var gauge = _factory.CreateGauge(name, help, label);
+        _updates.Add(() =>
+        {
+            foreach (var (value, count) in series())
+            {
+                gauge.WithLabels(value).Set(count);
+            }
+        });
+    }
+
+    /// <summary>The source counts only grow; <see cref="ICounter.IncTo"/> also keeps a racy read (a difference of two counts) from going back.</summary>
+    private void Counter(string name, string help, Func<double> value)
+    {
+        var counter = _factory.CreateCounter(name, help);
+        _updates.Add(() => counter.IncTo(value()));
+    }
+
+    private void Counter(string name, string help, string label, Func<IReadOnlyList<(string Value, long Count)>> series)
+    {
+        var counter = _factory.CreateCounter(name, help, label);
+        _updates.Add(() =>
+        {
+            foreach (var (value, count) in series())
+            {
+                counter.WithLabels(value).IncTo(count);
+            }
+        });
+    }
 }
