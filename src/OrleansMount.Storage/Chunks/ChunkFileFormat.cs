@@ -7,7 +7,7 @@ namespace OrleansMount.Storage.Chunks;
 /// <summary>
 /// The on-disk chunk file, version 2 (frozen by a golden test; a change needs a new version). A file is
 /// self-describing and names the chunk it holds, and every block of its data carries its own CRC32C, so a
-/// reader verifies exactly the blocks it returns, on every read (docs/decisions/0012-chunk-blocks.md).
+/// reader verifies exactly the blocks it returns, on every read (docs/decisions/0012-chunk-blocks.md: 16 KiB blocks).
 /// All integers little-endian.
 /// <code>
 /// offset size field
@@ -35,7 +35,7 @@ public static class ChunkFileFormat
     public const int MaxBlockSize = 16 << 20;
 
     /// <summary>The block size new files are written with (chosen by measurement: docs/decisions/0012-chunk-blocks.md).</summary>
-    public const int DefaultBlockSize = 64 * 1024;
+    public const int DefaultBlockSize = 16 * 1024;
 
     public static ReadOnlySpan<byte> Magic => "OMCK"u8;
 

@@ -390,7 +390,7 @@ public sealed class ChunkStoreTests : IDisposable
         Assert.Equal(Path.Combine(_root, "chunks", "00", "000102030405060708090a0b0c0d0e0f-3.chunk"), path);
         // Computed independently (a bitwise CRC32C in Python), not by the code under test.
         Assert.Equal(
-            "4F4D434B" + "0200" + "0000" + "000102030405060708090A0B0C0D0E0F" + "03000000" + "05000000" + "00000100" + "4CBB719A" + "AB7B112C"
+            "4F4D434B" + "0200" + "0000" + "000102030405060708090A0B0C0D0E0F" + "03000000" + "05000000" + "00400000" + "4CBB719A" + "5B83E994"
             + "4CBB719A" + "68656C6C6F",
             Convert.ToHexString(File.ReadAllBytes(path)));
     }
