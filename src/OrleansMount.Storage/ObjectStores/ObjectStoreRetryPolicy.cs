@@ -6,10 +6,14 @@ namespace OrleansMount.Storage.ObjectStores;
 /// <see cref="AttemptTimeout"/>): at most <see cref="MaxAttempts"/> attempts, waiting an exponentially
 /// growing, jittered delay between them, and never starting an attempt after <see cref="Deadline"/>
 /// (measured from the first). Errors that cannot pass (not found, access denied, a changed object)
-/// are not retried.
+/// are not retried. This record holds the settings (the silo's <c>--object-store-*</c> flags) and the
+/// delay formula; <see cref="ObjectStoreRetryPipeline"/> runs them on Polly.
 /// </summary>
 public sealed record ObjectStoreRetryPolicy
 {
+    private static readonly TimeSpan MinAttemptTimeout = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan MaxPollyTime = TimeSpan.FromDays(1);
+
     /// <summary>Attempts of one request in all, including the first.</summary>
     public int MaxAttempts { get; init; } = 5;
 
@@ -49,6 +53,12 @@ public sealed record ObjectStoreRetryPolicy
         if (BaseDelay < TimeSpan.Zero || MaxDelay < BaseDelay || AttemptTimeout <= TimeSpan.Zero || Deadline <= TimeSpan.Zero)
         {
             throw new ArgumentException("BaseDelay must not be negative, MaxDelay at least BaseDelay, AttemptTimeout and Deadline positive");
+        }
+
+        // Polly's own ranges for a retry delay and a timeout, said here in the settings' names.
+        if (MaxDelay > MaxPollyTime || AttemptTimeout < MinAttemptTimeout || AttemptTimeout > MaxPollyTime)
+        {
+            throw new ArgumentException($"MaxDelay must be at most 1 day and AttemptTimeout from 10 ms to 1 day (AttemptTimeout {AttemptTimeout}, MaxDelay {MaxDelay})");
         }
     }
 }

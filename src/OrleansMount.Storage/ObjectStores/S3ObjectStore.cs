@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -13,15 +12,17 @@ namespace OrleansMount.Storage.ObjectStores;
 /// An S3 bucket (or an S3-compatible server) through AWSSDK.S3. Keys are relative to the bucket.
 /// ETags are reported without their surrounding quotes everywhere. Reads send <c>If-Match</c>
 /// and also compare the response's ETag, because some servers (s3rver) ignore <c>If-Match</c>.
-/// Every request goes through <see cref="ObjectStoreRetryPolicy"/> (the SDK's own retries are off):
-/// transient failures are retried with jittered exponential backoff up to a number of attempts and
-/// a deadline, and a response body shorter than its Content-Length is a failure, never a short read.
+/// Every request goes through <see cref="ObjectStoreRetryPolicy"/>, run as a Polly pipeline by
+/// <see cref="ObjectStoreRetryPipeline"/> (the SDK's own retries are off): transient failures are
+/// retried with jittered exponential backoff up to a number of attempts and a deadline, and a
+/// response body shorter than its Content-Length is a failure, never a short read.
 /// </summary>
 public sealed class S3ObjectStore : IObjectStore
 {
     private readonly AmazonS3Client _client;
     private readonly S3ObjectStoreOptions _options;
     private readonly string _endpoint;
+    private readonly ObjectStoreRetryPipeline _retry;
 
     public S3ObjectStore(StoreUri root, S3ObjectStoreOptions? options = null)
     {
@@ -38,7 +39,7 @@ public sealed class S3ObjectStore : IObjectStore
             throw new ArgumentException("MultipartPartSize must be positive and MultipartThreshold not negative", nameof(options));
         }
 
-        _options.Retry.Validate();
+        _retry = new ObjectStoreRetryPipeline(_options.Retry, _options.Counters, S3Errors.IsTransient);
 
         var config = new AmazonS3Config
         {
@@ -47,7 +48,7 @@ public sealed class S3ObjectStore : IObjectStore
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             Timeout = _options.RequestTimeout,
             ConnectTimeout = _options.ConnectTimeout,
-            MaxErrorRetry = 0, // RetryAsync retries, with a deadline the SDK does not have
+            MaxErrorRetry = 0, // RetryAsync retries (Polly), with a deadline the SDK does not have
         };
 
         if (_options.Region is { Length: > 0 } region)
@@ -309,53 +310,25 @@ public sealed class S3ObjectStore : IObjectStore
     }
 
     /// <summary>
-    /// Runs one request under the retry policy: each attempt bounded by its timeout (body included),
+    /// Runs one request under the retry pipeline: each attempt bounded by its timeout (body included),
     /// transient failures retried after a jittered exponential delay while attempts and the deadline
     /// last, then the last failure thrown as an <see cref="ObjectStoreException"/> naming the object.
     /// </summary>
-    private async Task<T> RetryAsync<T>(string? key, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
+    private Task<T> RetryAsync<T>(string? key, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync(attempt, failure => Fail(key, failure), cancellationToken);
+
+    private ObjectStoreException Fail(string? key, ObjectStoreRetryFailure failure)
     {
-        var policy = _options.Retry;
-        var started = Stopwatch.GetTimestamp();
-        for (var n = 1; ; n++)
+        if (!failure.Transient)
         {
-            Exception failure;
-            using (var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                limit.CancelAfter(policy.AttemptTimeout);
-                try
-                {
-                    return await attempt(limit.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (IsMappable(e, cancellationToken) && (limit.IsCancellationRequested || S3Errors.IsTransient(e)))
-                {
-                    failure = limit.IsCancellationRequested ? new TimeoutException("the attempt timed out", e) : e;
-                }
-                catch (Exception e) when (IsMappable(e, cancellationToken))
-                {
-                    _options.Counters?.Failed();
-                    throw S3Errors.Map(e, Root, key, _endpoint);
-                }
-            }
-
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            var delay = policy.DelayBefore(n, Random.Shared.NextDouble());
-            if (n >= policy.MaxAttempts || elapsed + delay >= policy.Deadline)
-            {
-                _options.Counters?.Failed();
-                var last = failure is TimeoutException
-                    ? $"the object store at {_endpoint} sent no complete answer for {(key is null ? $"s3://{Root.Bucket}/" : Root.AddressOf(key))} within {policy.AttemptTimeout.TotalSeconds:0.#} s"
-                    : S3Errors.Map(failure, Root, key, _endpoint).Message;
-                throw new ObjectStoreException($"{last} (gave up after {n} attempts in {elapsed.TotalSeconds:0.0} s)", failure);
-            }
-
-            _options.Counters?.Retried();
-            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            return S3Errors.Map(failure.Error, Root, key, _endpoint);
         }
-    }
 
-    private static bool IsMappable(Exception e, CancellationToken cancellationToken) =>
-        e is not ObjectStoreException && !(e is OperationCanceledException && cancellationToken.IsCancellationRequested);
+        var last = failure.TimedOut
+            ? $"the object store at {_endpoint} sent no complete answer for {(key is null ? $"s3://{Root.Bucket}/" : Root.AddressOf(key))} within {_options.Retry.AttemptTimeout.TotalSeconds:0.#} s"
+            : S3Errors.Map(failure.Error, Root, key, _endpoint).Message;
+        return new ObjectStoreException($"{last} (gave up after {failure.Attempts} attempts in {failure.Elapsed.TotalSeconds:0.0} s)", failure.Error);
+    }
 
     private static bool HasRegionInEnvironment() =>
         !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_REGION"))
