@@ -2,8 +2,8 @@
 # Checksum benchmark (issue 19): CRC32C throughput of System.IO.Hashing (Crc32ParameterSet.Crc32C) against
 # the project's former three-lane code (kept in ChecksumBench as the baseline) and ChunkChecksum (what the
 # project calls), at 4 KiB, 64 KiB (a block), 1 MiB and 4 MiB (a chunk), aligned and at an odd offset, plus
-# a chunk file's two-piece header check. BenchmarkDotNet, in process, short run (3 warm-ups, 3 iterations);
-# a few minutes on 2 cores. Rewrites the checksum section of docs/benchmarks.md.
+# a chunk file's two-piece header check. BenchmarkDotNet, in process, short run (3 warm-ups, 3 iterations),
+# then an interleaved best-of cross-check (checksumbench --interleaved); about 4 minutes on 2 cores. Rewrites the checksum section of docs/benchmarks.md.
 #
 #   tests/benchmarks/checksum-bench.sh
 set -euo pipefail
@@ -40,7 +40,7 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
   echo
   echo "\`tests/benchmarks/checksum-bench.sh\` — $(date -u '+%Y-%m-%d %H:%M UTC'), commit \`$(git rev-parse --short HEAD)\`; $(nproc) cores ($CPU), Linux $(uname -r); .NET SDK $(dotnet --version), System.IO.Hashing $(version System.IO.Hashing), BenchmarkDotNet $(version BenchmarkDotNet) in process, short run (3 warm-ups, 3 iterations), median. Load average $LOAD_BEFORE before, $LOAD_AFTER after (other work shares this machine: compare the ratios, measured in the same run, rather than the absolute figures)."
   echo
-  echo "One CRC32C over random bytes from a 64-byte-aligned start (*aligned*) or 3 bytes past it (*+3*). *Own three-lane*: the project's hand-written code until issue 19 (three chains of the CRC32 instruction over 8 KiB lanes, kept in \`ChecksumBench/ThreeLaneCrc32C.cs\`); *System.IO.Hashing*: \`Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, data)\`; *ChunkChecksum*: what the project calls (the two columns before it measure the same code twice when ChunkChecksum wraps it, which shows the run's noise). GB/s = 10⁹ bytes/s; *library ÷ own* = own time ÷ library time (above 1: the library is faster). The header check is CRC32C over two pieces (a chunk file's 40 fixed bytes and its block table)."
+  echo "One CRC32C over random bytes from a 64-byte-aligned start (*aligned*) or 3 bytes past it (*+3*). *Own three-lane*: the project's hand-written code until issue 19 (three chains of the CRC32 instruction over 8 KiB lanes, kept in \`ChecksumBench/ThreeLaneCrc32C.cs\`); *System.IO.Hashing*: \`Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, data)\`; *ChunkChecksum*: what the project calls (the two columns before it measure the same code twice when ChunkChecksum wraps it, which shows the run's noise). GB/s = 10⁹ bytes/s; *library ÷ own* = own time ÷ library time (above 1: the library is faster). The header check is CRC32C over two pieces (a chunk file's 40 fixed bytes and its block table). Under load the medians of a short run move by tens of percent (compare the two columns of identical code); the interleaved best-of cross-check below is the steadier figure."
   echo
   cat "$WORK/table.md"
   echo

@@ -10,11 +10,11 @@ using OrleansMount.Benchmarks.ChecksumBench;
 using OrleansMount.Storage.Chunks;
 
 // Usage: checksumbench OUTPUT.md [BenchmarkDotNet args]. Checks that the implementations agree, runs
-// ChecksumBenchmarks and TwoPartBenchmarks, and writes the markdown body of docs/benchmarks.md's checksum
-// section to OUTPUT.md.
+// ChecksumBenchmarks and TwoPartBenchmarks, then the interleaved best-of cross-check, and writes the markdown
+// body of docs/benchmarks.md's checksum section to OUTPUT.md. checksumbench --interleaved: only the cross-check.
 if (args.Length < 1)
 {
-    Console.Error.WriteLine("usage: checksumbench OUTPUT.md [BenchmarkDotNet arguments]");
+    Console.Error.WriteLine("usage: checksumbench OUTPUT.md [BenchmarkDotNet arguments] | checksumbench --interleaved");
     return 2;
 }
 
@@ -34,6 +34,12 @@ foreach (var length in new[] { 0, 1, 7, 8, 9, 40, 255, 4096, 24575, 24576, 24577
             return 1;
         }
     }
+}
+
+if (args[0] == "--interleaved")
+{
+    Console.WriteLine(Interleaved.Run());
+    return 0;
 }
 
 // In process (no generated project to build), short run: 3 warm-ups, 3 measured iterations.
@@ -88,6 +94,11 @@ foreach (var table in new[] { 256, 4096 })
     var library = Result(nameof(TwoPartBenchmarks), "Library", table);
     text.AppendLine(c, $"| {table:N0} bytes | {Ns(own.Ns)} | {Ns(library.Ns)} | {(own.Ns / library.Ns).ToString("N2", c)} | {Allocated(own.Allocated)} / {Allocated(library.Allocated)} |");
 }
+
+text.AppendLine();
+text.AppendLine("Cross-check, interleaved best of 60 rounds of 16 MiB (own and library alternate; the fastest round of each):");
+text.AppendLine();
+text.Append(Interleaved.Run());
 
 File.WriteAllText(args[0], text.ToString());
 Console.WriteLine(text);
