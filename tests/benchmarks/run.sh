@@ -16,5 +16,6 @@ if [ "$SUITE_ONLY" = 1 ]; then exec python3 "$DIR/suite-bench.py" "${QUICK[@]}";
 bash "$DIR/import-bench.sh" --objects "$OBJECTS"
 bash "$DIR/mount-bench.sh" "${QUICK[@]}"
 bash "$DIR/placement-bench.sh"
+bash "$DIR/checksum-bench.sh"
 python3 "$DIR/cluster-bench.py" "${QUICK[@]}"
 python3 "$DIR/suite-bench.py" "${QUICK[@]}"

@@ -173,7 +173,7 @@ public static class ChunkFileFormat
 
     /// <summary>CRC32C of bytes 0..40 and of the block table (everything of the header but the field itself).</summary>
     private static uint HeaderChecksum(ReadOnlySpan<byte> header) =>
-        ChunkChecksum.Append(ChunkChecksum.Compute(header[..40]), header[FixedHeaderLength..]);
+        ChunkChecksum.Compute(header[..40], header[FixedHeaderLength..]);
 
     internal static int ReadFully(SafeFileHandle file, Span<byte> destination, long offset)
     {

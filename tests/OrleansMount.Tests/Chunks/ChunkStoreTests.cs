@@ -423,7 +423,7 @@ public sealed class ChunkStoreTests : IDisposable
         Assert.Equal(0x9A71BB4Cu, ChunkChecksum.Compute("hello"u8));
         Assert.Equal(0u, ChunkChecksum.Compute([]));
         var data = Data(Id(1, 1), 1001);
-        Assert.Equal(ChunkChecksum.Compute(data), ChunkChecksum.Append(ChunkChecksum.Compute(data.AsSpan(0, 333)), data.AsSpan(333)));
+        Assert.Equal(ChunkChecksum.Compute(data), ChunkChecksum.Compute(data.AsSpan(0, 333), data.AsSpan(333)));
     }
 
     [Fact]
