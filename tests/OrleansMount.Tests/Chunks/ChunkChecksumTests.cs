@@ -6,6 +6,7 @@ namespace OrleansMount.Tests.Chunks;
 /// The three-lane CRC32C against a bitwise reference (reflected polynomial 0x82F63B78) at every length that
 /// crosses a word, lane or block boundary, at misaligned offsets, and split anywhere for <c>Append</c>.
 /// </summary>
+[UnitTest]
 public sealed class ChunkChecksumTests
 {
     private const int Block = 3 * 8192;
