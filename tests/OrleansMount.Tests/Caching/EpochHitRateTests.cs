@@ -8,6 +8,7 @@ namespace OrleansMount.Tests.Caching;
 /// than the cache, replayed through <see cref="ResidentSetPolicy{TKey}"/> and, for comparison,
 /// plain LRU and FIFO. Each test prints its per-epoch hit rates.
 /// </summary>
+[UnitTest]
 public sealed class EpochHitRateTests(ITestOutputHelper output)
 {
     private const int Capacity = 1000;

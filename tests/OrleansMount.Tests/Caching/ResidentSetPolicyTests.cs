@@ -2,6 +2,7 @@ using OrleansMount.Core.Caching;
 
 namespace OrleansMount.Tests.Caching;
 
+[UnitTest]
 public sealed class ResidentSetPolicyTests
 {
     private readonly List<int> _evicted = [];

@@ -7,6 +7,7 @@ namespace OrleansMount.Tests.Chunks;
 /// 0x82F63B78) at lengths around the library's switch points (its 8-byte scalar steps, its 16- to 64-byte
 /// folding widths) and the sizes the project checksums, at misaligned offsets; the two-piece form split anywhere.
 /// </summary>
+[UnitTest]
 public sealed class ChunkChecksumTests
 {
     private static uint Reference(ReadOnlySpan<byte> data)

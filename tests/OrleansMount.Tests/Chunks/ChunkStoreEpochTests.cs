@@ -12,6 +12,7 @@ namespace OrleansMount.Tests.Chunks;
 /// store's hits follow <see cref="ResidentSetPolicy{TKey}"/> access for access, and its resident
 /// set survives a restart.
 /// </summary>
+[UnitTest]
 public sealed class ChunkStoreEpochTests(ITestOutputHelper output) : IDisposable
 {
     private const int ChunkLength = 512;

@@ -3,6 +3,7 @@ using OrleansMount.Storage.Chunks;
 
 namespace OrleansMount.Tests.Chunks;
 
+[UnitTest]
 public sealed class ChunkStoreTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), $"om-chunks-test-{Guid.NewGuid():N}");

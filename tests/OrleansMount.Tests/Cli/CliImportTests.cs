@@ -5,6 +5,7 @@ namespace OrleansMount.Tests.Cli;
 
 /// <summary>The real <c>orleansmount</c> binary against a real s3rver: import, snapshots, ls, and every bad input.</summary>
 [Collection(S3rverCollection.Name)]
+[IntegrationTest]
 public sealed class CliImportTests(S3rverServer s3)
 {
     private Dictionary<string, string?> Environment(bool credentials = true) => new()

@@ -3,6 +3,7 @@ using OrleansMount.Tests.Infrastructure;
 namespace OrleansMount.Tests.Cli;
 
 /// <summary>The real <c>orleansmount-silo</c> refuses bad options at start, naming the option.</summary>
+[IntegrationTest]
 public sealed class SiloOptionsTests
 {
     [Theory]

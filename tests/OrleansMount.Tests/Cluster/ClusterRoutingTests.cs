@@ -16,6 +16,7 @@ namespace OrleansMount.Tests.Cluster;
 /// a graceful shutdown under load.
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[KernelTest]
 public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITestOutputHelper output) : NodeProcessTests(s3, "om-route-"), IClassFixture<RedisServer>
 {
     private const long SiloCapacity = 2L << 30; // SiloProcess's default --cache-size

@@ -11,6 +11,7 @@ namespace OrleansMount.Tests.Cluster;
 /// about once per chunk for the whole cluster, the rest travels between silos.
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[KernelTest]
 public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutputHelper output) : NodeProcessTests(s3, "om-cluster-"), IClassFixture<RedisServer>
 {
     [Fact]

@@ -6,6 +6,7 @@ using OrleansMount.Tests.Chunks;
 namespace OrleansMount.Tests.Cluster;
 
 /// <summary>The routing rules every silo applies to chunk and range calls (the real-process side is in ClusterTests).</summary>
+[UnitTest]
 public sealed class OwnerRouterTests
 {
     private static readonly SiloEntry OwnerB = Entry("node-b");

@@ -13,6 +13,7 @@ namespace OrleansMount.Tests.Cluster;
 /// through the mounts afterwards reads nothing from the object store; cancel stops the owners.
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[KernelTest]
 public sealed class PrefetchTests(S3rverServer s3, RedisServer redis, ITestOutputHelper output) : NodeProcessTests(s3, "om-prefetch-"), IClassFixture<RedisServer>
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);

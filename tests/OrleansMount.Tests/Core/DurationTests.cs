@@ -2,6 +2,7 @@ using OrleansMount.Core;
 
 namespace OrleansMount.Tests.Core;
 
+[UnitTest]
 public sealed class DurationTests
 {
     [Theory]

@@ -7,6 +7,7 @@ namespace OrleansMount.Tests.Core;
 /// If one of these fails, a change broke every existing cache and catalog: bump the format
 /// version instead of editing the expected bytes.
 /// </summary>
+[UnitTest]
 public sealed class FormatGoldenTests
 {
     [Fact]

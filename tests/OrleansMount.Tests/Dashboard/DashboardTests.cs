@@ -17,6 +17,7 @@ namespace OrleansMount.Tests.Dashboard;
 /// is kept under the test output's <c>artifacts/</c> folder.
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[IntegrationTest]
 public sealed class DashboardTests(S3rverServer s3, RedisServer redis, ITestOutputHelper output) : NodeProcessTests(s3, "om-dash-"), IClassFixture<RedisServer>
 {
     private const double BarWidth = 260; // the occupancy bar's width in the page

@@ -13,6 +13,7 @@ namespace OrleansMount.Tests.Dashboard;
 /// <c>--log-level</c> filters them.
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[IntegrationTest]
 public sealed partial class MetricsTests(S3rverServer s3, ITestOutputHelper output) : NodeProcessTests(s3, "om-metrics-")
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace OrleansMount.Tests.Deploy;
 /// docker-compose.yml as Debian's docker-compose (v1) parses and resolves it without an engine: the services the
 /// cluster needs, FUSE privileges and mount propagation on every node, and flags and settings that really exist.
 /// </summary>
+[IntegrationTest]
 public sealed class ComposeTests
 {
     private static readonly string[] Nodes = ["silo1", "silo2", "silo3"];

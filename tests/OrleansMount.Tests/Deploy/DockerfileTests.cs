@@ -7,6 +7,7 @@ namespace OrleansMount.Tests.Deploy;
 /// (Debian 12, like the runtime stage): package installs, the publish commands, the image's file layout, and the
 /// entrypoint running both programs from it. These tests run it, and check that it fails on a broken Dockerfile.
 /// </summary>
+[IntegrationTest]
 public sealed class DockerfileTests
 {
     private static string Script => Path.Combine(RepoPaths.Root, "deploy", "verify-dockerfile.sh");

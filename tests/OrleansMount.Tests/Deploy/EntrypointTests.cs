@@ -9,6 +9,7 @@ namespace OrleansMount.Tests.Deploy;
 /// deploy/entrypoint.sh with the built programs and a real kernel mount: node mode waits for the import, mounts
 /// the snapshot, serves its bytes, and on SIGTERM unmounts and stops the silo; its flags are the programs' own.
 /// </summary>
+[KernelTest]
 public sealed class EntrypointTests
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace OrleansMount.Tests.Deploy;
 /// kinds and API versions, selectors matching labels, volumes and config that exist, mount propagation and
 /// privilege, images, and settings and flags that the programs really read.
 /// </summary>
+// Categories per test: the YAML checks are unit tests, the one that asks the built programs for their --help is integration.
 public sealed partial class KubernetesManifestTests
 {
     private const string Namespace = "orleansmount";
@@ -27,6 +28,7 @@ public sealed partial class KubernetesManifestTests
     private static readonly string[] Propagations = ["None", "HostToContainer", "Bidirectional"];
 
     [Fact]
+    [UnitTest]
     public void Every_manifest_has_a_known_kind_its_api_version_a_name_and_the_namespace()
     {
         var manifests = Load();
@@ -51,6 +53,7 @@ public sealed partial class KubernetesManifestTests
     }
 
     [Fact]
+    [UnitTest]
     public void Workload_selectors_match_their_labels_and_every_volume_and_config_reference_exists()
     {
         var manifests = Load().Select(m => m.Document).ToList();
@@ -138,6 +141,7 @@ public sealed partial class KubernetesManifestTests
     }
 
     [Fact]
+    [IntegrationTest]
     public async Task The_daemonset_runs_silo_and_mount_with_a_host_cache_and_carries_the_mount_to_training_pods()
     {
         var manifests = Load().Select(m => m.Document).ToList();
@@ -199,6 +203,7 @@ public sealed partial class KubernetesManifestTests
     }
 
     [Fact]
+    [UnitTest]
     public void The_mount_container_sees_the_silos_cache_read_only_at_the_path_the_silo_reports()
     {
         // The mount reads chunk files at the cache directory the silo reports (its --cache-dir): without the volume

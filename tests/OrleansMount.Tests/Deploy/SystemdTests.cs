@@ -7,6 +7,7 @@ namespace OrleansMount.Tests.Deploy;
 /// from a scratch root holding the distribution's units, ours, and stand-ins for the executables they start),
 /// plus what verify cannot know: ordering, restart policy and the programs' real flags.
 /// </summary>
+[IntegrationTest]
 public sealed class SystemdTests
 {
     private const string Silo = "orleansmount-silo.service";

@@ -8,6 +8,7 @@ namespace OrleansMount.Tests.Deploy;
 /// docs/operations.md lists every error a user can see: each message the programs throw as an
 /// OrleansMountException (or one of its kinds) and each EIO log line of the mount must be quoted there.
 /// </summary>
+[UnitTest]
 public sealed partial class TroubleshootingDocTests
 {
     private static readonly string[] ProgramFolders = ["src", "silo", "client", "grains"];

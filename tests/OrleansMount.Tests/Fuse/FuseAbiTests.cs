@@ -5,6 +5,7 @@ using OrleansMount.Native.Fuse;
 namespace OrleansMount.Tests.Fuse;
 
 /// <summary>The native layouts match libfuse 3.14 / glibc x86_64 (docs/PLATFORM.md, checked with offsetof).</summary>
+[UnitTest]
 public sealed class FuseAbiTests
 {
     [Fact]

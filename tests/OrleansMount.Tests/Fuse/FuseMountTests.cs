@@ -7,6 +7,7 @@ namespace OrleansMount.Tests.Fuse;
 /// Serialized so that mounts and the loop threads do not compete with each other.
 /// </summary>
 [Collection(FuseCollection.Name)]
+[KernelTest]
 public sealed class FuseMountTests
 {
     // No "ro": the binding's own EROFS answers must be what stops writes, not the VFS.

@@ -5,6 +5,7 @@ using OrleansMount.Native.Fuse;
 namespace OrleansMount.Tests.Fuse;
 
 /// <summary>The reply surface without a kernel: a recording sink stands in for libfuse.</summary>
+[UnitTest]
 public sealed class FuseRequestTests
 {
     [Fact]

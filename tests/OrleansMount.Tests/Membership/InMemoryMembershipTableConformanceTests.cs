@@ -3,6 +3,7 @@ using OrleansMount.Grains.Membership;
 namespace OrleansMount.Tests.Membership;
 
 /// <summary>The conformance suite against the in-memory table (one instance per cluster id).</summary>
+[UnitTest]
 public sealed class InMemoryMembershipTableConformanceTests : MembershipTableConformanceTests
 {
     private readonly Dictionary<string, InMemoryMembershipTable> _clusters = [];

@@ -7,6 +7,7 @@ namespace OrleansMount.Tests.Membership;
 /// The membership agent on a manual clock: the background loops are off and each test drives
 /// heartbeat, refresh and dead detection itself, so nothing waits on real time.
 /// </summary>
+[UnitTest]
 public sealed class MembershipServiceTests : IAsyncLifetime
 {
     private static readonly MembershipOptions ManualLoops = new()

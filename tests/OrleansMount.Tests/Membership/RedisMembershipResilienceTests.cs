@@ -5,6 +5,7 @@ using OrleansMount.Tests.Infrastructure;
 namespace OrleansMount.Tests.Membership;
 
 /// <summary>A real Redis goes away and comes back empty: the silo keeps serving its last view, then registers itself again.</summary>
+[IntegrationTest]
 public sealed class RedisMembershipResilienceTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);

@@ -4,6 +4,7 @@ using OrleansMount.Tests.Infrastructure;
 namespace OrleansMount.Tests.Membership;
 
 /// <summary>The conformance suite against a real redis-server; every table is its own connection.</summary>
+[IntegrationTest]
 public sealed class RedisMembershipTableConformanceTests : MembershipTableConformanceTests, IClassFixture<RedisServer>
 {
     private readonly RedisServer _server;

@@ -8,6 +8,7 @@ using StackExchange.Redis;
 namespace OrleansMount.Tests.Membership;
 
 /// <summary>What is particular to the Redis table: its key layout and how it fails.</summary>
+[IntegrationTest]
 public sealed class RedisMembershipTableTests : IClassFixture<RedisServer>
 {
     private readonly RedisServer _server;

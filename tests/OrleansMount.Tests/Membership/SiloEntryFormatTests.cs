@@ -3,6 +3,7 @@ using OrleansMount.Grains.Membership;
 namespace OrleansMount.Tests.Membership;
 
 /// <summary>The stored entry format is frozen: silos of different builds share one table.</summary>
+[UnitTest]
 public sealed class SiloEntryFormatTests
 {
     private const string Golden =

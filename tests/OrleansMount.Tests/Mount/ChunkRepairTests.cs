@@ -14,6 +14,7 @@ namespace OrleansMount.Tests.Mount;
 /// after the mount has read (and still holds open) them are caught on the next read, reported, refilled, and
 /// the read returns the object's bytes.
 /// </summary>
+[UnitTest]
 public sealed class ChunkRepairTests : IDisposable
 {
     private const int ChunkSize = 256 * 1024;

@@ -8,6 +8,7 @@ namespace OrleansMount.Tests.Mount;
 /// The mount's check of whether it can read the silo's chunk files itself (issue 17), without a kernel. Unreadable
 /// directories need a process without root's override capabilities: MountChunkAccessTests covers those.
 /// </summary>
+[UnitTest]
 public sealed class LocalChunkAccessTests : IDisposable
 {
     private readonly TempDirectory _temp = new("om-access-unit-");

@@ -18,6 +18,7 @@ namespace OrleansMount.Tests.Mount;
 /// (the directory exists but cannot be read).
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[KernelTest]
 public sealed class MountChunkAccessTests(S3rverServer s3) : NodeProcessTests(s3, "om-access-")
 {
     [Fact]

@@ -5,6 +5,7 @@ namespace OrleansMount.Tests.Mount;
 
 /// <summary>A mount process killed with -9 leaves a stale mountpoint: reported clearly, cleared by umount, mountable again.</summary>
 [Collection(S3rverCollection.Name)]
+[KernelTest]
 public sealed class MountCrashTests(S3rverServer s3) : NodeProcessTests(s3, "om-crash-")
 {
     [Fact]

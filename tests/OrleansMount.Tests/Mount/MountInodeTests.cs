@@ -12,6 +12,7 @@ namespace OrleansMount.Tests.Mount;
 /// after the mount is served by another silo with an empty cache.
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[KernelTest]
 public sealed class MountInodeTests(S3rverServer s3) : NodeProcessTests(s3, "om-ino-")
 {
     [Fact]

@@ -12,6 +12,7 @@ namespace OrleansMount.Tests.Mount;
 /// kernel FUSE mount made by `orleansmount mount`. Every file is compared byte for byte with its source.
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[KernelTest]
 public sealed class MountTests(S3rverServer s3) : NodeProcessTests(s3, "om-mount-")
 {
     [Fact]

@@ -12,6 +12,7 @@ namespace OrleansMount.Tests.Mount;
 /// file, and prefetch refuses unknown snapshots, paths and silos with a clear message and exit code.
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[KernelTest]
 public sealed class ReadaheadAndMetadataPrefetchTests(S3rverServer s3, ITestOutputHelper output) : NodeProcessTests(s3, "om-ahead-")
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);

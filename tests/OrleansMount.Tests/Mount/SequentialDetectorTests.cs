@@ -3,6 +3,7 @@ using OrleansMount.Client.Mount;
 namespace OrleansMount.Tests.Mount;
 
 /// <summary>The mount's sequential-read detector, without a kernel: what triggers readahead and what does not.</summary>
+[UnitTest]
 public sealed class SequentialDetectorTests
 {
     private const int Chunk = 4 * 1024 * 1024;

@@ -11,6 +11,7 @@ using OrleansMount.Tests.Snapshots;
 namespace OrleansMount.Tests.Mount;
 
 /// <summary>The file-system logic without a kernel: a fake silo behind it, a recording reply sink in front.</summary>
+[UnitTest]
 public sealed class SnapshotFileSystemTests
 {
     private const int ChunkSize = 8;

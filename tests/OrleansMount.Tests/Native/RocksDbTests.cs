@@ -3,6 +3,7 @@ using OrleansMount.Native.RocksDb;
 
 namespace OrleansMount.Tests.Native;
 
+[UnitTest]
 public sealed class RocksDbTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), $"om-rocks-test-{Guid.NewGuid():N}");

@@ -2,6 +2,7 @@ using OrleansMount.Storage.ObjectStores;
 
 namespace OrleansMount.Tests.ObjectStores;
 
+[UnitTest]
 public sealed class FileObjectStoreConformanceTests : ObjectStoreConformanceTests
 {
     private readonly List<string> _directories = [];

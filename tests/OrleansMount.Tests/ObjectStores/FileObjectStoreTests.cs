@@ -2,6 +2,7 @@ using OrleansMount.Storage.ObjectStores;
 
 namespace OrleansMount.Tests.ObjectStores;
 
+[UnitTest]
 public sealed class FileObjectStoreTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("orleansmount-filestore-").FullName;

@@ -2,6 +2,7 @@ using OrleansMount.Storage.ObjectStores;
 
 namespace OrleansMount.Tests.ObjectStores;
 
+[UnitTest]
 public sealed class InMemoryObjectStoreConformanceTests : ObjectStoreConformanceTests
 {
     protected override Task<IObjectStore> CreateStoreAsync() =>

@@ -3,6 +3,7 @@ using OrleansMount.Storage.ObjectStores;
 
 namespace OrleansMount.Tests.ObjectStores;
 
+[UnitTest]
 public sealed class KeyOrderTests
 {
     [Theory]

@@ -10,6 +10,7 @@ namespace OrleansMount.Tests.ObjectStores;
 /// a slow machine can make a request slower, never faster than what the proxy imposes.
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[IntegrationTest]
 public sealed class LatencyProxyTests(S3rverServer server)
 {
     [Fact]

@@ -3,6 +3,7 @@ using OrleansMount.Storage.ObjectStores;
 namespace OrleansMount.Tests.ObjectStores;
 
 /// <summary>The backoff of <see cref="ObjectStoreRetryPolicy"/>: exponential, capped, half of it random.</summary>
+[UnitTest]
 public sealed class ObjectStoreRetryPolicyTests
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace OrleansMount.Tests.ObjectStores;
 /// their SigV4 signatures intact.
 /// </summary>
 [Collection(ProxiedS3rverCollection.Name)]
+[IntegrationTest]
 public sealed class ProxiedS3ObjectStoreConformanceTests(ProxiedS3rver fixture) : ObjectStoreConformanceTests
 {
     // s3rver walks its data directory, listing "a/b" before "a.txt" (see S3rverServer).

@@ -5,6 +5,7 @@ namespace OrleansMount.Tests.ObjectStores;
 
 /// <summary>The conformance suite against a real s3rver, one bucket per fact.</summary>
 [Collection(S3rverCollection.Name)]
+[IntegrationTest]
 public sealed class S3ObjectStoreConformanceTests : ObjectStoreConformanceTests
 {
     private readonly S3rverServer _server;

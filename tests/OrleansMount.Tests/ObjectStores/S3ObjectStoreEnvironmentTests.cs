@@ -10,6 +10,7 @@ namespace OrleansMount.Tests.ObjectStores;
 /// other test reads AWS variables (every other S3 test passes explicit options).
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[IntegrationTest]
 public sealed class S3ObjectStoreEnvironmentTests
 {
     private static readonly string[] Variables =

@@ -9,6 +9,7 @@ namespace OrleansMount.Tests.ObjectStores;
 
 /// <summary>S3-specific behaviour against a real s3rver: error messages and the seeding back door.</summary>
 [Collection(S3rverCollection.Name)]
+[IntegrationTest]
 public sealed class S3ObjectStoreTests
 {
     private readonly S3rverServer _server;

@@ -5,6 +5,7 @@ using OrleansMount.Core.Placement;
 namespace OrleansMount.Tests.Placement;
 
 /// <summary>Every silo computes the same owner from the same view, however it came by the view.</summary>
+[UnitTest]
 public sealed class PlacementDeterminismTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace OrleansMount.Tests.Placement;
 /// and owners. If this fails, a change altered a hash, the slot count or the score; that moves
 /// nearly every key in a running cluster, so it needs a versioned migration, not a new expected value.
 /// </summary>
+[UnitTest]
 public sealed class PlacementGoldenTests
 {
     private static readonly PlacementMember[] Members =

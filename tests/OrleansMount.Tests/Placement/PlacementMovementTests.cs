@@ -8,6 +8,7 @@ namespace OrleansMount.Tests.Placement;
 /// A join moves keys only to the newcomer, a leave only from the leaver, and the fraction moved is
 /// about the changed silo's share of the weight (1/N for equal weights).
 /// </summary>
+[UnitTest]
 public sealed class PlacementMovementTests
 {
     /// <summary>

@@ -5,6 +5,7 @@ using OrleansMount.Core.Placement;
 namespace OrleansMount.Tests.Placement;
 
 /// <summary>OwnersOf is the fallback order: owner first, distinct, and what remains after removals.</summary>
+[UnitTest]
 public sealed class PlacementPreferenceTests
 {
     [Fact]

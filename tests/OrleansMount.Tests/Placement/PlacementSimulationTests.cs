@@ -10,6 +10,7 @@ namespace OrleansMount.Tests.Placement;
 /// total moved over all events is within 10% of the sum of those shares. Plain per-key rendezvous
 /// goes through the same events on a 2,000-key sample.
 /// </summary>
+[UnitTest]
 public sealed class PlacementSimulationTests(ITestOutputHelper output)
 {
     private const int Silos = 1000;

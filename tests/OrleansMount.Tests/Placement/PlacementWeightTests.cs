@@ -3,6 +3,7 @@ using OrleansMount.Core.Placement;
 namespace OrleansMount.Tests.Placement;
 
 /// <summary>Each silo's share of keys follows its weight (cache capacity).</summary>
+[UnitTest]
 public sealed class PlacementWeightTests
 {
     private static readonly PlacementMember[] OneTwoFour = [new("small", 1), new("medium", 2), new("large", 4)];

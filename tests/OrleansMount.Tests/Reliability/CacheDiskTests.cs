@@ -9,6 +9,7 @@ namespace OrleansMount.Tests.Reliability;
 /// while it is down. Reads keep returning the snapshot's bytes; damage is detected, counted and refetched.
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[KernelTest]
 public sealed class CacheDiskTests(S3rverServer s3, ITestOutputHelper output) : NodeProcessTests(s3, "om-disk-")
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace OrleansMount.Tests.Reliability;
 /// cache heals (the damaged chunks are filled again).
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[KernelTest]
 public sealed class ChunkIntegrityTests(S3rverServer s3, ITestOutputHelper output) : NodeProcessTests(s3, "om-integrity-")
 {
     private static readonly string[] Names = ["node-a", "node-b", "node-c"];

@@ -11,6 +11,7 @@ namespace OrleansMount.Tests.Reliability;
 /// it returns, empty), and the range files an owner keeps for its peers truncated on its disk.
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[KernelTest]
 public sealed class ClusterFaultTests(S3rverServer s3, ITestOutputHelper output) : NodeProcessTests(s3, "om-clfault-")
 {
     private static readonly string[] Names = ["node-a", "node-b", "node-c"];

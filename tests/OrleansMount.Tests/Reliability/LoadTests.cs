@@ -11,6 +11,7 @@ namespace OrleansMount.Tests.Reliability;
 /// processes are measured once warm (after a quarter of the run) and at the end; growth must stay bounded.
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[KernelTest]
 public sealed class LoadTests(S3rverServer s3, ITestOutputHelper output) : NodeProcessTests(s3, "om-load-")
 {
     private const int Readers = 32;

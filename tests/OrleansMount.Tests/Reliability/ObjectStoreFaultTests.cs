@@ -11,6 +11,7 @@ namespace OrleansMount.Tests.Reliability;
 /// line naming it; nothing from a failed or short response is ever cached.
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[KernelTest]
 public sealed class ObjectStoreFaultTests(S3rverServer s3, ITestOutputHelper output) : NodeProcessTests(s3, "om-faults-")
 {
     [Fact]

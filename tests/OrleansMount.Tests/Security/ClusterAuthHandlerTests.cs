@@ -6,6 +6,7 @@ using OrleansMount.Tests.Chunks;
 namespace OrleansMount.Tests.Security;
 
 /// <summary>The client side: what the signing handler puts on the wire is what the silo's verifier accepts, once.</summary>
+[UnitTest]
 public sealed class ClusterAuthHandlerTests
 {
     private readonly ClusterSecret _secret = ClusterSecret.FromText("correct horse battery staple", "test");

@@ -18,6 +18,7 @@ namespace OrleansMount.Tests.Security;
 /// silo with another secret gets nothing from the others; the secret shows in no log and no command line.
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[KernelTest]
 public sealed class ClusterAuthTests(S3rverServer s3, RedisServer redis, ITestOutputHelper output) : NodeProcessTests(s3, "om-auth-"), IClassFixture<RedisServer>
 {
     private const string SecretText = "s3cr3t-for-the-auth-test-9f1c2e";

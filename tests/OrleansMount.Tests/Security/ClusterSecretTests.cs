@@ -4,6 +4,7 @@ using OrleansMount.Core.Security;
 
 namespace OrleansMount.Tests.Security;
 
+[UnitTest]
 public sealed class ClusterSecretTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);

@@ -15,6 +15,7 @@ namespace OrleansMount.Tests.Security;
 /// default port is free) and read-only views that answer nothing but GET.
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[KernelTest]
 public sealed class ExposureTests(S3rverServer s3) : NodeProcessTests(s3, "om-expose-")
 {
     private const string SecretText = "exposure-test-secret-0123456789";

@@ -19,6 +19,7 @@ namespace OrleansMount.Tests.Security;
 /// segments: those keys are imported from the in-memory store, every rule of the importer being the same.)
 /// </summary>
 [Collection(S3rverCollection.Name)]
+[KernelTest]
 public sealed class HostileInputTests(S3rverServer s3) : NodeProcessTests(s3, "om-hostile-")
 {
     [Fact]

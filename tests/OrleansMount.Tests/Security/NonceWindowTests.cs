@@ -2,6 +2,7 @@ using OrleansMount.Core.Security;
 
 namespace OrleansMount.Tests.Security;
 
+[UnitTest]
 public sealed class NonceWindowTests
 {
     private const long T = 1_800_000_000;

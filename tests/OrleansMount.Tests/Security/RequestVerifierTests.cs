@@ -5,6 +5,7 @@ using OrleansMount.Tests.Chunks;
 namespace OrleansMount.Tests.Security;
 
 /// <summary>The silo's checks of a signed request, on a clock that moves only when told (no sleeps).</summary>
+[UnitTest]
 public sealed class RequestVerifierTests
 {
     private const string Path = "/api/v1/prefetch";

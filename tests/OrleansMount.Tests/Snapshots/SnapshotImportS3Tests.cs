@@ -9,6 +9,7 @@ namespace OrleansMount.Tests.Snapshots;
 
 /// <summary>Import from a real s3rver of a generated tree with awkward names and 10,000+ objects.</summary>
 [Collection(S3rverCollection.Name)]
+[IntegrationTest]
 public sealed class SnapshotImportS3Tests(S3rverServer s3)
 {
     [Fact]

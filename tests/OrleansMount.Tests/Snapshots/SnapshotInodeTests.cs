@@ -16,6 +16,7 @@ namespace OrleansMount.Tests.Snapshots;
 /// distinct number, derived from the files' ordinals in key order, and the same numbers come back from
 /// another node's metadata store, from a re-import into another catalog and with other range boundaries.
 /// </summary>
+[UnitTest]
 public sealed class SnapshotInodeTests
 {
     // Names that sort around '/' ('.' < '/' < '0'), outside the BMP and with spaces.

@@ -13,6 +13,7 @@ namespace OrleansMount.Tests.Snapshots;
 /// Property: for random sets of paths imported with tiny ranges (so directories straddle many
 /// ranges), listing any directory through the ranges equals a naive listing of the same paths.
 /// </summary>
+[UnitTest]
 public sealed class SnapshotListingPropertyTests
 {
     private static readonly string[] Names = ["a", "b", "a b", "a.b", "a-b", "é", "ü", "z", "a!", "dir", "日本", "0"];
