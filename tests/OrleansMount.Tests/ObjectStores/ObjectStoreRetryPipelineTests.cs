@@ -9,6 +9,7 @@ namespace OrleansMount.Tests.ObjectStores;
 /// time: bounded attempts, equal-jitter delays, the per-attempt timeout, the deadline (no attempt starts
 /// after it, a running one is not cut by it), what is retried and what is counted.
 /// </summary>
+[UnitTest]
 public sealed class ObjectStoreRetryPipelineTests
 {
     private readonly SteppedTime _time = new();
