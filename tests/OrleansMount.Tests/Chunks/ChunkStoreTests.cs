@@ -1,5 +1,6 @@
 using OrleansMount.Core;
 using OrleansMount.Storage.Chunks;
+using OrleansMount.Tests.Infrastructure;
 
 namespace OrleansMount.Tests.Chunks;
 
@@ -163,7 +164,7 @@ public sealed class ChunkStoreTests : IDisposable
             path = store.GetChunkPath(id);
         }
 
-        FlipByte(path, DataOffset(5000) + 1234);
+        DiskDamage.Flip(path, DataOffset(5000) + 1234);
 
         using var restarted = NewStore(1 << 20);
         using (var handle = restarted.TryOpen(id))
@@ -194,7 +195,7 @@ public sealed class ChunkStoreTests : IDisposable
         Assert.NotNull(handle);
         Assert.Equal(data, ReadAll(handle));
 
-        FlipByte(store.GetChunkPath(id), DataOffset(data.Length) + ChunkFileFormat.DefaultBlockSize + 77); // in block 1
+        DiskDamage.Flip(store.GetChunkPath(id), DataOffset(data.Length) + ChunkFileFormat.DefaultBlockSize + 77); // in block 1
         var buffer = new byte[100];
         Assert.Equal(100, handle.Read(10, buffer)); // block 0 only: still verified and right
         Assert.Equal(data.AsSpan(10, 100).ToArray(), buffer);
@@ -243,8 +244,8 @@ public sealed class ChunkStoreTests : IDisposable
             await store.PutAsync(id, Data(id, 100_000), CancellationToken.None);
         }
 
-        FlipByte(store.GetChunkPath(ids[0]), 30);                                  // the length field
-        FlipByte(store.GetChunkPath(ids[1]), ChunkFileFormat.FixedHeaderLength + 1); // the block table
+        DiskDamage.Flip(store.GetChunkPath(ids[0]), 30);                                  // the length field
+        DiskDamage.Flip(store.GetChunkPath(ids[1]), ChunkFileFormat.FixedHeaderLength + 1); // the block table
         File.Copy(store.GetChunkPath(ids[3]), store.GetChunkPath(ids[2]), overwrite: true); // another chunk's file
         using (var file = new FileStream(store.GetChunkPath(ids[4]), FileMode.Open, FileAccess.Write))
         {
@@ -486,15 +487,6 @@ public sealed class ChunkStoreTests : IDisposable
         var bytes = new byte[handle.Length];
         Assert.Equal(handle.Length, handle.Read(0, bytes));
         return bytes;
-    }
-
-    private static void FlipByte(string path, long offset)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
-        file.Position = offset;
-        var b = file.ReadByte();
-        file.Position = offset;
-        file.WriteByte((byte)(b ^ 0x01));
     }
 
     private ChunkStore ReopenAfter(ChunkStore store)

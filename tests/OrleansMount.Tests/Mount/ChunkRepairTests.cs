@@ -6,6 +6,7 @@ using OrleansMount.Grains.Protocol;
 using OrleansMount.Native.Fuse;
 using OrleansMount.Storage.Chunks;
 using OrleansMount.Tests.Fuse;
+using OrleansMount.Tests.Infrastructure;
 
 namespace OrleansMount.Tests.Mount;
 
@@ -56,11 +57,10 @@ public sealed class ChunkRepairTests : IDisposable
         // Damage every kind of way while the handles (and their open chunk files) stay open.
         var files = Directory.EnumerateFiles(Path.Combine(_root, "chunks"), "*.chunk", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(5, files.Count);
-        Flip(files[0], new FileInfo(files[0]).Length / 2);  // the middle of the data
-        Flip(files[1], ChunkFileFormat.FixedHeaderLength + 2); // the block table (checked at open: the open handle still verifies its data)
-        Flip(files[2], new FileInfo(files[2]).Length - 1);   // the last byte
-        File.Copy(files[4], files[3] + ".x");                      // another chunk's file renamed into its place
-        File.Move(files[3] + ".x", files[3], overwrite: true);
+        DiskDamage.Flip(files[0], new FileInfo(files[0]).Length / 2);  // the middle of the data
+        DiskDamage.Flip(files[1], ChunkFileFormat.FixedHeaderLength + 2); // the block table (checked at open: the open handle still verifies its data)
+        DiskDamage.Flip(files[2], new FileInfo(files[2]).Length - 1);   // the last byte
+        DiskDamage.ReplaceWith(files[3], files[4]);              // another chunk's file renamed into its place
 
         foreach (var item in _backend.Items)
         {
@@ -86,15 +86,6 @@ public sealed class ChunkRepairTests : IDisposable
         _fs.Dispose();
         _backend.Store.Dispose();
         Directory.Delete(_root, recursive: true);
-    }
-
-    private static void Flip(string path, long offset)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
-        file.Position = offset;
-        var b = file.ReadByte();
-        file.Position = offset;
-        file.WriteByte((byte)(b ^ 0x40));
     }
 
     private async Task<byte[]> ReadAllAsync(ulong ino, ulong fh, long size)

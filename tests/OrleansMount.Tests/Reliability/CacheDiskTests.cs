@@ -120,13 +120,5 @@ public sealed class CacheDiskTests(S3rverServer s3, ITestOutputHelper output) : 
     }
 
     /// <summary>Inverts one byte in the middle of a chunk file's data, in place (same inode).</summary>
-    private static void FlipByte(string path)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
-        var at = file.Length / 2;
-        file.Position = at;
-        var b = file.ReadByte();
-        file.Position = at;
-        file.WriteByte((byte)~b);
-    }
+    private static void FlipByte(string path) => DiskDamage.Flip(path, new FileInfo(path).Length / 2, 0xFF);
 }

@@ -34,14 +34,14 @@ public sealed class ChunkIntegrityTests(S3rverServer s3, ITestOutputHelper outpu
         var before = await silo.StatsAsync();
         var damage = new (string What, Action<string> Do)[]
         {
-            ("a byte in the middle of the data", path => Flip(path, DataStart(path) + ((new FileInfo(path).Length - DataStart(path)) / 2))),
-            ("the first byte of the first block", path => Flip(path, DataStart(path))),
-            ("the last byte of the last block", path => Flip(path, new FileInfo(path).Length - 1)),
-            ("the header's length field", path => Flip(path, 29)),
-            ("the block table", path => Flip(path, ChunkFileFormat.FixedHeaderLength + 1)),
-            ("truncation to half", path => Resize(path, new FileInfo(path).Length / 2)),
-            ("extension by a byte", path => Resize(path, new FileInfo(path).Length + 1)),
-            ("another chunk's file renamed into its place", path => Replace(path, chunks.First(c => c != path))),
+            ("a byte in the middle of the data", path => DiskDamage.Flip(path, DataStart(path) + ((new FileInfo(path).Length - DataStart(path)) / 2))),
+            ("the first byte of the first block", path => DiskDamage.Flip(path, DataStart(path))),
+            ("the last byte of the last block", path => DiskDamage.Flip(path, new FileInfo(path).Length - 1)),
+            ("the header's length field", path => DiskDamage.Flip(path, 29)),
+            ("the block table", path => DiskDamage.Flip(path, ChunkFileFormat.FixedHeaderLength + 1)),
+            ("truncation to half", path => DiskDamage.Resize(path, new FileInfo(path).Length / 2)),
+            ("extension by a byte", path => DiskDamage.Resize(path, new FileInfo(path).Length + 1)),
+            ("another chunk's file renamed into its place", path => DiskDamage.ReplaceWith(path, chunks.First(c => c != path))),
         };
         for (var i = 0; i < damage.Length; i++)
         {
@@ -95,7 +95,7 @@ public sealed class ChunkIntegrityTests(S3rverServer s3, ITestOutputHelper outpu
             {
                 for (var n = random.Next(1, 4); n > 0; n--, flips++)
                 {
-                    Flip(path, random.NextInt64(new FileInfo(path).Length), (byte)(1 << random.Next(8)));
+                    DiskDamage.Flip(path, random.NextInt64(new FileInfo(path).Length), (byte)(1 << random.Next(8)));
                 }
             }
 
@@ -124,7 +124,7 @@ public sealed class ChunkIntegrityTests(S3rverServer s3, ITestOutputHelper outpu
         {
             foreach (var path in ChunkFiles(silo.CacheDirectory))
             {
-                Flip(path, DataStart(path) + 100);
+                DiskDamage.Flip(path, DataStart(path) + 100);
                 damaged++;
             }
         }
@@ -171,27 +171,6 @@ public sealed class ChunkIntegrityTests(S3rverServer s3, ITestOutputHelper outpu
         using var file = File.OpenHandle(path);
         var header = ChunkFileFormat.TryRead(file, out var problem) ?? throw new InvalidOperationException($"{path}: {problem}");
         return header.DataOffset;
-    }
-
-    private static void Flip(string path, long offset, byte mask = 0x10)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        file.Position = offset;
-        var b = file.ReadByte();
-        file.Position = offset;
-        file.WriteByte((byte)(b ^ mask));
-    }
-
-    private static void Resize(string path, long length)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-        file.SetLength(length);
-    }
-
-    private static void Replace(string path, string other)
-    {
-        File.Copy(other, path + ".replacement");
-        File.Move(path + ".replacement", path, overwrite: true);
     }
 
     /// <summary>Keeps every file of the mount open (so the mount keeps its chunk files open) and reads through those descriptors.</summary>
