@@ -19,10 +19,12 @@ namespace OrleansMount.Storage.Chunks;
 ///     28    4 data length in bytes (u32)
 ///     32    4 block size in bytes (u32, a power of two from 4 KiB to 16 MiB)
 ///     36    4 CRC32C of the whole data (see ChunkChecksum)
-///     40    4 CRC32C of bytes 0..40 followed by the block table (the header's own check)
+///     40    4 CRC32C of bytes 0..40 followed by bytes 44..D (the header's own check: table and padding)
 ///     44   4n block table: CRC32C of each block of the data, n = ceil(length / block size)
-///  44+4n    length data
+///  44+4n    zero padding up to D, the first multiple of 4096 after the table
+///      D    length data
 /// </code>
+/// The data starts on a page boundary, so a block read from disk touches no page more than it must.
 /// Version 1 (16-byte header: magic, version, flags, length, one CRC32C of the whole data) is no longer
 /// read: a store finding such files at start deletes them and they are fetched again.
 /// </summary>
@@ -42,8 +44,12 @@ public static class ChunkFileFormat
     /// <summary>Blocks in <paramref name="length"/> bytes of data.</summary>
     public static int BlockCount(int length, int blockSize) => (int)(((long)length + blockSize - 1) / blockSize);
 
-    /// <summary>Offset of the first data byte in a file of <paramref name="length"/> bytes of data.</summary>
-    public static int DataOffset(int length, int blockSize) => FixedHeaderLength + (4 * BlockCount(length, blockSize));
+    /// <summary>Data starts at a multiple of this (a page).</summary>
+    public const int DataAlignment = 4096;
+
+    /// <summary>Offset of the first data byte in a file of <paramref name="length"/> bytes of data: after the table, page-aligned.</summary>
+    public static int DataOffset(int length, int blockSize) =>
+        (FixedHeaderLength + (4 * BlockCount(length, blockSize)) + DataAlignment - 1) & ~(DataAlignment - 1);
 
     /// <summary>The whole file's size for <paramref name="length"/> bytes of data.</summary>
     public static long FileLength(int length, int blockSize) => DataOffset(length, blockSize) + (long)length;
@@ -126,7 +132,7 @@ public static class ChunkFileFormat
         fixedPart.CopyTo(header);
         if (ReadFully(file, header.AsSpan(FixedHeaderLength), FixedHeaderLength) != headerLength - FixedHeaderLength)
         {
-            problem = "block table cut short";
+            problem = "header (block table and padding) cut short";
             return null;
         }
 
@@ -171,7 +177,7 @@ public static class ChunkFileFormat
         }
     }
 
-    /// <summary>CRC32C of bytes 0..40 and of the block table (everything of the header but the field itself).</summary>
+    /// <summary>CRC32C of bytes 0..40 and of the block table and padding (everything of the header but the field itself).</summary>
     private static uint HeaderChecksum(ReadOnlySpan<byte> header) =>
         ChunkChecksum.Compute(header[..40], header[FixedHeaderLength..]);
 

@@ -391,10 +391,15 @@ public sealed class ChunkStoreTests : IDisposable
         var path = store.GetChunkPath(id);
         Assert.Equal(Path.Combine(_root, "chunks", "00", "000102030405060708090a0b0c0d0e0f-3.chunk"), path);
         // Computed independently (a bitwise CRC32C in Python), not by the code under test.
+        // The data starts at 4096, after the table and zero padding (both covered by the header checksum).
+        var bytes = File.ReadAllBytes(path);
+        Assert.Equal(4096 + 5, bytes.Length);
         Assert.Equal(
-            "4F4D434B" + "0200" + "0000" + "000102030405060708090A0B0C0D0E0F" + "03000000" + "05000000" + "00400000" + "4CBB719A" + "5B83E994"
-            + "4CBB719A" + "68656C6C6F",
-            Convert.ToHexString(File.ReadAllBytes(path)));
+            "4F4D434B" + "0200" + "0000" + "000102030405060708090A0B0C0D0E0F" + "03000000" + "05000000" + "00400000" + "4CBB719A" + "A573F799"
+            + "4CBB719A",
+            Convert.ToHexString(bytes.AsSpan(0, 48)));
+        Assert.All(bytes[48..4096], b => Assert.Equal(0, b));
+        Assert.Equal("68656C6C6F", Convert.ToHexString(bytes.AsSpan(4096)));
     }
 
     [Fact]

@@ -39,6 +39,7 @@ public sealed class ChunkIntegrityTests(S3rverServer s3, ITestOutputHelper outpu
             ("the last byte of the last block", path => DiskDamage.Flip(path, new FileInfo(path).Length - 1)),
             ("the header's length field", path => DiskDamage.Flip(path, 29)),
             ("the block table", path => DiskDamage.Flip(path, ChunkFileFormat.FixedHeaderLength + 1)),
+            ("the padding before the data", path => DiskDamage.Flip(path, DataStart(path) - 1)),
             ("truncation to half", path => DiskDamage.Resize(path, new FileInfo(path).Length / 2)),
             ("extension by a byte", path => DiskDamage.Resize(path, new FileInfo(path).Length + 1)),
             ("another chunk's file renamed into its place", path => DiskDamage.ReplaceWith(path, chunks.First(c => c != path))),
