@@ -30,26 +30,28 @@ root.SetAction(async (parse, cancellationToken) =>
     SiloOptions options;
     try
     {
-        options = SiloOptionsParser.Validate(
-            parse.GetValue(cacheDir)!,
-            parse.GetValue(cacheSize)!,
-            parse.GetValue(catalog) ?? Environment.GetEnvironmentVariable("ORLEANSMOUNT_CATALOG"),
-            parse.GetValue(listen)!,
-            parse.GetValue(socket)!,
-            parse.GetValue(chunkSize)!,
-            parse.GetValue(logLevel)!,
-            parse.GetValue(siloId),
-            parse.GetValue(redis),
-            parse.GetValue(cluster)!,
-            parse.GetValue(advertise),
-            parse.GetValue(peerTimeout)!,
-            parse.GetValue(prefetchSlots),
-            parse.GetValue(readaheadMemory)!,
-            parse.GetValue(secretFile),
-            parse.GetValue(logFormat)!,
-            parse.GetValue(storeAttempts),
-            parse.GetValue(storeTimeout)!,
-            parse.GetValue(storeDeadline)!);
+        options = SiloOptions.From(new SiloSettings
+        {
+            CacheDir = parse.GetValue(cacheDir)!,
+            CacheSize = parse.GetValue(cacheSize)!,
+            Catalog = parse.GetValue(catalog) ?? Environment.GetEnvironmentVariable("ORLEANSMOUNT_CATALOG"),
+            Listen = parse.GetValue(listen)!,
+            Socket = parse.GetValue(socket)!,
+            ChunkSize = parse.GetValue(chunkSize)!,
+            LogLevel = parse.GetValue(logLevel)!,
+            LogFormat = parse.GetValue(logFormat)!,
+            SiloId = parse.GetValue(siloId),
+            Redis = parse.GetValue(redis),
+            Cluster = parse.GetValue(cluster)!,
+            Advertise = parse.GetValue(advertise),
+            PeerTimeout = parse.GetValue(peerTimeout)!,
+            PrefetchSlots = parse.GetValue(prefetchSlots),
+            ReadaheadMemory = parse.GetValue(readaheadMemory)!,
+            SecretFile = parse.GetValue(secretFile),
+            ObjectStoreAttempts = parse.GetValue(storeAttempts),
+            ObjectStoreTimeout = parse.GetValue(storeTimeout)!,
+            ObjectStoreDeadline = parse.GetValue(storeDeadline)!,
+        });
     }
     catch (OrleansMountException e)
     {

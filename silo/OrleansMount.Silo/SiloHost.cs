@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OrleansMount.Core;
 using OrleansMount.Silo.Monitoring;
 using Serilog;
-using Serilog.Events;
 
 namespace OrleansMount.Silo;
 
@@ -16,31 +15,20 @@ public static class SiloHost
     /// <summary>How often the dashboard's throughput series is sampled.</summary>
     private static readonly TimeSpan ThroughputInterval = TimeSpan.FromSeconds(2);
 
-    /// <summary>Every line names the silo, so the logs of a cluster can be merged and still read.</summary>
-    public const string LogTemplate = "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SiloId} {SourceContext}: {Message:lj}{NewLine}{Exception}";
-
     public static async Task<int> RunAsync(SiloOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var level = Enum.Parse<LogEventLevel>(options.LogLevel, ignoreCase: true);
         // The id is settled before the first log line, so every event carries it (SiloId property).
         options = options with { SiloId = options.SiloId ?? SiloNode.NewSiloId() };
         var errors = new RecentErrorLog();
-        var logging = new LoggerConfiguration()
-            .MinimumLevel.Is(level)
-            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-            .Enrich.FromLogContext()
-            .Enrich.WithProperty("SiloId", options.SiloId)
-            .WriteTo.Sink(errors, LogEventLevel.Warning);
-        Log.Logger = (options.JsonLogs
-                ? logging.WriteTo.Console(new Serilog.Formatting.Json.JsonFormatter(renderMessage: true), standardErrorFromLevel: LogEventLevel.Verbose)
-                : logging.WriteTo.Console(outputTemplate: LogTemplate, standardErrorFromLevel: LogEventLevel.Verbose))
-            .CreateLogger();
+        Log.Logger = SiloLogging.CreateLogger(options, errors);
         try
         {
             var builder = WebApplication.CreateSlimBuilder();
+            // AddSerilog replaces the host's logger factory: every ILogger<T> writes through the logger above
+            // (flushed and disposed in finally); the default providers are cleared so none is ever built.
             builder.Logging.ClearProviders();
-            builder.Logging.AddSerilog(Log.Logger, dispose: false);
+            builder.Services.AddSerilog(Log.Logger, dispose: false);
             PrepareSocket(options.SocketPath);
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
@@ -54,6 +42,7 @@ public static class SiloHost
             });
             builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver()));
             await using var app = builder.Build();
+            app.UseSerilogRequestLogging(SiloLogging.ConfigureRequestLogging);
             using var node = new SiloNode(options, app.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System);
             using var throughput = new ThroughputSampler(node.Counters, TimeProvider.System, ThroughputInterval);
             var mounts = new Mounts.MountTable(TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Mounts.MountTable>());

@@ -1,6 +1,11 @@
+using System.Net;
+using OrleansMount.Core;
+using OrleansMount.Core.Security;
+using OrleansMount.Storage.ObjectStores;
+
 namespace OrleansMount.Silo;
 
-/// <summary>A silo's settings, validated before anything starts.</summary>
+/// <summary>A silo's settings, validated before anything starts (<see cref="From"/>).</summary>
 public sealed record SiloOptions
 {
     public required string CacheDirectory { get; init; }
@@ -44,8 +49,184 @@ public sealed record SiloOptions
     public long ReadaheadMemoryBytes { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>The cluster secret every caller must sign with (<c>--secret-file</c> or the environment); null: no authentication.</summary>
-    public OrleansMount.Core.Security.ClusterSecret? Secret { get; init; }
+    public ClusterSecret? Secret { get; init; }
 
     /// <summary>Retries, per-attempt timeout and deadline of every object-store and catalog request.</summary>
-    public OrleansMount.Storage.ObjectStores.ObjectStoreRetryPolicy ObjectStoreRetry { get; init; } = new();
+    public ObjectStoreRetryPolicy ObjectStoreRetry { get; init; } = new();
+
+    /// <summary>
+    /// Checks and converts the command line's settings; the first bad one is refused with an
+    /// <see cref="OrleansMountException"/> (exit code 2) whose message names the option and says what it should be.
+    /// Creates the cache directory.
+    /// </summary>
+    public static SiloOptions From(SiloSettings raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        if (!ByteSize.TryParse(raw.CacheSize, out var cacheBytes) || cacheBytes <= 0)
+        {
+            throw new OrleansMountException($"--cache-size '{raw.CacheSize}' is not a size (e.g. 20GiB, 500MiB)", 2);
+        }
+
+        if (!ByteSize.TryParse(raw.ChunkSize, out var chunkBytes) || chunkBytes < 64 * 1024 || chunkBytes > 64 * 1024 * 1024 || (chunkBytes & (chunkBytes - 1)) != 0)
+        {
+            throw new OrleansMountException($"--chunk-size '{raw.ChunkSize}' must be a power of two from 64KiB to 64MiB", 2);
+        }
+
+        if (cacheBytes < chunkBytes)
+        {
+            throw new OrleansMountException($"--cache-size {raw.CacheSize} is smaller than one chunk ({raw.ChunkSize})", 2);
+        }
+
+        if (string.IsNullOrEmpty(raw.Catalog))
+        {
+            throw new OrleansMountException("--catalog is required (or set ORLEANSMOUNT_CATALOG): the catalog URI that imports wrote to, e.g. s3://bucket/.orleansmount/", 2);
+        }
+
+        try
+        {
+            StoreUri.Parse(raw.Catalog);
+        }
+        catch (OrleansMountException e)
+        {
+            throw new OrleansMountException($"--catalog: {e.Message}", 2);
+        }
+
+        string? listenAddress = raw.Listen;
+        if (raw.Listen == "none")
+        {
+            listenAddress = null;
+        }
+        else if (!IPEndPoint.TryParse(raw.Listen.Replace("localhost", "127.0.0.1", StringComparison.Ordinal), out var endpoint) || endpoint.Port == 0)
+        {
+            throw new OrleansMountException($"--listen '{raw.Listen}' is not HOST:PORT (e.g. 127.0.0.1:7380) or 'none'", 2);
+        }
+
+        if (string.IsNullOrWhiteSpace(raw.Socket) || !Path.IsPathRooted(raw.Socket))
+        {
+            throw new OrleansMountException($"--socket '{raw.Socket}' must be an absolute path", 2);
+        }
+
+        if (!Enum.TryParse<Serilog.Events.LogEventLevel>(raw.LogLevel, ignoreCase: true, out _))
+        {
+            throw new OrleansMountException($"--log-level '{raw.LogLevel}' is not one of Verbose, Debug, Information, Warning, Error", 2);
+        }
+
+        if (raw.LogFormat is not ("text" or "json"))
+        {
+            throw new OrleansMountException($"--log-format '{raw.LogFormat}' is not text or json", 2);
+        }
+
+        if (raw.Redis is not null)
+        {
+            if (!TryParseHostPort(raw.Redis))
+            {
+                throw new OrleansMountException($"--redis '{raw.Redis}' is not HOST:PORT (e.g. 10.0.0.5:6379)", 2);
+            }
+
+            if (listenAddress is null)
+            {
+                throw new OrleansMountException("--listen must not be 'none' with --redis: peers fetch chunks from this silo over its TCP listener", 2);
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(raw.Cluster) || raw.Cluster.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c == ':'))
+        {
+            throw new OrleansMountException($"--cluster '{raw.Cluster}' must be a non-empty name without spaces or ':'", 2);
+        }
+
+        Uri? advertiseUri = null;
+        if (raw.Advertise is not null)
+        {
+            if (!Uri.TryCreate(raw.Advertise, UriKind.Absolute, out advertiseUri) || advertiseUri.Scheme != Uri.UriSchemeHttp || advertiseUri.IsDefaultPort || advertiseUri.AbsolutePath != "/")
+            {
+                throw new OrleansMountException($"--advertise '{raw.Advertise}' is not http://HOST:PORT", 2);
+            }
+        }
+        else if (listenAddress is not null)
+        {
+            advertiseUri = new Uri($"http://{listenAddress}/");
+        }
+
+        if (!Duration.TryParse(raw.PeerTimeout, out var peerTimeoutSpan) || peerTimeoutSpan < TimeSpan.FromMilliseconds(100))
+        {
+            throw new OrleansMountException($"--peer-timeout '{raw.PeerTimeout}' is not a duration of at least 100ms (e.g. 10s, 500ms)", 2);
+        }
+
+        if (raw.PrefetchSlots is < 1 or > 1024)
+        {
+            throw new OrleansMountException($"--prefetch-slots {raw.PrefetchSlots} must be from 1 to 1024", 2);
+        }
+
+        if (!ByteSize.TryParse(raw.ReadaheadMemory, out var readaheadBytes) || readaheadBytes < 0)
+        {
+            throw new OrleansMountException($"--readahead-memory '{raw.ReadaheadMemory}' is not a size (e.g. 64MiB; 0 for one chunk at a time)", 2);
+        }
+
+        if (raw.ObjectStoreAttempts is < 1 or > 100)
+        {
+            throw new OrleansMountException($"--object-store-attempts {raw.ObjectStoreAttempts} must be from 1 to 100", 2);
+        }
+
+        if (!Duration.TryParse(raw.ObjectStoreTimeout, out var storeTimeoutSpan) || storeTimeoutSpan < TimeSpan.FromMilliseconds(100))
+        {
+            throw new OrleansMountException($"--object-store-timeout '{raw.ObjectStoreTimeout}' is not a duration of at least 100ms (e.g. 30s)", 2);
+        }
+
+        if (!Duration.TryParse(raw.ObjectStoreDeadline, out var storeDeadlineSpan) || storeDeadlineSpan < storeTimeoutSpan)
+        {
+            throw new OrleansMountException($"--object-store-deadline '{raw.ObjectStoreDeadline}' is not a duration of at least --object-store-timeout (e.g. 60s)", 2);
+        }
+
+        try
+        {
+            Directory.CreateDirectory(raw.CacheDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OrleansMountException($"--cache-dir '{raw.CacheDir}' cannot be created: {e.Message}", 2);
+        }
+
+        return new SiloOptions
+        {
+            CacheDirectory = Path.GetFullPath(raw.CacheDir),
+            CacheSizeBytes = cacheBytes,
+            Catalog = raw.Catalog,
+            Listen = listenAddress,
+            SocketPath = raw.Socket,
+            ChunkSize = (int)chunkBytes,
+            LogLevel = raw.LogLevel,
+            JsonLogs = raw.LogFormat == "json",
+            SiloId = raw.SiloId,
+            Redis = raw.Redis,
+            Cluster = raw.Cluster,
+            Advertise = advertiseUri,
+            PeerTimeout = peerTimeoutSpan,
+            PrefetchSlots = raw.PrefetchSlots,
+            ReadaheadMemoryBytes = readaheadBytes,
+            Secret = LoadSecret(raw.SecretFile),
+            ObjectStoreRetry = new ObjectStoreRetryPolicy { MaxAttempts = raw.ObjectStoreAttempts, AttemptTimeout = storeTimeoutSpan, Deadline = storeDeadlineSpan },
+        };
+    }
+
+
+    private static ClusterSecret? LoadSecret(string? secretFile)
+    {
+        try
+        {
+            return ClusterSecret.Load(secretFile);
+        }
+        catch (OrleansMountException e) when (secretFile is not null)
+        {
+            throw new OrleansMountException($"--secret-file: {e.Message}", 2);
+        }
+    }
+
+    private static bool TryParseHostPort(string value)
+    {
+        var colon = value.LastIndexOf(':');
+        return colon > 0 && colon < value.Length - 1
+            && int.TryParse(value.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            && port is > 0 and < 65536
+            && !value.AsSpan(0, colon).ContainsAny(" \t/");
+    }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using OrleansMount.Grains.Chunks;
 using OrleansMount.Grains.Protocol;
@@ -97,15 +98,28 @@ public sealed partial class MetricsTests(S3rverServer s3, ITestOutputHelper outp
         Assert.Contains(warn, l => l.Level == "WRN" && l.Text.Contains("fill of chunk", StringComparison.Ordinal));
         Assert.All(warn, l => Assert.Equal("log-probe-warn", l.Silo));
         Assert.DoesNotContain(warn, l => l.Level is "INF" or "DBG" or "VRB");
+        // Request logging does not flood: ordinary chunk reads are Verbose, the refused (412) read Debug; only a
+        // failed (5xx) or slow (over 1 s: on these loaded cores, a first request may be) one reaches Warning.
+        foreach (var request in info.Concat(warn).Where(l => l.Text.Contains("RequestLoggingMiddleware", StringComparison.Ordinal)))
+        {
+            output.WriteLine($"request event: {request.Level} {request.Text}");
+            var outcome = RequestOutcome().Match(request.Text);
+            Assert.True(outcome.Success, request.Text);
+            Assert.Equal("WRN", request.Level);
+            Assert.True(int.Parse(outcome.Groups["status"].Value, CultureInfo.InvariantCulture) >= 500 || double.Parse(outcome.Groups["ms"].Value, CultureInfo.InvariantCulture) > 1000, request.Text);
+        }
+
         output.WriteLine($"{info.Count} lines at Information, {warn.Count} at Warning; e.g. {warn[0].Text}");
 
-        // --log-format json: one JSON object a line, each with the silo id among its properties.
-        var json = await StartSiloAsync(catalog, Temp.Sub("cache-j"), Path.Combine(Temp.Path, "j.sock"), ["--silo-id", "log-probe-json", "--log-format", "json"]);
+        // --log-format json: one JSON object a line, each with the silo id among its properties; at Verbose
+        // the request log's events too (one per request).
+        var json = await StartSiloAsync(catalog, Temp.Sub("cache-j"), Path.Combine(Temp.Path, "j.sock"), ["--silo-id", "log-probe-json", "--log-format", "json", "--log-level", "Verbose"]);
         await ChunkReads.ReadAllAsync(json, "l");
-        await WaitForAsync(() => json.Log.Contains("ready", StringComparison.Ordinal), "the JSON-logging silo's ready line");
+        await WaitForAsync(() => json.Log.Contains("ready", StringComparison.Ordinal) && json.Log.Contains("/api/v1/chunks/data", StringComparison.Ordinal), "the JSON-logging silo's ready line and request events");
         var events = json.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
         Assert.All(events, e => Assert.Equal("log-probe-json", e.GetProperty("Properties").GetProperty("SiloId").GetString()));
         Assert.Contains(events, e => e.GetProperty("Level").GetString() == "Information" && e.GetProperty("RenderedMessage").GetString()!.Contains("ready", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.GetProperty("Level").GetString() == "Verbose" && e.GetProperty("Properties").TryGetProperty("RequestPath", out var path) && path.GetString() == "/api/v1/chunks/data");
     }
 
     private static async Task<PrometheusText> ScrapeAsync(SiloProcess silo)
@@ -127,6 +141,9 @@ public sealed partial class MetricsTests(S3rverServer s3, ITestOutputHelper outp
 
     [GeneratedRegex(@"^\[\d\d:\d\d:\d\d\.\d{3} (?<level>[A-Z]{3})\] (?<silo>\S+) (?<text>.*)$")]
     private static partial Regex LogLine();
+
+    [GeneratedRegex(@"responded (?<status>\d{3}) in (?<ms>\d+(\.\d+)?) ms")]
+    private static partial Regex RequestOutcome();
 
     [GeneratedRegex(@"^\| `(?<name>orleansmount_[a-z_]+)`", RegexOptions.Multiline)]
     private static partial Regex DocumentedName();
