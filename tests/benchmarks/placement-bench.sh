@@ -17,6 +17,7 @@ BEGIN='<!-- placement-bench:begin -->'
 END='<!-- placement-bench:end -->'
 
 log() { printf '==> %s\n' "$*" >&2; }
+version() { sed -n "s/.*Include=\"$1\" Version=\"\([^\"]*\)\".*/\1/p" "$ROOT/Directory.Packages.props"; }
 
 log "building PlacementBench (Release)"
 dotnet build "$PROJECT" -c Release -nologo -clp:ErrorsOnly -v:quiet >/dev/null
@@ -36,7 +37,7 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
   echo "$BEGIN"
   echo "## Placement: owner lookups (issue 4)"
   echo
-  echo "\`tests/benchmarks/placement-bench.sh\` — $(date -u '+%Y-%m-%d %H:%M UTC'), commit \`$(git rev-parse --short HEAD)\`; $(nproc) cores ($CPU), Linux $(uname -r); .NET SDK $(dotnet --version), BenchmarkDotNet 0.14.0 in process, short run (3 warm-ups, 3 iterations), median. Load average $LOAD_BEFORE before, $LOAD_AFTER after (other work shares this machine)."
+  echo "\`tests/benchmarks/placement-bench.sh\` — $(date -u '+%Y-%m-%d %H:%M UTC'), commit \`$(git rev-parse --short HEAD)\`; $(nproc) cores ($CPU), Linux $(uname -r); .NET SDK $(dotnet --version), BenchmarkDotNet $(version BenchmarkDotNet) in process, short run (3 warm-ups, 3 iterations), median. Load average $LOAD_BEFORE before, $LOAD_AFTER after (other work shares this machine)."
   echo
   echo "Members: silos named like host names with weights 1–4 in steps of 0.5 (7 distinct capacities). Lookups: 4,096 uniform 64-bit keys per invocation, time divided per key. *Plain* is weighted rendezvous per key (\`RendezvousPlacement\`: N hash-and-compare steps plus one logarithm per distinct weight); *slot table* is \`PlacementView\` (one array read). *Build view*: a \`PlacementView\` from scratch (65,536 slots × N); *join one* / *leave one*: \`With\` / \`Without\` from a view of that size."
   echo

@@ -52,8 +52,8 @@ public sealed class RedisMembershipTable : IMembershipTable, IAsyncDisposable, I
     /// <summary>
     /// Connects and subscribes to change notifications. Does not fail when Redis is down: the
     /// client keeps reconnecting in the background (AbortOnConnectFail = false), operations throw
-    /// <see cref="MembershipUnavailableException"/> until it is back, and the subscription is
-    /// restored on reconnect.
+    /// <see cref="MembershipUnavailableException"/> at once until it is back (BacklogPolicy.FailFast:
+    /// nothing is queued for a later replay), and the subscription is restored on reconnect.
     /// </summary>
     public static async Task<RedisMembershipTable> ConnectAsync(RedisMembershipOptions options, ILogger? logger = null)
     {
@@ -73,6 +73,11 @@ public sealed class RedisMembershipTable : IMembershipTable, IAsyncDisposable, I
         config.ConnectRetry = options.ConnectRetry;
         config.ConnectTimeout = (int)options.ConnectTimeout.TotalMilliseconds;
         config.SyncTimeout = (int)options.OperationTimeout.TotalMilliseconds;
+        config.AsyncTimeout = config.SyncTimeout;
+        // StackExchange.Redis 2.5+ otherwise queues commands issued while disconnected and sends them
+        // after a reconnect: a write whose caller already saw MembershipUnavailableException could then
+        // land late (a stale upsert resurrecting an entry). Fail at once instead, as 1.2.6 did.
+        config.BacklogPolicy = BacklogPolicy.FailFast;
         config.ClientName ??= "orleansmount-membership";
         var redis = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
         var table = new RedisMembershipTable(redis, ownsConnection: true, options, logger);
@@ -342,7 +347,7 @@ public sealed class RedisMembershipTable : IMembershipTable, IAsyncDisposable, I
     private static bool IsUnavailable(Exception e) => e switch
     {
         RedisConnectionException or TimeoutException => true,
-        // 1.2.6 cancels the tasks of a transaction whose connection dropped mid-flight.
+        // The tasks of a transaction whose connection dropped mid-flight may end cancelled.
         TaskCanceledException => true,
         // Commands that meet a server still loading its data set or a read-only replica.
         RedisServerException server => server.Message.StartsWith("LOADING", StringComparison.Ordinal)

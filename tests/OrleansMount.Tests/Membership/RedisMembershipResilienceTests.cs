@@ -60,6 +60,36 @@ public sealed class RedisMembershipResilienceTests
         Assert.Empty((await table.ReadAllAsync()).Members);
     }
 
+    [Fact]
+    public async Task A_write_refused_while_redis_is_down_fails_at_once_and_is_not_replayed_when_it_returns()
+    {
+        // StackExchange.Redis 2.5+ queues commands issued while disconnected (its "backlog") and sends
+        // them after a reconnect; the table turns that off (BacklogPolicy.FailFast), so an upsert the
+        // caller saw fail cannot land later, and it fails without waiting for the operation timeout.
+        using var server = await RedisServer.StartAsync();
+        var tableOptions = new RedisMembershipOptions
+        {
+            Configuration = server.Configuration,
+            ClusterId = "no-replay",
+            ConnectTimeout = TimeSpan.FromMilliseconds(500),
+            OperationTimeout = TimeSpan.FromSeconds(5),
+        };
+        await using var table = await RedisMembershipTable.ConnectAsync(tableOptions);
+        await table.ReadAllAsync();
+
+        server.Kill();
+        await Task.Delay(200);
+        var clock = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<MembershipUnavailableException>(() => table.UpsertAsync(
+            new SiloEntry("late", new Uri("http://127.0.0.1:7300"), SiloStatus.Active, 1, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, "test")));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"a write with Redis down took {clock.Elapsed} to fail (operation timeout 5 s)");
+
+        await server.RestartAsync();
+        await Until(async () => await TryReadAsync(table) is not null, "the table reconnects");
+        await Task.Delay(1500);
+        Assert.Null((await table.ReadAllAsync()).Find("late"));
+    }
+
     private static async Task<MembershipSnapshot?> TryReadAsync(IMembershipTable table)
     {
         try
