@@ -4,7 +4,7 @@
 #   ./build.sh deps         install the system packages and s3rver the tests and demo need
 #   ./build.sh test [ARGS]  deps + build + every test (ARGS go to `dotnet test`, e.g. --filter X)
 #   ./build.sh test --fast [ARGS]  build + the unit tests only (Category=Unit, about a minute; installs only
-#                           librocksdb7.8 and libfuse3-3 if missing; a --filter X in ARGS narrows them)
+#                           libfuse3-3 if missing; a --filter X in ARGS narrows them)
 #   ./build.sh demo [ARGS]  deps + build + the embedded-default demo (see tests/demo/demo.sh)
 #   ./build.sh bench [ARGS] deps + build + benchmarks (tests/benchmarks/; ARGS: --quick, --suite)
 set -euo pipefail
@@ -14,7 +14,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-APT_PACKAGES=(fuse3 libfuse3-3 libfuse3-dev librocksdb7.8 librocksdb-dev redis-server
+APT_PACKAGES=(fuse3 libfuse3-3 libfuse3-dev redis-server
   # deployment checks (tests/OrleansMount.Tests/Deploy): compose parsing, unit verification, script linting,
   # and the runtime packages deploy/Dockerfile installs (deploy/verify-dockerfile.sh)
   docker-compose systemd shellcheck ca-certificates libssl3 zlib1g tzdata
@@ -22,9 +22,10 @@ APT_PACKAGES=(fuse3 libfuse3-3 libfuse3-dev librocksdb7.8 librocksdb-dev redis-s
   chromium
   # the default-listener test runs a silo in a network namespace of its own and brings its loopback up (Security/ExposureTests.cs)
   iproute2)
-# The unit tests (./build.sh test --fast) start no process and no server; in process they load the RocksDB
-# library and libfuse's directory-entry packing (fuse_add_direntry), no /dev/fuse.
-UNIT_PACKAGES=(librocksdb7.8 libfuse3-3)
+# The unit tests (./build.sh test --fast) start no process and no server; in process they load libfuse's
+# directory-entry packing (fuse_add_direntry), no /dev/fuse. RocksDB needs no package: the RocksDB NuGet package
+# bundles its native library (decision 0016).
+UNIT_PACKAGES=(libfuse3-3)
 S3RVER_VERSION=3.7.1
 # Only ./build.sh bench needs these: the peers measured side by side (docs/benchmarks.md).
 BENCH_PACKAGES=(rclone s3fs fio hyperfine gcc pkg-config)  # gcc, pkg-config: libfuse's passthrough_ll

@@ -201,11 +201,12 @@ done
 
 runtime_stage apply
 
-for soname in librocksdb.so.7.8 libfuse3.so.3; do
-  ldconfig -p | grep -q "$soname" || fail "$soname is not on this machine after installing the runtime packages"
-done
+ldconfig -p | grep -q libfuse3.so.3 || fail "libfuse3.so.3 is not on this machine after installing the runtime packages"
 command -v fusermount3 >/dev/null || fail "fusermount3 is missing after installing the runtime packages"
-step "sonames present: librocksdb.so.7.8, libfuse3.so.3; fusermount3 present"
+# RocksDB is not a system package any more: the RocksDB NuGet package's native library must be in the publish
+# output, or the package would silently load a system librocksdb.so (or none).
+[ -f "$(under /app)/runtimes/linux-x64/native/librocksdb.so" ] || fail "the publish output has no runtimes/linux-x64/native/librocksdb.so (RocksDB package)"
+step "libfuse3.so.3 and fusermount3 present; the published librocksdb.so present"
 
 # --- run: the entrypoint from the image layout -----------------------------------------------------------
 entry=$(under "$ENTRYPOINT")

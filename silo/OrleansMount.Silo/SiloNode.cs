@@ -11,6 +11,7 @@ using OrleansMount.Storage.Catalog;
 using OrleansMount.Storage.Chunks;
 using OrleansMount.Storage.Metadata;
 using OrleansMount.Storage.ObjectStores;
+using OrleansMount.Storage.RocksDb;
 
 namespace OrleansMount.Silo;
 
@@ -47,6 +48,9 @@ public sealed class SiloNode : IDisposable, IRangeSource
         Catalog = new SnapshotCatalog(ObjectStoreFactory.Open(catalogUri, s3), catalogUri, ownsStore: true);
         Chunks = new ChunkStore(new ChunkStoreOptions { Directory = options.CacheDirectory, CapacityBytes = options.CacheSizeBytes, BlockSize = ChunkBlockSizeFromEnvironment() }, loggers.CreateLogger<ChunkStore>(), time);
         Metadata = new MetadataStore(Path.Combine(options.CacheDirectory, "metadata"), Catalog, loggers.CreateLogger<MetadataStore>(), this);
+
+        // The RocksDB package falls back silently to a system librocksdb.so when its own is missing (decision 0016).
+        _logger.LogInformation("rocksdb native library {Path}", RocksNativeLibrary.LoadedPath);
         Stores = new ObjectStoreProvider(root => ObjectStoreFactory.Open(root, s3));
         var grainLogger = loggers.CreateLogger<ChunkGrain>();
         ChunkGrains = new ActivationTable<ChunkId, ChunkGrain>(id => new ChunkGrain(id, Chunks, Stores, Counters, grainLogger), time, TimeSpan.FromMinutes(2));

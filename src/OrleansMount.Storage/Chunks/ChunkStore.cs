@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
 using OrleansMount.Core;
 using OrleansMount.Core.Caching;
-using OrleansMount.Native.RocksDb;
+using OrleansMount.Storage.RocksDb;
 
 namespace OrleansMount.Storage.Chunks;
 

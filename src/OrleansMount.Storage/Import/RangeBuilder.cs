@@ -1,6 +1,6 @@
 using System.Text;
 using OrleansMount.Core;
-using OrleansMount.Native.RocksDb;
+using OrleansMount.Storage.RocksDb;
 
 namespace OrleansMount.Storage.Import;
 

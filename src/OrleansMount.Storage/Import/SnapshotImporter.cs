@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansMount.Core;
-using OrleansMount.Native.RocksDb;
+using OrleansMount.Storage.RocksDb;
 using OrleansMount.Storage.Catalog;
 using OrleansMount.Storage.ObjectStores;
 

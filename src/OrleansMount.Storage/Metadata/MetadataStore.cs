@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansMount.Core;
-using OrleansMount.Native.RocksDb;
+using OrleansMount.Storage.RocksDb;
 using OrleansMount.Storage.Catalog;
 
 namespace OrleansMount.Storage.Metadata;

@@ -365,7 +365,7 @@ public sealed class ChunkStoreTests : IDisposable
             }
         }
 
-        using (var catalog = OrleansMount.Native.RocksDb.RocksDatabase.Open(Path.Combine(_root, "catalog")))
+        using (var catalog = OrleansMount.Storage.RocksDb.RocksDatabase.Open(Path.Combine(_root, "catalog")))
         {
             var key = new byte[ChunkCatalogRecord.KeyLength];
             ChunkCatalogRecord.WriteKey(withRow, key);

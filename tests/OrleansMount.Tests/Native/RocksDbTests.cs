@@ -1,5 +1,5 @@
 using System.Text;
-using OrleansMount.Native.RocksDb;
+using OrleansMount.Storage.RocksDb;
 
 namespace OrleansMount.Tests.Native;
 

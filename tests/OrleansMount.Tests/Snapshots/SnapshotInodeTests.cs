@@ -2,7 +2,7 @@ using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using OrleansMount.Core;
-using OrleansMount.Native.RocksDb;
+using OrleansMount.Storage.RocksDb;
 using OrleansMount.Storage.Catalog;
 using OrleansMount.Storage.Import;
 using OrleansMount.Storage.Metadata;

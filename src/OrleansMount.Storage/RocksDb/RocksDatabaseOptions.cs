@@ -1,8 +1,8 @@
-namespace OrleansMount.Native.RocksDb;
+namespace OrleansMount.Storage.RocksDb;
 
 /// <summary>
 /// How <see cref="RocksDatabase.Open"/> opens a database. Unset values keep RocksDB's defaults
-/// (an 8 MiB block cache in 7.8; unlimited open files).
+/// (RocksDB's own default block cache; unlimited open files).
 /// </summary>
 /// <param name="CreateIfMissing">Create the database directory when it does not exist.</param>
 /// <param name="BlockCacheBytes">Capacity of the LRU block cache for this database.</param>
