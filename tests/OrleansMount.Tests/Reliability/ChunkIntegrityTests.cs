@@ -58,8 +58,9 @@ public sealed class ChunkIntegrityTests(S3rverServer s3, ITestOutputHelper outpu
         output.WriteLine($"damaged {damage.Length}; detected {after.CorruptionsDetected - before.CorruptionsDetected}; refilled {after.ObjectStoreGets - before.ObjectStoreGets}");
         Assert.Equal(damage.Length, after.CorruptionsDetected - before.CorruptionsDetected);
         Assert.Equal(damage.Length, after.ObjectStoreGets - before.ObjectStoreGets);
-        Assert.Contains("is corrupt", silo.Log, StringComparison.Ordinal);
-        Assert.Contains("s3://", silo.Log.Split('\n').First(l => l.Contains("is corrupt", StringComparison.Ordinal)), StringComparison.Ordinal);
+        // Log lines reach the test through a pipe, after the counters moved: wait for them.
+        await WaitForAsync(() => silo.Log.Split('\n').Count(l => l.Contains("is corrupt", StringComparison.Ordinal)) == damage.Length, $"{damage.Length} 'is corrupt' lines in the silo's log");
+        Assert.All(silo.Log.Split('\n').Where(l => l.Contains("is corrupt", StringComparison.Ordinal)), l => Assert.Contains(" of s3://", l, StringComparison.Ordinal));
         using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.Port}/") })
         {
             var metrics = Dashboard.PrometheusText.Parse(await http.GetStringAsync("metrics"));
@@ -146,7 +147,7 @@ public sealed class ChunkIntegrityTests(S3rverServer s3, ITestOutputHelper outpu
         Assert.True(after[0].PeerFetches > 0, "node a copied nothing from its peers");
         foreach (var silo in silos.Skip(1))
         {
-            Assert.Contains("is corrupt", silo.Log, StringComparison.Ordinal);
+            await WaitForAsync(() => silo.Log.Contains("is corrupt", StringComparison.Ordinal), "an 'is corrupt' line in a damaged owner's log");
         }
     }
 
