@@ -36,6 +36,10 @@ def cpu_seconds(pids):
 
 class Bench(Cluster):
     def build_baseline(self, rev):
+        # Revisions before the RocksDB package (issue 19) bind the system's librocksdb 7.8, which build.sh no longer installs.
+        has_rocks_package = subprocess.run(["git", "-C", ROOT, "grep", "-q", 'Include="RocksDB"', rev, "--", "Directory.Packages.props"]).returncode == 0
+        if not has_rocks_package and subprocess.run("ldconfig -p | grep -q 'librocksdb.so.7.8'", shell=True).returncode != 0:
+            die(f"the baseline {rev} loads the system's librocksdb 7.8: apt-get install librocksdb7.8 first")
         tree = f"{benchlib.WORK}/baseline"
         subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", tree], capture_output=True)
         subprocess.run(["git", "-C", ROOT, "worktree", "prune"], capture_output=True)
