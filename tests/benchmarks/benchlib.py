@@ -389,3 +389,52 @@ def run_epochs(store_counters, system, mounts, keys, digests, dataset, silo_apis
         say(f"  {system} epoch {epoch}: {rec['store_bytes'] / dataset:.2f}x the dataset from the object store "
             f"({rec['store_gets']} GETs, {secs:.1f} s)")
     return out
+
+
+# ---------------------------------------------------------------------- added for integrity-bench.py and metadata-bench.py
+CLIENT_EXE, SILO_EXE = "client/OrleansMount.Client/bin/Release/net10.0/orleansmount", "silo/OrleansMount.Silo/bin/Release/net10.0/orleansmount-silo"
+
+
+def cpu_seconds(pids):
+    """User + system CPU seconds the processes have used so far (from /proc/PID/stat)."""
+    total = 0
+    for pid in pids:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def build_revision(rev):
+    """Checks rev out into WORK/baseline (a git worktree) and builds its silo and CLI there; returns the tree.
+    Remove it with remove_revision() when done."""
+    # Revisions before the RocksDB package (issue 19) bind the system's librocksdb 7.8, which build.sh no longer installs.
+    has_rocks_package = subprocess.run(["git", "-C", ROOT, "grep", "-q", 'Include="RocksDB"', rev, "--", "Directory.Packages.props"]).returncode == 0
+    if not has_rocks_package and subprocess.run("ldconfig -p | grep -q 'librocksdb.so.7.8'", shell=True).returncode != 0:
+        die(f"the baseline {rev} loads the system's librocksdb 7.8: apt-get install librocksdb7.8 first")
+    tree = f"{WORK}/baseline"
+    remove_revision()
+    subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", tree, rev], check=True, capture_output=True)
+    say(f"building the baseline {rev} in {tree}")
+    for project in ("silo/OrleansMount.Silo", "client/OrleansMount.Client"):
+        subprocess.run(["dotnet", "build", f"{tree}/{project}", "-c", "Release", "-nologo", "-clp:ErrorsOnly", "-v:quiet"],
+                       check=True, stdout=subprocess.DEVNULL)
+    return tree
+
+
+def remove_revision():
+    subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", f"{WORK}/baseline"], capture_output=True)
+    subprocess.run(["git", "-C", ROOT, "worktree", "prune"], capture_output=True)
+
+
+def start_single_node(procs, env, name, tree, bucket, snapshot, cache_size):
+    """A single-node silo (no Redis) of the build in `tree` with its own cache WORK/cache-NAME, and a kernel mount
+    of `snapshot` at WORK/mnt-NAME through it; returns {name, silo, mnt, pids}."""
+    port, sock, mnt = free_port(), f"{WORK}/{name}.sock", f"{WORK}/mnt-{name}"
+    os.makedirs(mnt, exist_ok=True)
+    silo = procs.start(f"silo-{name}", [f"{tree}/{SILO_EXE}", "--catalog", f"s3://{bucket}/.orleansmount/", "--cache-dir", f"{WORK}/cache-{name}",
+                                        "--cache-size", cache_size, "--socket", sock, "--listen", f"127.0.0.1:{port}", "--log-level", "Warning"], env=env)
+    wait_until(f"silo {name}", lambda: http_json(f"http://127.0.0.1:{port}/api/v1/info") is not None)
+    subprocess.run([f"{tree}/{CLIENT_EXE}", "mount", snapshot, mnt, "--silo", sock, "--log-file", f"{WORK}/mount-{name}.log"],
+                   env=env, check=True, stdout=subprocess.DEVNULL)
+    procs.mounted(mnt)
+    return {"name": name, "silo": silo, "mnt": mnt, "pids": [silo.pid, Cluster.mount_pid(mnt)]}

@@ -16,53 +16,18 @@ Reported per variant: median MB/s (ops/s for random) and the CPU seconds the mou
 GB read (steadier than wall time on a loaded 2-core machine), and the ratio to the baseline.
 
 Writes docs/benchmarks/integrity.json and the integrity-bench section of docs/benchmarks.md."""
-import json, os, random, shutil, subprocess, sys, time
+import json, os, random, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
-from benchlib import MiB, ROOT, Cluster, die, drop_caches, free_port, http_json, read_all, say, seed, summ, wait_until  # noqa: E402
+from benchlib import MiB, ROOT, Cluster, cpu_seconds, die, drop_caches, read_all, say, seed, summ  # noqa: E402
 
 BEGIN, END = "<!-- integrity-bench:begin -->", "<!-- integrity-bench:end -->"
-CLIENT, SILO_EXE = "client/OrleansMount.Client/bin/Release/net10.0/orleansmount", "silo/OrleansMount.Silo/bin/Release/net10.0/orleansmount-silo"
-
-
-def cpu_seconds(pids):
-    total = 0
-    for pid in pids:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 class Bench(Cluster):
-    def build_baseline(self, rev):
-        # Revisions before the RocksDB package (issue 19) bind the system's librocksdb 7.8, which build.sh no longer installs.
-        has_rocks_package = subprocess.run(["git", "-C", ROOT, "grep", "-q", 'Include="RocksDB"', rev, "--", "Directory.Packages.props"]).returncode == 0
-        if not has_rocks_package and subprocess.run("ldconfig -p | grep -q 'librocksdb.so.7.8'", shell=True).returncode != 0:
-            die(f"the baseline {rev} loads the system's librocksdb 7.8: apt-get install librocksdb7.8 first")
-        tree = f"{benchlib.WORK}/baseline"
-        subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", tree], capture_output=True)
-        subprocess.run(["git", "-C", ROOT, "worktree", "prune"], capture_output=True)
-        subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", tree, rev], check=True, capture_output=True)
-        say(f"building the baseline {rev} in {tree}")
-        for project in ("silo/OrleansMount.Silo", "client/OrleansMount.Client"):
-            subprocess.run(["dotnet", "build", f"{tree}/{project}", "-c", "Release", "-nologo", "-clp:ErrorsOnly", "-v:quiet"],
-                           check=True, stdout=subprocess.DEVNULL)
-        return tree
-
     def start_variant(self, name, tree, env_extra, snapshot):
-        port = free_port()
-        cache, sock, mnt = f"{benchlib.WORK}/cache-{name}", f"{benchlib.WORK}/{name}.sock", f"{benchlib.WORK}/mnt-{name}"
-        os.makedirs(mnt, exist_ok=True)
-        env = {**self.env, **env_extra}
-        silo = self.procs.start(f"silo-{name}", [f"{tree}/{SILO_EXE}", "--catalog", "s3://ibench/.orleansmount/", "--cache-dir", cache,
-                                                 "--cache-size", "8GiB", "--socket", sock, "--listen", f"127.0.0.1:{port}",
-                                                 "--log-level", "Warning"], env=env)
-        wait_until(f"silo {name}", lambda: http_json(f"http://127.0.0.1:{port}/api/v1/info") is not None)
-        subprocess.run([f"{tree}/{CLIENT}", "mount", snapshot, mnt, "--silo", sock, "--log-file", f"{benchlib.WORK}/mount-{name}.log"],
-                       env=env, check=True, stdout=subprocess.DEVNULL)
-        self.procs.mounted(mnt)
-        return {"name": name, "mnt": mnt, "pids": [silo.pid, self.mount_pid(mnt)]}
+        return benchlib.start_single_node(self.procs, {**self.env, **env_extra}, name, tree, "ibench", snapshot, "8GiB")
 
     def run(self, rev, block_sizes):
         n_small, large = (500, 256 * MiB) if self.quick else (2000, 1024 * MiB)
@@ -73,9 +38,9 @@ class Bench(Cluster):
         digests = {k[3:]: v for k, v in seed(f"{benchlib.WORK}/s3/ibench", files).items()}
         self.import_snapshot("ibench", "ibench")
         small_keys = sorted(k for k in digests if k.startswith("small/"))
-        baseline = self.build_baseline(rev)
+        baseline = benchlib.build_revision(rev)
         # The baseline reads only what its own importer wrote (older entry formats): a snapshot of its own, same objects.
-        subprocess.run([f"{baseline}/{CLIENT}", "import", "s3://ibench/ds", "--snapshot", "ibench-baseline"], env=self.env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([f"{baseline}/{benchlib.CLIENT_EXE}", "import", "s3://ibench/ds", "--snapshot", "ibench-baseline"], env=self.env, check=True, stdout=subprocess.DEVNULL)
         variants = [self.start_variant("before", baseline, {}, "ibench-baseline")]
         variants += [self.start_variant(f"after-{b}", ROOT, {"ORLEANSMOUNT_CHUNK_BLOCK_SIZE": b}, "ibench") for b in block_sizes]
         for v in variants:
@@ -179,7 +144,7 @@ def main():
         raw = {"machine": benchlib.machine(quick, reps), "run": bench.run(rev, blocks)}
     finally:
         bench.procs.close()
-        subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", f"{benchlib.WORK}/baseline"], capture_output=True)
+        benchlib.remove_revision()
     benchlib.save(raw, "integrity", report, write_doc)
 
 

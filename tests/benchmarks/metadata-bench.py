@@ -20,47 +20,15 @@ import json, os, random, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
-from benchlib import ROOT, Cluster, die, drop_caches, free_port, http_json, say, seed_tree, summ, wait_until  # noqa: E402
+from benchlib import ROOT, Cluster, cpu_seconds, die, drop_caches, say, seed_tree, summ  # noqa: E402
 
 BEGIN, END = "<!-- metadata-bench:begin -->", "<!-- metadata-bench:end -->"
-CLIENT, SILO_EXE = "client/OrleansMount.Client/bin/Release/net10.0/orleansmount", "silo/OrleansMount.Silo/bin/Release/net10.0/orleansmount-silo"
 WALKS = {"find": "find {mnt} -type f | wc -l", "ls -lR": "ls -lR {mnt} | grep -c '^-'"}
 
 
-def cpu_seconds(pids):
-    total = 0
-    for pid in pids:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 class Bench(Cluster):
-    def build_baseline(self, rev):
-        tree = f"{benchlib.WORK}/baseline"
-        subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", tree], capture_output=True)
-        subprocess.run(["git", "-C", ROOT, "worktree", "prune"], capture_output=True)
-        subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", tree, rev], check=True, capture_output=True)
-        say(f"building the baseline {rev} in {tree}")
-        for project in ("silo/OrleansMount.Silo", "client/OrleansMount.Client"):
-            subprocess.run(["dotnet", "build", f"{tree}/{project}", "-c", "Release", "-nologo", "-clp:ErrorsOnly", "-v:quiet"],
-                           check=True, stdout=subprocess.DEVNULL)
-        return tree
-
     def start_node(self, v):
-        port = free_port()
-        name, tree = v["name"], v["tree"]
-        mnt = f"{benchlib.WORK}/mnt-{name}"
-        os.makedirs(mnt, exist_ok=True)
-        v["silo"] = self.procs.start(f"silo-{name}", [
-            f"{tree}/{SILO_EXE}", "--catalog", "s3://mbench/.orleansmount/", "--cache-dir", f"{benchlib.WORK}/cache-{name}",
-            "--cache-size", "4GiB", "--socket", f"{benchlib.WORK}/{name}.sock", "--listen", f"127.0.0.1:{port}",
-            "--log-level", "Warning"], env=self.env)
-        wait_until(f"silo {name}", lambda: http_json(f"http://127.0.0.1:{port}/api/v1/info") is not None)
-        subprocess.run([f"{tree}/{CLIENT}", "mount", "mbench", mnt, "--silo", f"{benchlib.WORK}/{name}.sock",
-                        "--log-file", f"{benchlib.WORK}/mount-{name}.log"], env=self.env, check=True, stdout=subprocess.DEVNULL)
-        self.procs.mounted(mnt)
-        v["mnt"], v["pids"] = mnt, [v["silo"].pid, self.mount_pid(mnt)]
+        v.update(benchlib.start_single_node(self.procs, self.env, v["name"], v["tree"], "mbench", "mbench", "4GiB"))
 
     def stop_node(self, v):
         benchlib.Procs.umount(v["mnt"])
@@ -83,7 +51,7 @@ class Bench(Cluster):
         t = time.monotonic()
         self.import_snapshot("mbench", "mbench")
         say(f"imported in {time.monotonic() - t:.1f} s")
-        baseline = self.build_baseline(rev)
+        baseline = benchlib.build_revision(rev)
         variants = [{"name": "before", "tree": baseline}, {"name": "after", "tree": ROOT}]
         for v in variants:
             self.start_node(v)
@@ -153,7 +121,7 @@ def main():
         raw = {"machine": benchlib.machine(quick, reps), "run": bench.run(rev)}
     finally:
         bench.procs.close()
-        subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", f"{benchlib.WORK}/baseline"], capture_output=True)
+        benchlib.remove_revision()
     benchlib.save(raw, "metadata", report, write_doc)
 
 
