@@ -50,14 +50,16 @@ def check_tools(*tools):
 
 
 def save(raw, name, report, write_doc):
-    """Writes the run's raw figures to docs/benchmarks/NAME.json and, unless write_doc is false, its section of
-    docs/benchmarks.md through report(raw, doc)."""
-    os.makedirs(f"{ROOT}/docs/benchmarks", exist_ok=True)
-    with open(f"{ROOT}/docs/benchmarks/{name}.json", "w") as f:
+    """Writes the run's raw figures to docs/benchmarks/NAME.json and its section of docs/benchmarks.md through
+    report(raw, doc); with write_doc false (--no-doc), only the figures, to WORK/NAME.json, so the published JSON
+    always matches the published section."""
+    path = f"{ROOT}/docs/benchmarks/{name}.json" if write_doc else f"{WORK}/{name}.json"
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
         json.dump(raw, f, indent=1)
     if write_doc:
         report(raw, f"{ROOT}/docs/benchmarks.md")
-    say(f"done: docs/benchmarks/{name}.json" + (" and docs/benchmarks.md" if write_doc else ""))
+    say(f"done: {path}" + (" and docs/benchmarks.md" if write_doc else ""))
 
 
 def write_section(doc, begin, end, lines):
