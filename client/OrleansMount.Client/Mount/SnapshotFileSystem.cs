@@ -320,11 +320,16 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     private async Task ReadChunkSliceAsync(OpenFile file, int index, int within, Memory<byte> destination)
     {
         var request = file.Request(index, _backend.ChunkSize, _backend.SnapshotName, _backend.SnapshotId);
-        for (var attempt = 0; attempt < 3 && _backend.LocalChunkPath(request.Id) is not null; attempt++)
+        for (var attempt = 0; attempt < 3; attempt++)
         {
             var local = file.Cached(index) ?? OpenLocal(file, request, out _);
             if (local is null)
             {
+                if (_backend.LocalChunkPath(request.Id) is null)
+                {
+                    break; // the node's chunk files are not readable here: the silo sends the bytes
+                }
+
                 var location = await _backend.EnsureChunkAsync(request, CancellationToken.None).ConfigureAwait(false);
                 if (!location.Cached)
                 {

@@ -26,6 +26,9 @@ public sealed class ChunkHandle : IDisposable
         _header = header;
     }
 
+    /// <summary>The file's checked header.</summary>
+    public ChunkFileHeader Header => _header;
+
     public ChunkId Id => _header.Id;
 
     /// <summary>Bytes of chunk data.</summary>
@@ -33,9 +36,6 @@ public sealed class ChunkHandle : IDisposable
 
     /// <summary>The chunk file's path (the file may have been evicted since it was opened).</summary>
     public string Path { get; }
-
-    /// <summary>Bytes per checksummed block.</summary>
-    public int BlockSize => _header.BlockSize;
 
     /// <summary>CRC32C of the whole chunk data.</summary>
     public uint Crc32C => _header.Crc32C;

@@ -601,6 +601,6 @@ public sealed class ChunkStore : IDisposable
     private static ChunkFileHeader? TryReadHeader(string path, ChunkId id)
     {
         using var handle = ChunkHandle.TryOpen(path, id, expectedLength: null, out _);
-        return handle is null ? null : new ChunkFileHeader(handle.Id, handle.Length, handle.BlockSize, handle.Crc32C, []);
+        return handle?.Header;
     }
 }
