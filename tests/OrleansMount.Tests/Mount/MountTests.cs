@@ -92,6 +92,11 @@ public sealed class MountTests(S3rverServer s3) : NodeProcessTests(s3, "om-mount
         Assert.ThrowsAny<IOException>(() => File.Delete(Path.Combine(mnt, "sizes/empty")));
         Assert.Equal(ExpectedIdentity(bucket, "ds/big/hundred.bin", tree["big/hundred.bin"]), GetXattr(Path.Combine(mnt, "big/hundred.bin"), "user.orleansmount.identity"));
 
+        // The mount talks to its silo only: the object-store SDK (which `import` uses) is never loaded into it.
+        var mapped = File.ReadAllText($"/proc/{ProcessProbe.MountProcessOf(mnt)}/maps");
+        Assert.Contains("OrleansMount.Storage.dll", mapped, StringComparison.Ordinal);
+        Assert.DoesNotContain("AWSSDK", mapped, StringComparison.Ordinal);
+
         var filled = await silo.StatsAsync();
         Assert.Equal(firstRead.Sum(k => (long)tree[k].Length), filled.ObjectStoreBytes); // each byte fetched once
 
