@@ -14,6 +14,7 @@ var siloId = new Option<string?>("--silo-id") { Description = "This silo's id in
 var redis = new Option<string?>("--redis") { Description = "Redis HOST:PORT holding the cluster's membership. Without it the silo runs alone.", HelpName = "HOST:PORT" };
 var cluster = new Option<string>("--cluster") { Description = "Cluster name: silos sharing a Redis and a name form one cluster.", DefaultValueFactory = _ => "default", HelpName = "NAME" };
 var advertise = new Option<string?>("--advertise") { Description = "Where peers reach this silo. Default: http:// + the --listen address.", HelpName = "http://HOST:PORT" };
+var siloPort = new Option<int?>("--silo-port") { Description = "TCP port of the Orleans silo-to-silo endpoint (on the --advertise host). Default: 11111 with --redis; a free loopback port without.", HelpName = "PORT" };
 var peerTimeout = new Option<string>("--peer-timeout") { Description = "How long an owner silo may take to start answering before its keys are read from the object store instead (it is then routed around for a few seconds).", DefaultValueFactory = _ => "10s", HelpName = "DURATION" };
 var prefetchSlots = new Option<int>("--prefetch-slots") { Description = "Chunk fills all prefetch jobs together may have in flight on this silo.", DefaultValueFactory = _ => 8, HelpName = "N" };
 var readaheadMemory = new Option<string>("--readahead-memory") { Description = "Memory for readahead of all this node's mounts (chunks in flight = this / chunk size).", DefaultValueFactory = _ => "64MiB", HelpName = "SIZE" };
@@ -23,7 +24,7 @@ var storeTimeout = new Option<string>("--object-store-timeout") { Description = 
 var storeDeadline = new Option<string>("--object-store-deadline") { Description = "No object-store attempt starts later than this after the first; the read then fails (EIO in the mount).", DefaultValueFactory = _ => "60s", HelpName = "DURATION" };
 var root = new RootCommand("orleansmount-silo: the per-node OrleansMount daemon. Serves snapshot metadata and cached chunks to local mounts (Unix socket) and peers (HTTP).")
 {
-    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, logFormat, siloId, redis, cluster, advertise, peerTimeout, prefetchSlots, readaheadMemory, secretFile, storeAttempts, storeTimeout, storeDeadline,
+    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, logFormat, siloId, redis, cluster, advertise, siloPort, peerTimeout, prefetchSlots, readaheadMemory, secretFile, storeAttempts, storeTimeout, storeDeadline,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -44,6 +45,7 @@ root.SetAction(async (parse, cancellationToken) =>
             Redis = parse.GetValue(redis),
             Cluster = parse.GetValue(cluster)!,
             Advertise = parse.GetValue(advertise),
+            SiloPort = parse.GetValue(siloPort),
             PeerTimeout = parse.GetValue(peerTimeout)!,
             PrefetchSlots = parse.GetValue(prefetchSlots),
             ReadaheadMemory = parse.GetValue(readaheadMemory)!,

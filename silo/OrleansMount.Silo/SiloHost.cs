@@ -40,6 +40,7 @@ public static class SiloHost
                     kestrel.Listen(IPEndPoint.Parse(listen.Replace("localhost", "127.0.0.1", StringComparison.Ordinal)), o => o.Protocols = HttpProtocols.Http1);
                 }
             });
+            builder.UseOrleans(silo => Cluster.OrleansSilo.Configure(silo, options));
             builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver()));
             await using var app = builder.Build();
             app.UseSerilogRequestLogging(SiloLogging.ConfigureRequestLogging);

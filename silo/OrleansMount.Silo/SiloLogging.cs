@@ -35,6 +35,11 @@ public static class SiloLogging
         var logging = new LoggerConfiguration()
             .MinimumLevel.Is(Enum.Parse<LogEventLevel>(options.LogLevel, ignoreCase: true))
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
+            // At start Orleans notes that server GC is off (on purpose, decision 0008) and its watchdog reports a
+            // "participant check" late by the machine's uptime (../shared/PLATFORM.md): noise, not news.
+            .MinimumLevel.Override("Orleans.Runtime.Silo", LogEventLevel.Error)
+            .MinimumLevel.Override("Orleans.Runtime.Watchdog", LogEventLevel.Error)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("SiloId", options.SiloId ?? throw new ArgumentException("the silo id is settled before logging starts", nameof(options)))
             .WriteTo.Logger(ring => ring.Filter.ByExcluding(Matching.FromSource(RequestLogSource)).WriteTo.Sink(errors), LogEventLevel.Warning);

@@ -31,7 +31,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
     private readonly ILogger _logger;
     private readonly PeerClient _peers;
     private readonly OwnerRouter _router;
-    private IMembershipTable? _table;
+    private OrleansMount.Grains.Membership.IMembershipTable? _table;
     private volatile Routing? _routing;
     private int _ownRefreshRunning;
 
@@ -120,7 +120,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
     /// </summary>
     public async Task JoinClusterAsync(CancellationToken cancellationToken)
     {
-        IMembershipTable table;
+        OrleansMount.Grains.Membership.IMembershipTable table;
         MembershipOptions options;
         if (Options.Redis is { } redis)
         {

@@ -36,6 +36,12 @@ public sealed record SiloOptions
     /// <summary>Where peers reach this silo (http://HOST:PORT); null when there is no TCP listener.</summary>
     public Uri? Advertise { get; init; }
 
+    /// <summary>The Orleans silo-to-silo endpoint: the advertised address and the port it listens on.</summary>
+    public required IPEndPoint SiloEndpoint { get; init; }
+
+    /// <summary>The Orleans silo-to-silo port when none is given with <c>--redis</c> (Orleans' own default).</summary>
+    public const int DefaultSiloPort = 11111;
+
     /// <summary>How long an owner silo may take to start answering a peer call before it counts as not answering.</summary>
     public TimeSpan PeerTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -147,6 +153,20 @@ public sealed record SiloOptions
             advertiseUri = new Uri($"http://{listenAddress}/");
         }
 
+        if (raw.SiloPort is { } siloPort && siloPort is < 1 or > 65535)
+        {
+            throw new OrleansMountException($"--silo-port {siloPort} must be from 1 to 65535", 2);
+        }
+
+        var siloEndpoint = raw.Redis is null
+            ? new IPEndPoint(IPAddress.Loopback, raw.SiloPort ?? FreeLoopbackPort())
+            : new IPEndPoint(ResolveAdvertised(advertiseUri!), raw.SiloPort ?? DefaultSiloPort);
+        if (listenAddress is not null && IPEndPoint.Parse(listenAddress.Replace("localhost", "127.0.0.1", StringComparison.Ordinal)) is { } http
+            && http.Port == siloEndpoint.Port && (http.Address.Equals(siloEndpoint.Address) || http.Address.Equals(IPAddress.Any)))
+        {
+            throw new OrleansMountException($"--silo-port {siloEndpoint.Port} is also the --listen port; give each its own", 2);
+        }
+
         if (!Duration.TryParse(raw.PeerTimeout, out var peerTimeoutSpan) || peerTimeoutSpan < TimeSpan.FromMilliseconds(100))
         {
             throw new OrleansMountException($"--peer-timeout '{raw.PeerTimeout}' is not a duration of at least 100ms (e.g. 10s, 500ms)", 2);
@@ -200,6 +220,7 @@ public sealed record SiloOptions
             Redis = raw.Redis,
             Cluster = raw.Cluster,
             Advertise = advertiseUri,
+            SiloEndpoint = siloEndpoint,
             PeerTimeout = peerTimeoutSpan,
             PrefetchSlots = raw.PrefetchSlots,
             ReadaheadMemoryBytes = readaheadBytes,
@@ -208,6 +229,33 @@ public sealed record SiloOptions
         };
     }
 
+
+    /// <summary>A loopback port nothing listens on now (single-node silos need their Orleans port on no other machine).</summary>
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    /// <summary>The IP address peers reach this silo's Orleans endpoint at: the <c>--advertise</c> host, resolved if it is a name.</summary>
+    private static IPAddress ResolveAdvertised(Uri advertise)
+    {
+        if (IPAddress.TryParse(advertise.Host, out var address))
+        {
+            return address;
+        }
+
+        try
+        {
+            return System.Net.Dns.GetHostAddresses(advertise.Host).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                ?? throw new OrleansMountException($"--advertise host '{advertise.Host}' has no IPv4 address", 2);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new OrleansMountException($"--advertise host '{advertise.Host}' cannot be resolved: {e.Message}", 2);
+        }
+    }
 
     private static ClusterSecret? LoadSecret(string? secretFile)
     {

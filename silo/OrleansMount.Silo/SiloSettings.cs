@@ -44,6 +44,9 @@ public sealed class SiloSettings
     /// <summary><c>--advertise</c>.</summary>
     public string? Advertise { get; set; }
 
+    /// <summary><c>--silo-port</c>: the Orleans silo-to-silo port; null: 11111 with <c>--redis</c>, else a free loopback port.</summary>
+    public int? SiloPort { get; set; }
+
     /// <summary><c>--peer-timeout</c>.</summary>
     public string PeerTimeout { get; set; } = "10s";
 

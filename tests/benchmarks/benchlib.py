@@ -245,7 +245,7 @@ class Cluster:
         p = self.procs.start(f"silo-{name}", [
             SILO, "--catalog", f"s3://{bucket}/.orleansmount/", "--redis", f"127.0.0.1:{self.redis_port}", "--cluster", cluster,
             "--silo-id", name, "--cache-dir", cache, "--cache-size", cache_size, "--socket", f"{WORK}/{name}.sock",
-            "--listen", f"127.0.0.1:{port}", "--log-level", "Warning", *extra], env=self.env)
+            "--listen", f"127.0.0.1:{port}", "--silo-port", str(free_port()), "--log-level", "Warning", *extra], env=self.env)
         api = f"http://127.0.0.1:{port}/api/v1"
         wait_until(f"silo {name}", lambda: http_json(f"{api}/info") is not None)
         return {"name": name, "proc": p, "api": api, "sock": f"{WORK}/{name}.sock"}

@@ -48,7 +48,7 @@ STATS=()
 for i in $(seq "$NODES"); do
   port=$(free_port)
   "$SILO" --redis "127.0.0.1:$REDIS_PORT" --cluster demo --silo-id "node-$i" --cache-dir "$WORK/cache-$i" --cache-size 2GiB \
-    --socket "$WORK/node-$i.sock" --listen "127.0.0.1:$port" --log-level Warning >"$WORK/silo-$i.log" 2>&1 &
+    --socket "$WORK/node-$i.sock" --listen "127.0.0.1:$port" --silo-port "$(free_port)" --log-level Warning >"$WORK/silo-$i.log" 2>&1 &
   PIDS+=($!)
   STATS+=("http://127.0.0.1:$port/api/v1")
 done

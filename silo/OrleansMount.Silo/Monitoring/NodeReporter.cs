@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using SiloStatus = OrleansMount.Grains.Membership.SiloStatus;
 using OrleansMount.Grains.Membership;
 using OrleansMount.Grains.Protocol;
 

@@ -1,3 +1,4 @@
+using SiloStatus = OrleansMount.Grains.Membership.SiloStatus;
 using OrleansMount.Grains.Membership;
 using Prometheus;
 

@@ -1,3 +1,4 @@
+using SiloStatus = OrleansMount.Grains.Membership.SiloStatus;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansMount.Grains.Membership;
 using OrleansMount.Grains.Runtime;

@@ -160,7 +160,11 @@ public sealed partial class KubernetesManifestTests
         var cache = Assert.Single(Yaml.List(silo, "volumeMounts"), m => Yaml.Str(m, "mountPath") == "/var/cache/orleansmount");
         Assert.NotNull(Yaml.Str(volumes[Yaml.Str(cache, "name")!], "hostPath.path"));
         Assert.NotEqual("true", Yaml.Str(silo, "securityContext.privileged"));
-        var siloPort = Assert.Single(Yaml.List(silo, "ports"));
+        var ports = Yaml.List(silo, "ports");
+        var siloPort = Assert.Single(ports, p => Yaml.Str(p, "name") == "http");
+        // Orleans listens on its default port with --redis (the entrypoint passes no --silo-port).
+        Assert.Equal("11111", Yaml.Str(Assert.Single(ports, p => Yaml.Str(p, "name") == "orleans"), "containerPort"));
+        Assert.Equal(2, ports.Count());
         var config = Yaml.StringMap(Assert.Single(manifests, m => Kind(m) == "ConfigMap"), "data");
         Assert.EndsWith(":" + Yaml.Str(siloPort, "containerPort"), config["ORLEANSMOUNT_LISTEN"], StringComparison.Ordinal);
         Assert.Equal("http", Yaml.Str(silo, "readinessProbe.httpGet.port"));

@@ -45,6 +45,12 @@ public sealed class SiloProcess : IAsyncDisposable
         };
         // A setting the caller passes in extraArgs (e.g. --log-level, --cache-size) replaces the default here.
         var extra = (extraArgs ?? []).ToList();
+        if (extra.Contains("--redis") && !extra.Contains("--silo-port"))
+        {
+            // Silos of one test share this machine: each its own Orleans port (Orleans' default is 11111 for all).
+            extra.AddRange(["--silo-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+
         string[] defaults = ["--catalog", catalog, "--cache-dir", cacheDirectory, "--socket", socket, "--listen", $"127.0.0.1:{chosen}", "--cache-size", cacheSize, "--log-level", "Information"];
         var args = defaults.Chunk(2).Where(pair => !extra.Contains(pair[0])).SelectMany(pair => pair).Concat(extra);
         foreach (var arg in args)

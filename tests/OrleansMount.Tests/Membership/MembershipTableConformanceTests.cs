@@ -1,3 +1,5 @@
+using SiloStatus = OrleansMount.Grains.Membership.SiloStatus;
+using IMembershipTable = OrleansMount.Grains.Membership.IMembershipTable;
 using OrleansMount.Grains.Membership;
 
 namespace OrleansMount.Tests.Membership;

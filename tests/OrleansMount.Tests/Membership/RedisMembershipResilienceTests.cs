@@ -1,3 +1,5 @@
+using SiloStatus = OrleansMount.Grains.Membership.SiloStatus;
+using IMembershipTable = OrleansMount.Grains.Membership.IMembershipTable;
 using System.Diagnostics;
 using OrleansMount.Grains.Membership;
 using OrleansMount.Tests.Infrastructure;

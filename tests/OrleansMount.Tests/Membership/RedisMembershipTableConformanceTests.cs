@@ -1,3 +1,4 @@
+using IMembershipTable = OrleansMount.Grains.Membership.IMembershipTable;
 using OrleansMount.Grains.Membership;
 using OrleansMount.Tests.Infrastructure;
 

@@ -1,3 +1,4 @@
+using SiloStatus = OrleansMount.Grains.Membership.SiloStatus;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
