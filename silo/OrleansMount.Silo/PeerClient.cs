@@ -11,18 +11,15 @@ using OrleansMount.Storage.Metadata;
 namespace OrleansMount.Silo;
 
 /// <summary>
-/// Silo-to-silo calls (HTTP/1.1, docs/api.md "Peer endpoints"): copy a chunk or a range file from its
-/// owner. Every call carries the caller's membership view version, so an owner with a newer view
-/// can answer "stale view". Failures surface as <see cref="PeerException"/>: unreachable when there
-/// was no answer within <see cref="AnswerTimeout"/>, else an error of that call.
+/// Silo-to-silo byte transfers (HTTP/1.1, docs/api.md "Peer endpoints"): copy a chunk or a range file from the
+/// silo its grain named. The bytes travel here, over Kestrel, not inside Orleans messages (decision 0010).
+/// Failures surface as <see cref="PeerException"/>: unreachable when there was no answer within
+/// <see cref="AnswerTimeout"/>, else an error of that call.
 /// </summary>
 public sealed class PeerClient : IDisposable
 {
     public const string ChunkDataPath = "api/v1/peer/chunks/data";
     public const string RangesPath = "api/v1/peer/ranges/";
-
-    /// <summary>The request header carrying the caller's membership view version.</summary>
-    public const string ViewHeader = "X-OrleansMount-View";
 
     /// <summary>The response header carrying the CRC32C (8 hex digits) of the bytes sent.</summary>
     public const string ChecksumHeader = "X-OrleansMount-Crc32C";
@@ -55,11 +52,11 @@ public sealed class PeerClient : IDisposable
     public TimeSpan AnswerTimeout { get; }
 
     /// <summary>Copies one chunk's bytes from its owner into <paramref name="destination"/> (exactly the chunk's length); returns their CRC32C.</summary>
-    public async Task<uint> CopyChunkAsync(SiloEntry owner, long viewVersion, ChunkRequest request, Memory<byte> destination)
+    public async Task<uint> CopyChunkAsync(SiloEntry owner, ChunkRequest request, Memory<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(owner);
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(owner.Address, ChunkDataPath)) { Content = JsonContent.Create(request) };
-        return await CallAsync(owner, viewVersion, message, async (response, body, timeout) =>
+        return await CallAsync(message, async (response, body, timeout) =>
         {
             if (response.Content.Headers.ContentLength is { } announced && announced != destination.Length)
             {
@@ -72,12 +69,12 @@ public sealed class PeerClient : IDisposable
     }
 
     /// <summary>Copies a range or metarange file from its owner to <paramref name="localPath"/> (via a temp file); returns its length.</summary>
-    public async Task<long> DownloadRangeAsync(SiloEntry owner, long viewVersion, CatalogFile file, string localPath)
+    public async Task<long> DownloadRangeAsync(SiloEntry owner, CatalogFile file, string localPath)
     {
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(file);
         using var message = new HttpRequestMessage(HttpMethod.Get, new Uri(owner.Address, RangesPath + file));
-        var bytes = await CallAsync(owner, viewVersion, message, async (response, body, timeout) =>
+        var bytes = await CallAsync(message, async (response, body, timeout) =>
         {
             if (response.Content.Headers.ContentLength is not { } length || length is < 0 or > MaxRangeFileBytes)
             {
@@ -95,25 +92,8 @@ public sealed class PeerClient : IDisposable
         return bytes.Length;
     }
 
-    /// <summary>The stale-view answer an owner sends: 409 with kind <see cref="SiloError.StaleView"/> and its version.</summary>
-    public static IResult StaleView(HttpContext context, StaleViewException stale)
+    private async Task<T> CallAsync<T>(HttpRequestMessage message, Func<HttpResponseMessage, Stream, CancellationToken, Task<T>> read)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(stale);
-        context.Response.Headers[ViewHeader] = stale.OwnerVersion.ToString(CultureInfo.InvariantCulture);
-        return Results.Json(new SiloError(stale.Message, SiloError.StaleView), statusCode: StatusCodes.Status409Conflict);
-    }
-
-    /// <summary>The caller's view version from a peer request, or null when it sent none (a local mount, an old silo).</summary>
-    public static long? CallerView(HttpContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return long.TryParse(context.Request.Headers[ViewHeader], NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : null;
-    }
-
-    private async Task<T> CallAsync<T>(SiloEntry owner, long viewVersion, HttpRequestMessage message, Func<HttpResponseMessage, Stream, CancellationToken, Task<T>> read)
-    {
-        message.Headers.Add(ViewHeader, viewVersion.ToString(CultureInfo.InvariantCulture));
         using var answer = new CancellationTokenSource(AnswerTimeout);
         HttpResponseMessage response;
         try
@@ -134,12 +114,6 @@ public sealed class PeerClient : IDisposable
             using var body = new CancellationTokenSource(BodyTimeout);
             try
             {
-                if (response.StatusCode == System.Net.HttpStatusCode.Conflict
-                    && long.TryParse(response.Headers.TryGetValues(ViewHeader, out var values) ? values.FirstOrDefault() : null, NumberStyles.None, CultureInfo.InvariantCulture, out var ownerVersion))
-                {
-                    throw new StaleViewException(owner.SiloId, ownerVersion, viewVersion);
-                }
-
                 if (!response.IsSuccessStatusCode)
                 {
                     var text = await response.Content.ReadAsStringAsync(body.Token).ConfigureAwait(false);

@@ -40,7 +40,7 @@ public static class SiloApi
             node.Counters.UncachedFills,
             node.Chunks.CorruptionsDetected,
             node.Chunks.Evictions,
-            node.ChunkGrains.Count,
+            (int)node.ActivationsOf("ChunkGrain").Current,
             node.Counters.PeerFetches,
             node.Counters.PeerBytes,
             node.Counters.OwnerFallbacks,

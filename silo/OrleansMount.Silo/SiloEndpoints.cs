@@ -70,30 +70,20 @@ public static class SiloEndpoints
             return await WriteChunkAsync(node, request, location, () => node.EnsureAsync(request, ct), context, ct).ConfigureAwait(false);
         }));
 
-        // Peers: the owner serves a chunk from its own grain (single-flight fill), never routing further,
-        // unless its newer view says another silo owns it: then the caller refreshes its view.
+        // Peers: the silo a chunk's grain named serves its bytes (from its cache; filled again through the grain
+        // if the copy was evicted or damaged since).
         api.MapPost("/peer/chunks/data", (ChunkRequest request, HttpContext context, CancellationToken ct) => Guard(async () =>
         {
             await ValidateAsync(request, node, ct).ConfigureAwait(false);
-            if (node.CheckOwnership(PlacementKey.Of(request.Id), PeerClient.CallerView(context)) is { } stale)
-            {
-                return PeerClient.StaleView(context, stale);
-            }
-
-            var location = await node.EnsureOwnedAsync(request, ct).ConfigureAwait(false);
-            return await WriteChunkAsync(node, request, location, () => node.EnsureOwnedAsync(request, ct), context, ct).ConfigureAwait(false);
+            var location = await node.EnsureAsync(request, ct).ConfigureAwait(false);
+            return await WriteChunkAsync(node, request, location, () => node.EnsureAsync(request, ct), context, ct).ConfigureAwait(false);
         }));
 
         // Peers: the owner of a range or metarange file serves its bytes, read from the catalog once.
         api.MapGet("/peer/ranges/{kind}/{id}", (string kind, string id, HttpContext context, CancellationToken ct) => Guard(async () =>
         {
             var file = ParseCatalogFile(node, kind, id);
-            if (node.CheckOwnership(PlacementKey.Of(new RangeId(file.Id)), PeerClient.CallerView(context)) is { } stale)
-            {
-                return PeerClient.StaleView(context, stale);
-            }
-
-            var bytes = await node.RangeGrains.Get(file).ReadAsync(ct).ConfigureAwait(false);
+            var bytes = await node.RangeFileOf(file).ReadAsync(ct).ConfigureAwait(false);
             context.Response.ContentType = "application/octet-stream";
             context.Response.ContentLength = bytes.Length;
             context.Response.Headers[PeerClient.ChecksumHeader] = ChunkChecksum.Compute(bytes).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
@@ -143,7 +133,7 @@ public static class SiloEndpoints
             if (!fromCache)
             {
                 // Not cacheable here (disk full): stream it straight from the object store.
-                await ChunkGrain.ReadFromObjectStoreAsync(node.Stores, request, buffer.AsMemory(0, request.Length), ct).ConfigureAwait(false);
+                await ChunkFill.ReadFromObjectStoreAsync(node.Stores, request, buffer.AsMemory(0, request.Length), ct).ConfigureAwait(false);
                 node.Counters.ObjectStoreRead(request.Length);
                 crc = ChunkChecksum.Compute(buffer.AsSpan(0, request.Length));
             }

@@ -1,17 +1,17 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OrleansMount.Core;
+using OrleansMount.Grains.Cluster;
+using OrleansMount.Silo.Cluster;
 using OrleansMount.Silo.Monitoring;
 using Serilog;
+using StackExchange.Redis;
 
 namespace OrleansMount.Silo;
 
 /// <summary>Builds and runs the silo's web host: Kestrel on the Unix socket (local mounts) and on TCP (peers, dashboard).</summary>
 public static class SiloHost
 {
-    /// <summary>How long a leaving silo keeps answering after it has left the membership table.</summary>
-    private static readonly TimeSpan LeaveGracePeriod = TimeSpan.FromSeconds(1);
-
     /// <summary>How often the dashboard's throughput series is sampled.</summary>
     private static readonly TimeSpan ThroughputInterval = TimeSpan.FromSeconds(2);
 
@@ -40,11 +40,18 @@ public static class SiloHost
                     kestrel.Listen(IPEndPoint.Parse(listen.Replace("localhost", "127.0.0.1", StringComparison.Ordinal)), o => o.Protocols = HttpProtocols.Http1);
                 }
             });
-            builder.UseOrleans(silo => Cluster.OrleansSilo.Configure(silo, options));
             builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver()));
+
+            // The node (stores, counters) exists before the host: its grains are resolved from the host's services.
+            using var loggerFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger, dispose: false);
+            using var node = new SiloNode(options, loggerFactory, TimeProvider.System);
+            var self = new ClusterViewSelf(node.SiloId, options.Advertise ?? new Uri($"http://{options.SiloEndpoint}/"), options.CacheSizeBytes, node.StartedAt, SiloApi.Version);
+            builder.Services.AddSingleton(node.Resources);
+            builder.Services.AddSingleton(self);
+            builder.Services.AddSingleton<ClusterView>();
+            builder.UseOrleans(silo => OrleansSilo.Configure(silo, options, self));
             await using var app = builder.Build();
             app.UseSerilogRequestLogging(SiloLogging.ConfigureRequestLogging);
-            using var node = new SiloNode(options, app.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System);
             using var throughput = new ThroughputSampler(node.Counters, TimeProvider.System, ThroughputInterval);
             var mounts = new Mounts.MountTable(TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Mounts.MountTable>());
             using var reporter = new NodeReporter(node, errors, throughput, TimeProvider.System, mounts);
@@ -53,27 +60,22 @@ public static class SiloHost
             SiloEndpoints.Map(app, node);
             MonitoringEndpoints.Map(app, reporter, metrics);
             Mounts.MountEndpoints.Map(app, mounts);
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            await node.JoinClusterAsync(cancellationToken).ConfigureAwait(false);
-            // Leave before the listeners close, so peers stop routing chunks here while requests in flight finish.
-            using var leave = app.Lifetime.ApplicationStopping.Register(() =>
+            try
             {
-                using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                try
-                {
-                    node.LeaveClusterAsync(bound.Token).GetAwaiter().GetResult();
-                    if (node.Options.Redis is not null)
-                    {
-                        // Peers learn of the departure by notification within milliseconds; until then
-                        // their calls still come here and are answered rather than refused.
-                        Thread.Sleep(LeaveGracePeriod);
-                    }
-                }
-                catch (Exception e) when (e is OperationCanceledException or OrleansMount.Grains.Membership.MembershipUnavailableException)
-                {
-                    Log.Warning("could not leave the cluster cleanly: {Message}", e.Message);
-                }
-            });
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Orleans.Runtime.OrleansException e) when (options.Redis is not null)
+            {
+                throw new OrleansMountException($"cannot join cluster '{options.Cluster}': {e.Message}", 3);
+            }
+            catch (RedisConnectionException e)
+            {
+                throw new OrleansMountException($"cannot join cluster '{options.Cluster}': Redis at {options.Redis} cannot be reached: {e.Message}", 3);
+            }
+
+            var view = app.Services.GetRequiredService<ClusterView>();
+            view.Start();
+            node.Attach(app.Services.GetRequiredService<IGrainFactory>(), view);
             File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
             Log.Information("silo {SiloId} ready: socket {Socket}, listen {Listen}, cluster {Cluster}, cache {Cache} ({CacheSize}), catalog {Catalog}", node.SiloId, options.SocketPath, options.Listen ?? "none", options.Redis is null ? "none (single node)" : $"{options.Cluster} at redis {options.Redis}, advertised as {options.Advertise}", options.CacheDirectory, ByteSize.Format(options.CacheSizeBytes), options.Catalog);
             if (options.Secret is { } secret)
@@ -85,15 +87,8 @@ public static class SiloHost
                 Log.Warning("no cluster secret: any process that reaches {Listen} or the socket can read through this silo; set {Variable} or --secret-file on every silo and mount", options.Listen, OrleansMount.Core.Security.ClusterSecret.FileEnvironmentVariable);
             }
 
-            using var idleCollector = new Timer(
-                _ =>
-                {
-                    node.ChunkGrains.CollectIdle(g => g.IsBusy);
-                    node.RangeGrains.CollectIdle(g => g.IsBusy);
-                },
-                null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
-            Log.Information("silo {SiloId} stopped", node.SiloId);
+            Log.Information("silo {SiloId} left the cluster and stopped", node.SiloId);
             return 0;
         }
         catch (OrleansMountException e)

@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using OrleansMount.Core;
 using OrleansMount.Core.Placement;
+using OrleansMount.Grains;
 using OrleansMount.Grains.Chunks;
+using OrleansMount.Grains.Cluster;
 using OrleansMount.Grains.Membership;
 using OrleansMount.Grains.Ranges;
 using OrleansMount.Grains.Runtime;
@@ -15,25 +17,25 @@ using OrleansMount.Storage.RocksDb;
 
 namespace OrleansMount.Silo;
 
+/// <summary>Who owns a placement key as this silo sees it: null when it is this silo (or there is no cluster).</summary>
+public readonly record struct OwnerLookup(SiloEntry? Owner, long ViewVersion);
+
 /// <summary>
-/// Everything one silo holds: its chunk store, metadata store, activations and counters. The
-/// HTTP endpoints only translate to and from this. In a cluster it also holds the membership agent
-/// and the placement view built from the active members, and routes each chunk and range file to
-/// its owner (<see cref="OwnerRouter"/>: stale views refreshed, silent owners suspected, failures
-/// fall back to the object store).
+/// Everything one silo holds: its chunk store, metadata store and counters, and (once the Orleans silo runs,
+/// <see cref="Attach"/>) the grain factory and the cluster view. The HTTP endpoints only translate to and from this.
+/// A chunk or range file missing here is asked of its grain (placed on its owner by <see cref="RendezvousPlacement"/>),
+/// whose answer names the silo holding it; the bytes are then copied from that silo's data endpoint. An owner that
+/// cannot be asked or does not deliver costs a read from the object store (or catalog), never a failed read.
 /// </summary>
 public sealed class SiloNode : IDisposable, IRangeSource
 {
     private readonly ConcurrentDictionary<string, SnapshotView> _views = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<ChunkId, Task<ChunkLocation>> _peerFills = new();
-    private readonly Lock _peerFillsLock = new();
+    private readonly ConcurrentDictionary<ChunkId, Task<ChunkLocation>> _fills = new();
+    private readonly Lock _fillsLock = new();
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly PeerClient _peers;
-    private readonly OwnerRouter _router;
-    private OrleansMount.Grains.Membership.IMembershipTable? _table;
-    private volatile Routing? _routing;
-    private int _ownRefreshRunning;
+    private IGrainFactory? _grains;
 
     public SiloNode(SiloOptions options, ILoggerFactory loggers, TimeProvider time)
     {
@@ -52,15 +54,10 @@ public sealed class SiloNode : IDisposable, IRangeSource
         // The RocksDB package falls back silently to a system librocksdb.so when its own is missing (decision 0016).
         _logger.LogInformation("rocksdb native library {Path}", RocksNativeLibrary.LoadedPath);
         Stores = new ObjectStoreProvider(root => ObjectStoreFactory.Open(root, s3));
-        var grainLogger = loggers.CreateLogger<ChunkGrain>();
-        ChunkGrains = new ActivationTable<ChunkId, ChunkGrain>(id => new ChunkGrain(id, Chunks, Stores, Counters, grainLogger), time, TimeSpan.FromMinutes(2));
         RangeDirectory = PrepareRangeDirectory(Path.Combine(options.CacheDirectory, "ranges"));
-        var rangeLogger = loggers.CreateLogger<RangeGrain>();
-        RangeGrains = new ActivationTable<CatalogFile, RangeGrain>(file => new RangeGrain(file, Catalog, RangeDirectory, Counters, rangeLogger), time, TimeSpan.FromMinutes(2));
+        Resources = new NodeResources(Chunks, Stores, Catalog, RangeDirectory, Counters);
         StartedAt = time.GetUtcNow();
         _peers = new PeerClient(options.PeerTimeout, options.Secret);
-        var suspects = new OwnerSuspects(time, options.SuspectDuration);
-        _router = new OwnerRouter(LookupOwner, RefreshViewAsync, suspects, Counters, loggers.CreateLogger<OwnerRouter>());
         Prefetch = new PrefetchService(this, loggers.CreateLogger<PrefetchService>(), time);
         Readahead = new ReadaheadService(this, (int)Math.Max(1, options.ReadaheadMemoryBytes / options.ChunkSize), loggers.CreateLogger<ReadaheadService>());
     }
@@ -93,147 +90,42 @@ public sealed class SiloNode : IDisposable, IRangeSource
     /// <summary>Object-store retries and requests that failed for good (catalog and data alike).</summary>
     public ObjectStoreCounters StoreCounters { get; } = new();
 
-    public ActivationTable<ChunkId, ChunkGrain> ChunkGrains { get; }
-
-    /// <summary>The range files this silo owns, kept as files so peers can copy them (<see cref="RangeGrain"/>).</summary>
-    public ActivationTable<CatalogFile, RangeGrain> RangeGrains { get; }
+    /// <summary>What this silo's grains work with (registered in the host's services).</summary>
+    public NodeResources Resources { get; }
 
     public string RangeDirectory { get; }
 
-    /// <summary>Owners this silo currently routes around (no answer recently).</summary>
-    public IReadOnlyList<string> SuspectedOwners => _router.Suspects.Current;
-
     public ILogger CreateLogger(string name) => _loggers.CreateLogger(name);
 
-    /// <summary>The membership agent; null until <see cref="JoinClusterAsync"/>.</summary>
-    public MembershipService? Membership { get; private set; }
+    /// <summary>The cluster view (Orleans membership and the silos' metadata); null until <see cref="Attach"/>.</summary>
+    public ClusterView? Membership { get; private set; }
 
     /// <summary>The placement view chunks are routed by: the active members, weighted by cache capacity.</summary>
-    public PlacementView? Placement => _routing?.Placement;
+    public PlacementView? Placement => Membership?.Placement;
 
-    /// <summary>The version of the membership view <see cref="Placement"/> was built from.</summary>
-    public long ViewVersion => _routing?.View.Version ?? 0;
+    /// <summary>The Orleans membership version <see cref="Placement"/> was built from.</summary>
+    public long ViewVersion => Membership?.Version ?? 0;
 
-    /// <summary>
-    /// Joins the cluster: the Redis table with <c>--redis</c>, else an in-memory table holding only
-    /// this silo (single-node: every chunk is owned here). Call once the HTTP listeners serve.
-    /// </summary>
-    public async Task JoinClusterAsync(CancellationToken cancellationToken)
+    /// <summary>Live activations of a grain type (its class name) on this silo, and how many were created since start.</summary>
+    public (long Current, long Total) ActivationsOf(string grainType) => Membership?.ActivationsOf(grainType) ?? (0, 0);
+
+    /// <summary>Connects the node to the running Orleans silo: grain calls go through <paramref name="grains"/>.</summary>
+    public void Attach(IGrainFactory grains, ClusterView view)
     {
-        OrleansMount.Grains.Membership.IMembershipTable table;
-        MembershipOptions options;
-        if (Options.Redis is { } redis)
-        {
-            table = await RedisMembershipTable.ConnectAsync(new RedisMembershipOptions { Configuration = redis, ClusterId = Options.Cluster }, _loggers.CreateLogger<RedisMembershipTable>()).ConfigureAwait(false);
-            options = new MembershipOptions();
-        }
-        else
-        {
-            table = new InMemoryMembershipTable();
-            options = new MembershipOptions { RunBackgroundLoops = false };
-        }
-
-        _table = table;
-        var address = Options.Advertise ?? new Uri("http://localhost:1/"); // single-node without a listener: never dialled
-        var membership = new MembershipService(table, SiloId, address, Options.CacheSizeBytes, SiloApi.Version, options, TimeProvider.System, _loggers.CreateLogger<MembershipService>());
-        membership.ViewChanged += RebuildPlacement;
-        Membership = membership;
-        try
-        {
-            await membership.JoinAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (MembershipUnavailableException e)
-        {
-            throw new OrleansMountException($"cannot join cluster '{Options.Cluster}': {e.Message}", 3);
-        }
-
-        RebuildPlacement(membership.CurrentView);
-    }
-
-    /// <summary>Leaves the cluster (ShuttingDown, then removed) so peers stop routing here; bounded by <paramref name="cancellationToken"/>.</summary>
-    public async Task LeaveClusterAsync(CancellationToken cancellationToken)
-    {
-        if (Membership is { } membership)
-        {
-            await membership.LeaveAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private void RebuildPlacement(MembershipSnapshot view)
-    {
-        // Only active members own keys; this silo counts itself in even if the view (e.g. of a table
-        // that lost its data) does not list it yet, so the view is never empty.
-        var members = view.Active.Select(m => new PlacementMember(m.SiloId, Math.Max(1, m.CapacityBytes))).ToList();
-        if (!members.Any(m => m.SiloId == SiloId))
-        {
-            members.Add(new PlacementMember(SiloId, Math.Max(1, Options.CacheSizeBytes)));
-        }
-
-        var placement = new PlacementView(members);
-        var previous = _routing;
-        _routing = new Routing(placement, view);
-        if (previous is null || previous.Placement.Count != placement.Count)
-        {
-            _logger.LogInformation("placement view {Version}: {Count} silos ({Members})", view.Version, placement.Count, string.Join(", ", placement.Members.Select(m => m.SiloId)));
-        }
+        _grains = grains;
+        Membership = view;
     }
 
     /// <summary>The owner of a placement key as this silo sees it; <see cref="OwnerLookup.Owner"/> is null when it is this silo.</summary>
     public OwnerLookup LookupOwner(ulong key)
     {
-        if (_routing is not { } routing || routing.Placement.Count == 1)
+        if (Membership is not { } view || view.Placement.Count == 1)
         {
-            return new OwnerLookup(null, _routing?.View.Version ?? 0);
+            return new OwnerLookup(null, ViewVersion);
         }
 
-        var owner = routing.Placement.OwnerOf(key);
-        // The placement was built from this very view, so an owner other than this silo is in it.
-        return new OwnerLookup(owner == SiloId ? null : routing.View.Find(owner), routing.View.Version);
-    }
-
-    /// <summary>
-    /// The owner side of the stale-view rule: a peer asked this silo for a key it does not own by
-    /// a view newer than the caller's. The caller must refresh and route again. A caller with the
-    /// newer view is served (and this silo refreshes its own view in the background).
-    /// </summary>
-    public StaleViewException? CheckOwnership(ulong key, long? callerVersion)
-    {
-        if (callerVersion is not { } caller || _routing is not { } routing)
-        {
-            return null;
-        }
-
-        var mine = routing.View.Version;
-        if (caller > mine)
-        {
-            RefreshOwnViewInBackground();
-            return null;
-        }
-
-        return caller < mine && routing.Placement.OwnerOf(key) != SiloId ? new StaleViewException(SiloId, mine, caller) : null;
-    }
-
-    private Task RefreshViewAsync(CancellationToken cancellationToken) =>
-        Membership is { } membership ? membership.RefreshOnceAsync(cancellationToken) : Task.CompletedTask;
-
-    private void RefreshOwnViewInBackground()
-    {
-        if (Membership is null || Interlocked.Exchange(ref _ownRefreshRunning, 1) == 1)
-        {
-            return;
-        }
-
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await RefreshViewAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            finally
-            {
-                Volatile.Write(ref _ownRefreshRunning, 0);
-            }
-        });
+        var (owner, _) = view.OwnerOf(key);
+        return new OwnerLookup(owner == SiloId ? null : view.Find(owner), view.Version);
     }
 
     /// <summary>
@@ -258,18 +150,12 @@ public sealed class SiloNode : IDisposable, IRangeSource
     }
 
     /// <summary>
-    /// Makes a chunk present on this node for a local mount. Owned here: the chunk's grain. Owned
-    /// elsewhere: the near cache (already on disk), else a copy from the owner (single-flight per
-    /// chunk), else, if the owner does not deliver, the object store directly.
+    /// Makes a chunk present on this node: already on disk, else through its grain (one fill in the cluster), copied
+    /// from the silo the grain names when that is another one. Single-flight per chunk on this silo.
     /// </summary>
     public Task<ChunkLocation> EnsureAsync(ChunkRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (LookupOwner(PlacementKey.Of(request.Id)).Owner is null)
-        {
-            return EnsureOwnedAsync(request, cancellationToken);
-        }
-
         using (var handle = Chunks.TryOpen(request.Id, request.Address))
         {
             if (handle is not null)
@@ -281,50 +167,66 @@ public sealed class SiloNode : IDisposable, IRangeSource
 
         Task<ChunkLocation>? fill;
         var started = false;
-        lock (_peerFillsLock)
+        lock (_fillsLock)
         {
-            if (!_peerFills.TryGetValue(request.Id, out fill) || fill.IsCompleted)
+            if (!_fills.TryGetValue(request.Id, out fill) || fill.IsCompleted)
             {
-                fill = FetchRemoteChunkAsync(request);
-                _peerFills[request.Id] = fill;
+                fill = FetchAsync(request);
+                _fills[request.Id] = fill;
                 started = true;
             }
         }
 
         if (started)
         {
-            // Forget the copy once done (only this one: a later copy of the chunk may have replaced it).
+            // Forget the fill once done (only this one: a later fill of the chunk may have replaced it).
             var id = request.Id;
-            _ = fill.ContinueWith(t => _peerFills.TryRemove(new KeyValuePair<ChunkId, Task<ChunkLocation>>(id, t)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _ = fill.ContinueWith(t => _fills.TryRemove(new KeyValuePair<ChunkId, Task<ChunkLocation>>(id, t)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
         return fill.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Makes a chunk present through this silo's own <see cref="ChunkGrain"/>, whoever owns it: as owner, or as the fallback.</summary>
-    public Task<ChunkLocation> EnsureOwnedAsync(ChunkRequest request, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return ChunkGrains.Get(request.Id).EnsureAsync(request, cancellationToken);
-    }
-
-    /// <summary>A chunk another silo owns: copied from the owner; not cancelled by a caller that gives up (others may wait on it).</summary>
-    private async Task<ChunkLocation> FetchRemoteChunkAsync(ChunkRequest request)
+    /// <summary>Not cancelled by a caller that gives up: others may wait on the same fill.</summary>
+    private async Task<ChunkLocation> FetchAsync(ChunkRequest request)
     {
         await Task.Yield();
-        // Owned here after a view refresh, or the owner did not deliver: this silo's own grain fills it.
-        Task<ChunkLocation> Here() => EnsureOwnedAsync(request, CancellationToken.None);
-        return await _router.RouteAsync(PlacementKey.Of(request.Id), $"chunk {request.Index} of {request.Address}", Here, (owner, version) => CopyFromOwnerAsync(request, owner, version), Here).ConfigureAwait(false);
-    }
+        var what = $"chunk {request.Index} of {request.Address}";
+        ChunkAnswer answer;
+        try
+        {
+            answer = await Grains.GetGrain<IChunkGrain>(GrainKeys.Chunk(request.Id)).EnsureAsync(request).WaitAsync(Options.PeerTimeout).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            return await FallbackAsync(request, what, e.Message).ConfigureAwait(false);
+        }
 
-    private async Task<ChunkLocation> CopyFromOwnerAsync(ChunkRequest request, SiloEntry owner, long viewVersion)
-    {
+        if (answer.SiloId == SiloId)
+        {
+            return answer.Location;
+        }
+
+        if (Membership?.Find(answer.SiloId) is not { } holder)
+        {
+            return await FallbackAsync(request, what, $"silo {answer.SiloId} holds it but is not in this silo's view").ConfigureAwait(false);
+        }
+
         var length = request.Length;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
         try
         {
             var data = buffer.AsMemory(0, length);
-            var crc = await _peers.CopyChunkAsync(owner, viewVersion, request, data).ConfigureAwait(false);
+            uint crc;
+            try
+            {
+                crc = await _peers.CopyChunkAsync(holder, request, data).ConfigureAwait(false);
+            }
+            catch (PeerException e)
+            {
+                return await FallbackAsync(request, what, $"{holder.SiloId} ({holder.Address}) did not deliver it: {e.Message}").ConfigureAwait(false);
+            }
+
             Counters.PeerFetched(length);
             var cached = await Chunks.PutAsync(request.Id, data, crc, Core.Caching.ChunkOrigin.NearCopy, CancellationToken.None).ConfigureAwait(false);
             return new ChunkLocation(cached, length, crc, ChunkTier.Peer);
@@ -335,47 +237,79 @@ public sealed class SiloNode : IDisposable, IRangeSource
         }
     }
 
+    private async Task<ChunkLocation> FallbackAsync(ChunkRequest request, string what, string reason)
+    {
+        Counters.OwnerFallback();
+        _logger.LogWarning("the owner of {What} could not serve it ({Reason}); reading it from the object store", what, reason);
+        return await ChunkFill.FromObjectStoreAsync(Resources, request, Core.Caching.ChunkOrigin.NearCopy, _logger).ConfigureAwait(false);
+    }
+
+    /// <summary>A grain call that did not reach a working owner: the silo is dead, leaving, unreachable or too slow.</summary>
+    private static bool IsUnavailable(Exception e) =>
+        e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or OrleansException
+        || (e is AggregateException a && a.InnerExceptions.All(IsUnavailable));
+
+    private IGrainFactory Grains => _grains ?? throw new InvalidOperationException("the node is not attached to its Orleans silo yet");
+
     /// <summary>
-    /// Where the metadata store gets a range file. Single node: the catalog. In a cluster: the file's
-    /// owner, which reads the catalog once for everyone (<see cref="RangeGrain"/>); the catalog itself
-    /// if the owner does not deliver.
+    /// Where the metadata store gets a range file. Single node: the catalog. In a cluster: through the file's grain
+    /// on its owner, which reads the catalog once for everyone; the catalog itself if the owner does not deliver.
     /// </summary>
     async Task IRangeSource.DownloadAsync(CatalogFile file, string localPath, CancellationToken cancellationToken)
     {
-        if (_routing is not { Placement.Count: > 1 })
+        if (Membership is not { Placement.Count: > 1 })
         {
             await FromCatalogAsync().ConfigureAwait(false);
             return;
         }
 
-        await _router.RouteAsync(
-            PlacementKey.Of(new RangeId(file.Id)),
-            file.ToString(),
-            async () =>
-            {
-                await File.WriteAllBytesAsync(localPath, await RangeGrains.Get(file).ReadAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                return true;
-            },
-            async (owner, version) =>
-            {
-                Counters.RangeFromPeer(await _peers.DownloadRangeAsync(owner, version, file, localPath).ConfigureAwait(false));
-                return true;
-            },
-            FromCatalogAsync).ConfigureAwait(false);
+        string holderId;
+        try
+        {
+            holderId = await Grains.GetGrain<IRangeGrain>(GrainKeys.Range(new RangeId(file.Id))).EnsureAsync(file).WaitAsync(Options.PeerTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            _logger.LogWarning("the owner of {File} could not serve it ({Reason}); reading it from the catalog", file, e.Message);
+            Counters.OwnerFallback();
+            await FromCatalogAsync().ConfigureAwait(false);
+            return;
+        }
 
-        async Task<bool> FromCatalogAsync()
+        if (holderId == SiloId)
+        {
+            var bytes = await RangeFileOf(file).ReadAsync(cancellationToken).ConfigureAwait(false);
+            await File.WriteAllBytesAsync(localPath, bytes, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            var holder = Membership.Find(holderId) ?? throw new PeerException($"silo {holderId} is not in this silo's view", unreachable: true);
+            Counters.RangeFromPeer(await _peers.DownloadRangeAsync(holder, file, localPath).ConfigureAwait(false));
+        }
+        catch (PeerException e)
+        {
+            _logger.LogWarning("silo {Holder} did not deliver {File} ({Reason}); reading it from the catalog", holderId, file, e.Message);
+            Counters.OwnerFallback();
+            await FromCatalogAsync().ConfigureAwait(false);
+        }
+
+        async Task FromCatalogAsync()
         {
             await Catalog.DownloadAsync(file.Key, localPath, cancellationToken).ConfigureAwait(false);
             Counters.RangeFromCatalog();
-            return true;
         }
     }
+
+    /// <summary>A range file as this silo keeps it for peers (checked on every read, filled from the catalog when missing).</summary>
+    public RangeFile RangeFileOf(CatalogFile file) => new(file, Catalog, RangeDirectory, Counters, _loggers.CreateLogger<RangeFile>());
 
     /// <summary>Creates the range directory and removes temp files a crashed download left behind.</summary>
     private static string PrepareRangeDirectory(string directory)
     {
         Directory.CreateDirectory(directory);
-        foreach (var temp in Directory.EnumerateFiles(directory).Where(f => !f.EndsWith(".sst", StringComparison.Ordinal) && !f.EndsWith(RangeGrain.CheckExtension, StringComparison.Ordinal)))
+        foreach (var temp in Directory.EnumerateFiles(directory).Where(f => !f.EndsWith(".sst", StringComparison.Ordinal) && !f.EndsWith(RangeFile.CheckExtension, StringComparison.Ordinal)))
         {
             File.Delete(temp);
         }
@@ -407,15 +341,10 @@ public sealed class SiloNode : IDisposable, IRangeSource
     public void Dispose()
     {
         Prefetch.Dispose();
-        Membership?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _peers.Dispose();
-        (_table as IDisposable)?.Dispose();
         Metadata.Dispose();
         Chunks.Dispose();
         Stores.Dispose();
         Catalog.Dispose();
     }
-
-    /// <summary>A placement view and the membership view it was built from, swapped as one.</summary>
-    private sealed record Routing(PlacementView Placement, MembershipSnapshot View);
 }

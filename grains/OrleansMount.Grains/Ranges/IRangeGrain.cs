@@ -1,11 +1,20 @@
+using Orleans.Concurrency;
+using OrleansMount.Storage.Metadata;
+
 namespace OrleansMount.Grains.Ranges;
 
 /// <summary>
-/// One range or metarange file of the catalog, keyed by its content id, activated on its owner.
-/// Reads the file from the catalog at most once however many silos ask at the same moment.
+/// One range or metarange file of the catalog, keyed by its content id (<see cref="Cluster.GrainKeys.Range"/>),
+/// activated on its owner. Reads the file from the catalog at most once however many silos ask at the same moment.
 /// </summary>
-public interface IRangeGrain
+[Alias("om.IRangeGrain")]
+public interface IRangeGrain : IGrainWithStringKey
 {
-    /// <summary>The file's exact bytes from the owner's disk, checked against the CRC32C recorded when they were fetched.</summary>
-    Task<byte[]> ReadAsync(CancellationToken cancellationToken);
+    /// <summary>Makes the file present and checked on the activation's silo; returns that silo's id (peers copy it from there).</summary>
+    [Alias("ensure")]
+    Task<string> EnsureAsync(CatalogFile file);
+
+    /// <summary>Moves the activation to the key's owner if that is another silo now.</summary>
+    [Alias("recheck"), OneWay]
+    Task RecheckOwnerAsync();
 }

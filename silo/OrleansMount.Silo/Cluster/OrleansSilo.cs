@@ -1,5 +1,6 @@
-using System.Net;
 using Orleans.Configuration;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using OrleansMount.Grains.Cluster;
 using StackExchange.Redis;
 
 namespace OrleansMount.Silo.Cluster;
@@ -14,7 +15,7 @@ public static class OrleansSilo
     /// <summary>The Orleans service id every OrleansMount silo shares (clusters are told apart by cluster id).</summary>
     public const string ServiceId = "orleansmount";
 
-    public static void Configure(ISiloBuilder silo, SiloOptions options)
+    public static void Configure(ISiloBuilder silo, SiloOptions options, ClusterViewSelf self)
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(options);
@@ -41,6 +42,31 @@ public static class OrleansSilo
             silo.UseLocalhostClustering(siloPort: endpoint.Port, gatewayPort: 0, serviceId: ServiceId, clusterId: options.Cluster);
         }
 
-        silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = options.SiloId ?? throw new ArgumentException("the silo id is settled before the host is built", nameof(options)));
+        silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = self.SiloId);
+
+        // Every silo publishes its data endpoint and capacity; ClusterView builds the placement from them.
+        silo.UseSiloMetadata(SiloMetadataKeys.For(self.DataAddress, self.CapacityBytes, self.StartedAt, self.Version));
+        silo.Services.AddPlacementDirector<RendezvousPlacement, RendezvousPlacementDirector>();
+
+        // Failure detection tuned so a killed silo is declared dead within a few seconds (../shared/PLATFORM.md:
+        // ~11 s with the defaults). Probes share no connection with chunk bytes, which travel over Kestrel.
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = TimeSpan.FromSeconds(1);
+            o.NumMissedProbesLimit = 3;
+            o.NumVotesForDeathDeclaration = 1;
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+            o.DefunctSiloExpiration = TimeSpan.FromMinutes(10);
+        });
+
+        // The distributed directory does not deactivate the survivors' activations when a silo leaves, and without
+        // a range lease a dead silo's directory ranges are taken over at once (PLATFORM.md, re-homing recipe).
+#pragma warning disable ORLEANSEXP003
+        silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
+        silo.Configure<GrainDirectoryOptions>(o => o.RangeLeaseDuration = TimeSpan.Zero);
+
+        // A grain call that takes longer than --peer-timeout counts as not answered (the caller reads the object store).
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = options.PeerTimeout);
     }
 }

@@ -67,8 +67,8 @@ public sealed class NodeReporter : IDisposable
             Math.Max(0, (now - node.StartedAt).TotalSeconds),
             CountRangeFiles(node.RangeDirectory),
             [
-                new GrainActivations("ChunkGrain", node.ChunkGrains.Count, node.ChunkGrains.Activated),
-                new GrainActivations("RangeGrain", node.RangeGrains.Count, node.RangeGrains.Activated),
+                new GrainActivations("ChunkGrain", (int)node.ActivationsOf("ChunkGrain").Current, node.ActivationsOf("ChunkGrain").Total),
+                new GrainActivations("RangeGrain", (int)node.ActivationsOf("RangeGrain").Current, node.ActivationsOf("RangeGrain").Total),
                 new GrainActivations("PrefetchJob", prefetch.JobsRunning, prefetch.JobsStarted),
             ],
             [.. tiers.Select(t => new TierReads(t.Tier, t.Reads, t.Bytes, reads == 0 ? 0 : (double)t.Reads / reads))],

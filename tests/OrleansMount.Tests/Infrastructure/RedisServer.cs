@@ -17,6 +17,7 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
     private readonly CapturedOutput _output = new();
     private Process? _process;
+    private string? _dataDirectory;
 
     public int Port { get; private set; }
 
@@ -26,9 +27,15 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
     /// <summary>The server's process id while it runs.</summary>
     public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
 
-    public static async Task<RedisServer> StartAsync()
+    /// <param name="durable">Keep the data across <see cref="Kill"/> and <see cref="RestartAsync"/> (append-only file, fsync always), as a production Redis does.</param>
+    public static async Task<RedisServer> StartAsync(bool durable = false)
     {
         var server = new RedisServer();
+        if (durable)
+        {
+            server._dataDirectory = Directory.CreateTempSubdirectory("om-redis-").FullName;
+        }
+
         try
         {
             await server.StartCoreAsync(CapturedOutput.FreePort()).ConfigureAwait(false);
@@ -71,14 +78,21 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
         ServiceProcess.Kill(Interlocked.Exchange(ref _process, null), entireTree: false);
     }
 
-    /// <summary>Starts a fresh (empty) server on the same port.</summary>
+    /// <summary>Starts the server again on the same port: empty, or with its data when durable.</summary>
     public Task RestartAsync()
     {
         Kill();
         return StartCoreAsync(Port);
     }
 
-    public void Dispose() => Kill();
+    public void Dispose()
+    {
+        Kill();
+        if (_dataDirectory is { } directory)
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 
     Task IAsyncLifetime.InitializeAsync() => StartCoreAsync(CapturedOutput.FreePort());
 
@@ -99,9 +113,10 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
                 "--port", port.ToString(CultureInfo.InvariantCulture),
                 "--bind", "127.0.0.1",
                 "--save", "",
-                "--appendonly", "no",
+                "--appendonly", _dataDirectory is null ? "no" : "yes",
+                "--appendfsync", "always",
                 "--daemonize", "no",
-                "--dir", Path.GetTempPath(),
+                "--dir", _dataDirectory ?? Path.GetTempPath(),
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,0 +1,73 @@
+using Orleans.Placement;
+using Orleans.Runtime.Placement;
+using OrleansMount.Core;
+using OrleansMount.Core.Placement;
+
+namespace OrleansMount.Grains.Cluster;
+
+/// <summary>
+/// Weighted rendezvous placement: a grain is activated on the silo that owns its key in <see cref="ClusterView"/>
+/// (weight = cache capacity), so a chunk's activation lives on the silo whose disk caches it. Orleans consults
+/// placement only at activation; <see cref="ClusterView.Track"/> moves activations home after membership changes.
+/// </summary>
+[Serializable, GenerateSerializer, Immutable, SuppressReferenceTracking]
+[Alias("orleansmount.rendezvous")]
+public sealed class RendezvousPlacement : PlacementStrategy
+{
+    public static RendezvousPlacement Instance { get; } = new();
+}
+
+/// <summary>Places the grain class with <see cref="RendezvousPlacement"/>.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
+public sealed class RendezvousPlacementAttribute : PlacementAttribute
+{
+    public RendezvousPlacementAttribute()
+        : base(RendezvousPlacement.Instance)
+    {
+    }
+}
+
+/// <summary>Chooses the owner from <see cref="ClusterView"/>; a silo Orleans cannot place on (not compatible yet) falls back to this one.</summary>
+public sealed class RendezvousPlacementDirector(ClusterView view) : IPlacementDirector
+{
+    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var compatible = context.GetCompatibleSilos(target);
+        var (_, owner) = view.OwnerOf(GrainKeys.PlacementKeyOf(target.GrainIdentity));
+        if (owner is not null && Array.IndexOf(compatible, owner) >= 0)
+        {
+            return Task.FromResult(owner);
+        }
+
+        return Task.FromResult(Array.IndexOf(compatible, context.LocalSilo) >= 0 ? context.LocalSilo : compatible[0]);
+    }
+}
+
+/// <summary>The string keys of the product's grains, and the placement key each stands for.</summary>
+public static class GrainKeys
+{
+    private const string ChunkPrefix = "chunk/";
+    private const string RangePrefix = "range/";
+
+    public static string Chunk(ChunkId id) => ChunkPrefix + id;
+
+    public static string Range(RangeId id) => RangePrefix + id.Hash;
+
+    /// <summary>The placement key of a grain: its chunk's or range's, else a hash of the whole key.</summary>
+    public static ulong PlacementKeyOf(GrainId grain)
+    {
+        var key = grain.Key.ToString()!;
+        if (key.StartsWith(ChunkPrefix, StringComparison.Ordinal))
+        {
+            return PlacementKey.Of(ChunkId.Parse(key[ChunkPrefix.Length..]));
+        }
+
+        if (key.StartsWith(RangePrefix, StringComparison.Ordinal))
+        {
+            return PlacementKey.Of(new RangeId(Hash128.Parse(key[RangePrefix.Length..], "range id")));
+        }
+
+        return System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(key));
+    }
+}

@@ -1,0 +1,9 @@
+using OrleansMount.Grains.Runtime;
+using OrleansMount.Storage.Catalog;
+using OrleansMount.Storage.Chunks;
+using OrleansMount.Storage.ObjectStores;
+
+namespace OrleansMount.Grains;
+
+/// <summary>What this silo's grains work with: its chunk store, the object stores, the catalog, the range directory and its counters.</summary>
+public sealed record NodeResources(ChunkStore Chunks, ObjectStoreProvider Stores, SnapshotCatalog Catalog, string RangeDirectory, NodeCounters Counters);

@@ -1,0 +1,57 @@
+using OrleansMount.Core;
+using OrleansMount.Grains.Chunks;
+using OrleansMount.Storage.Metadata;
+
+namespace OrleansMount.Grains.Serialization;
+
+// The wire records live in OrleansMount.Contracts and OrleansMount.Storage, which the CLI references and which
+// therefore carry no Orleans attributes (decision 0017). Orleans serializes them through these surrogates.
+
+[GenerateSerializer, Immutable, Alias("om.ChunkRequest")]
+public readonly record struct ChunkRequestSurrogate(
+    [property: Id(0)] string Address,
+    [property: Id(1)] string ETag,
+    [property: Id(2)] long Size,
+    [property: Id(3)] int Index,
+    [property: Id(4)] int ChunkSize,
+    [property: Id(5)] string Snapshot,
+    [property: Id(6)] string SnapshotId);
+
+[RegisterConverter]
+public sealed class ChunkRequestConverter : IConverter<ChunkRequest, ChunkRequestSurrogate>
+{
+    public ChunkRequest ConvertFromSurrogate(in ChunkRequestSurrogate surrogate) =>
+        new(surrogate.Address, surrogate.ETag, surrogate.Size, surrogate.Index, surrogate.ChunkSize, surrogate.Snapshot, surrogate.SnapshotId);
+
+    public ChunkRequestSurrogate ConvertToSurrogate(in ChunkRequest value) =>
+        new(value.Address, value.ETag, value.Size, value.Index, value.ChunkSize, value.Snapshot, value.SnapshotId);
+}
+
+[GenerateSerializer, Immutable, Alias("om.ChunkLocation")]
+public readonly record struct ChunkLocationSurrogate(
+    [property: Id(0)] bool Cached,
+    [property: Id(1)] int Length,
+    [property: Id(2)] uint Crc32C,
+    [property: Id(3)] ChunkTier Tier);
+
+[RegisterConverter]
+public sealed class ChunkLocationConverter : IConverter<ChunkLocation, ChunkLocationSurrogate>
+{
+    public ChunkLocation ConvertFromSurrogate(in ChunkLocationSurrogate surrogate) => new(surrogate.Cached, surrogate.Length, surrogate.Crc32C, surrogate.Tier);
+
+    public ChunkLocationSurrogate ConvertToSurrogate(in ChunkLocation value) => new(value.Cached, value.Length, value.Crc32C, value.Tier);
+}
+
+[GenerateSerializer, Immutable, Alias("om.CatalogFile")]
+public readonly record struct CatalogFileSurrogate(
+    [property: Id(0)] CatalogFileKind Kind,
+    [property: Id(1)] UInt128 Id,
+    [property: Id(2)] string Key);
+
+[RegisterConverter]
+public sealed class CatalogFileConverter : IConverter<CatalogFile, CatalogFileSurrogate>
+{
+    public CatalogFile ConvertFromSurrogate(in CatalogFileSurrogate surrogate) => new(surrogate.Kind, new Hash128(surrogate.Id), surrogate.Key);
+
+    public CatalogFileSurrogate ConvertToSurrogate(in CatalogFile value) => new(value.Kind, value.Id.Value, value.Key);
+}
