@@ -66,6 +66,10 @@ public static class OrleansSilo
 #pragma warning restore ORLEANSEXP003
         silo.Configure<GrainDirectoryOptions>(o => o.RangeLeaseDuration = TimeSpan.Zero);
 
+        // A chunk's activation holds nothing but a finished fill: collect idle ones after 2 min (Orleans' default is
+        // 15), as the home-made activation table did, so a long epoch does not keep one object per chunk alive.
+        silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromMinutes(2));
+
         // A grain call that takes longer than --peer-timeout counts as not answered (the caller reads the object store).
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = options.PeerTimeout);
     }
