@@ -47,8 +47,6 @@ public static class SiloHost
             using var node = new SiloNode(options, loggerFactory, TimeProvider.System);
             var self = new ClusterViewSelf(node.SiloId, options.Advertise ?? new Uri($"http://{options.SiloEndpoint}/"), options.CacheSizeBytes, node.StartedAt, SiloApi.Version);
             builder.Services.AddSingleton(node.Resources);
-            builder.Services.AddSingleton(self);
-            builder.Services.AddSingleton<ClusterView>();
             builder.UseOrleans(silo => OrleansSilo.Configure(silo, options, self));
             await using var app = builder.Build();
             app.UseSerilogRequestLogging(SiloLogging.ConfigureRequestLogging);
@@ -73,9 +71,8 @@ public static class SiloHost
                 throw new OrleansMountException($"cannot join cluster '{options.Cluster}': Redis at {options.Redis} cannot be reached: {e.Message}", 3);
             }
 
-            var view = app.Services.GetRequiredService<ClusterView>();
-            view.Start();
-            node.Attach(app.Services.GetRequiredService<IGrainFactory>(), view);
+            // The view started when the silo became active (ClusterViewStarter).
+            node.Attach(app.Services.GetRequiredService<IGrainFactory>(), app.Services.GetRequiredService<ClusterView>());
             File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
             Log.Information("silo {SiloId} ready: socket {Socket}, listen {Listen}, cluster {Cluster}, cache {Cache} ({CacheSize}), catalog {Catalog}", node.SiloId, options.SocketPath, options.Listen ?? "none", options.Redis is null ? "none (single node)" : $"{options.Cluster} at redis {options.Redis}, advertised as {options.Advertise}", options.CacheDirectory, ByteSize.Format(options.CacheSizeBytes), options.Catalog);
             if (options.Secret is { } secret)

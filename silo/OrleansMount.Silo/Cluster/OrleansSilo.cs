@@ -1,5 +1,4 @@
 using Orleans.Configuration;
-using Orleans.Runtime.MembershipService.SiloMetadata;
 using OrleansMount.Grains.Cluster;
 using StackExchange.Redis;
 
@@ -42,11 +41,9 @@ public static class OrleansSilo
             silo.UseLocalhostClustering(siloPort: endpoint.Port, gatewayPort: 0, serviceId: ServiceId, clusterId: options.Cluster);
         }
 
-        silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = self.SiloId);
-
-        // Every silo publishes its data endpoint and capacity; ClusterView builds the placement from them.
-        silo.UseSiloMetadata(SiloMetadataKeys.For(self.DataAddress, self.CapacityBytes, self.StartedAt, self.Version));
-        silo.Services.AddPlacementDirector<RendezvousPlacement, RendezvousPlacementDirector>();
+        // The silo is named by its id and publishes its data endpoint and capacity; ClusterView builds the placement
+        // from them and starts when the silo becomes active.
+        silo.AddClusterView(self);
 
         // Failure detection tuned so a killed silo is declared dead within a few seconds (../shared/PLATFORM.md:
         // ~11 s with the defaults). Probes share no connection with chunk bytes, which travel over Kestrel.
