@@ -32,10 +32,34 @@ public sealed class LoadTests(S3rverServer s3, ITestOutputHelper output) : NodeP
         var readers = new MountReaders();
         var end = DateTime.UtcNow.AddSeconds(seconds);
         var run = readers.RunAsync(mounts, files, Readers, end);
+
+        // Busy is not dead: every silo must see all three Active the whole time (Orleans probes every second and
+        // declares a silo dead after 3 missed probes, decision 0010), sampled every 250 ms while the readers run.
+        var membershipSamples = 0;
+        var notAllActive = new List<string>();
+        var watchMembers = Task.Run(async () =>
+        {
+            while (!run.IsCompleted)
+            {
+                foreach (var (silo, i) in silos.Select((silo, i) => (silo, i)))
+                {
+                    var members = await silo.MembersAsync();
+                    var active = members.Members.Count(m => m.Status == "Active");
+                    membershipSamples++;
+                    if (active != Names.Length)
+                    {
+                        notAllActive.Add($"{Names[i]} saw {active} active: {string.Join(", ", members.Members.Select(m => $"{m.SiloId}:{m.Status}"))}");
+                    }
+                }
+
+                await Task.Delay(250);
+            }
+        });
         await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(seconds / 4.0)));
         var warm = processes.Select(p => (Rss: ProcessProbe.ResidentBytes(p.Pid), Fds: ProcessProbe.OpenDescriptors(p.Pid))).ToList();
         var readsWarm = readers.Reads;
         await run;
+        await watchMembers;
         var last = processes.Select(p => (Rss: ProcessProbe.ResidentBytes(p.Pid), Fds: ProcessProbe.OpenDescriptors(p.Pid))).ToList();
 
         output.WriteLine($"{Readers} readers, 3 mounts, {seconds} s: {readers.Reads} reads ({readers.Reads - readsWarm} after warm-up), {readers.BytesVerified} bytes verified, {readers.Errors.Count} errors");
@@ -53,7 +77,11 @@ public sealed class LoadTests(S3rverServer s3, ITestOutputHelper output) : NodeP
             Assert.True(last[i].Rss <= warm[i].Rss + Math.Max(64L * MiB, warm[i].Rss / 2), $"{processes[i].Name}: RSS grew from {warm[i].Rss / MiB} to {last[i].Rss / MiB} MiB");
         }
 
+        output.WriteLine($"membership sampled {membershipSamples} times; not all active {notAllActive.Count} times");
+        Assert.True(notAllActive.Count == 0, string.Join('\n', notAllActive.Take(10)));
         var stats = await Task.WhenAll(silos.Select(silo => silo.StatsAsync()));
+        output.WriteLine($"owner fallbacks (grain calls that failed or timed out, copies not delivered): {stats.Sum(st => st.OwnerFallbacks)}");
+        Assert.All(stats, st => Assert.Equal(0, st.OwnerFallbacks));
         Assert.All(stats, st => Assert.Equal(0, st.FillErrors));
         Assert.All(stats, st => Assert.Equal(0, st.CorruptionsDetected));
     }
