@@ -47,6 +47,7 @@ public static class SiloHost
             using var node = new SiloNode(options, loggerFactory, TimeProvider.System);
             var self = new ClusterViewSelf(node.SiloId, options.Advertise ?? new Uri($"http://{options.SiloEndpoint}/"), options.CacheSizeBytes, node.StartedAt, SiloApi.Version);
             builder.Services.AddSingleton(node.Resources);
+            builder.Services.AddSingleton<OrleansMount.Grains.Prefetch.IPrefetchRunner>(node.Prefetch);
             builder.UseOrleans(silo => OrleansSilo.Configure(silo, options, self));
             await using var app = builder.Build();
             app.UseSerilogRequestLogging(SiloLogging.ConfigureRequestLogging);

@@ -249,6 +249,9 @@ public sealed class SiloNode : IDisposable, IRangeSource
         e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or OrleansException
         || (e is AggregateException a && a.InnerExceptions.All(IsUnavailable));
 
+    /// <summary>The Orleans grain factory; null until <see cref="Attach"/>.</summary>
+    public IGrainFactory? GrainFactory => _grains;
+
     private IGrainFactory Grains => _grains ?? throw new InvalidOperationException("the node is not attached to its Orleans silo yet");
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Orleans.Configuration;
 using OrleansMount.Grains.Cluster;
+using OrleansMount.Grains.Prefetch;
 using StackExchange.Redis;
 
 namespace OrleansMount.Silo.Cluster;
@@ -22,6 +23,8 @@ public static class OrleansSilo
         if (options.Redis is { } redis)
         {
             silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+            // Prefetch jobs' records outlive the silo that started them (PrefetchJobGrain).
+            silo.AddRedisGrainStorage(PrefetchJobGrain.StorageName, o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
             silo.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = options.Cluster;
@@ -38,6 +41,7 @@ public static class OrleansSilo
         }
         else
         {
+            silo.AddMemoryGrainStorage(PrefetchJobGrain.StorageName);
             silo.UseLocalhostClustering(siloPort: endpoint.Port, gatewayPort: 0, serviceId: ServiceId, clusterId: options.Cluster);
         }
 

@@ -15,6 +15,16 @@ public static class PrefetchEndpoints
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    private static async Task<PrefetchJobStatus?> FromGrainAsync(SiloNode node, string id, Func<IPrefetchJobGrain, Task<string?>> call)
+    {
+        if (node.GrainFactory is not { } grains || id.Length is 0 or > 64)
+        {
+            return null;
+        }
+
+        return PrefetchService.ParseStatus(await call(grains.GetGrain<IPrefetchJobGrain>(id)).ConfigureAwait(false));
+    }
+
     public static void Map(RouteGroupBuilder api, SiloNode node)
     {
         ArgumentNullException.ThrowIfNull(api);
@@ -29,9 +39,14 @@ public static class PrefetchEndpoints
 
         api.MapGet("/prefetch", () => Results.Json(prefetch.Jobs.Select(j => j.ToStatus()).ToList()));
 
-        api.MapGet("/prefetch/{id}", (string id) => prefetch.Find(id) is { } job ? Results.Json(job.ToStatus()) : NoJob(id));
+        // A job this silo does not run is asked of its grain: started through another silo, or before a restart.
+        api.MapGet("/prefetch/{id}", async (string id) => prefetch.Find(id) is { } job
+            ? Results.Json(job.ToStatus())
+            : await FromGrainAsync(node, id, g => g.GetStatusAsync()).ConfigureAwait(false) is { } status ? Results.Json(status) : NoJob(id));
 
-        api.MapPost("/prefetch/{id}/cancel", (string id) => prefetch.Cancel(id) is { } job ? Results.Json(job.ToStatus()) : NoJob(id));
+        api.MapPost("/prefetch/{id}/cancel", async (string id) => prefetch.Cancel(id) is { } job
+            ? Results.Json(job.ToStatus())
+            : await FromGrainAsync(node, id, g => g.CancelAsync()).ConfigureAwait(false) is { } status ? Results.Json(status) : NoJob(id));
 
         // Local mounts: chunks to make present ahead of a sequential reader.
         api.MapPost("/chunks/readahead", (ChunkRequest[] chunks, CancellationToken ct) => SiloEndpoints.Guard(async () =>
@@ -118,7 +133,7 @@ public static class PrefetchEndpoints
     }
 
     private static IResult NoJob(string id) =>
-        Results.Json(new SiloError($"no prefetch job '{id}' on this silo (jobs live on the silo that started them, until it restarts)", SiloError.NotFound), statusCode: StatusCodes.Status404NotFound);
+        Results.Json(new SiloError($"no prefetch job '{id}' in this cluster (check the id: `orleansmount prefetch --status` lists the jobs this silo runs)", SiloError.NotFound), statusCode: StatusCodes.Status404NotFound);
 
     /// <summary>A path that is not in the snapshot is "not-found" (the CLI exits 4); the rest as every endpoint.</summary>
     private static Task<IResult> Guard(Func<Task<IResult>> body) => SiloEndpoints.Guard(async () =>

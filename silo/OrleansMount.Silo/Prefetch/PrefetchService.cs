@@ -14,11 +14,17 @@ namespace OrleansMount.Silo.Prefetch;
 /// them by owner (<see cref="SiloNode.LookupOwner"/>) keeping their order, and hands each owner its list
 /// in batches; the owners fill them (<see cref="PrefetchWorker"/>) and stream back outcomes. An owner that
 /// does not deliver costs its remaining chunks a fill through this silo's routing (which falls back to the
-/// object store), never the job. A metadata job has every silo ingest the selection's ranges. Jobs live in
-/// this silo's memory (the most recent <see cref="MaxJobs"/>).
+/// object store), never the job. A metadata job has every silo ingest the selection's ranges. Jobs run in
+/// this silo's memory (the most recent <see cref="MaxJobs"/>); each reports its status every second to its
+/// <see cref="IPrefetchJobGrain"/>, which persists it (Redis when clustered), answers <c>--status</c>/<c>--cancel</c>
+/// through any silo, and resumes the job elsewhere if this silo stops reporting (<see cref="IPrefetchRunner"/>).
 /// </summary>
-public sealed class PrefetchService : IDisposable
+public sealed class PrefetchService : IDisposable, IPrefetchRunner
 {
+    /// <summary>How often a running job reports its status to its grain.</summary>
+    private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     public const int DefaultConcurrency = 4;
     public const int MaxConcurrency = 256;
     private const int MaxJobs = 200;
@@ -68,6 +74,66 @@ public sealed class PrefetchService : IDisposable
     /// <summary>Plans a job and starts it in the background. Unknown snapshot or path: an error now, no job.</summary>
     public async Task<PrefetchJob> StartAsync(PrefetchRequest request, CancellationToken cancellationToken)
     {
+        var job = await StartCoreAsync(request, null, cancellationToken).ConfigureAwait(false);
+        if (_node.GrainFactory is { } grains)
+        {
+            await grains.GetGrain<IPrefetchJobGrain>(job.Id).CreateAsync(_node.SiloId, System.Text.Json.JsonSerializer.Serialize(job.Request, Json), StatusJson(job)).ConfigureAwait(false);
+            _ = Task.Run(() => ReportAsync(job, grains), CancellationToken.None);
+        }
+
+        return job;
+    }
+
+    /// <summary>Runs a job again here under its id, for its grain (its coordinator went silent); chunks already cached are skipped.</summary>
+    public async Task<string> ResumeAsync(string jobId, string requestJson, CancellationToken cancellationToken)
+    {
+        var request = System.Text.Json.JsonSerializer.Deserialize<PrefetchRequest>(requestJson, Json) ?? throw new ArgumentException("no prefetch request", nameof(requestJson));
+        var job = await StartCoreAsync(request, jobId, cancellationToken).ConfigureAwait(false);
+        if (_node.GrainFactory is { } grains)
+        {
+            _ = Task.Run(() => ReportAsync(job, grains), CancellationToken.None);
+        }
+
+        return StatusJson(job);
+    }
+
+    /// <summary>A job's status as its grain keeps it.</summary>
+    public static string StatusJson(PrefetchJob job) => System.Text.Json.JsonSerializer.Serialize(job.ToStatus(), Json);
+
+    /// <summary>Reads a status the grain kept.</summary>
+    public static PrefetchJobStatus? ParseStatus(string? json) => json is null ? null : System.Text.Json.JsonSerializer.Deserialize<PrefetchJobStatus>(json, Json);
+
+    /// <summary>Reports the job's status to its grain every second and once finished; a cancel asked through another silo stops it here.</summary>
+    private async Task ReportAsync(PrefetchJob job, IGrainFactory grains)
+    {
+        var grain = grains.GetGrain<IPrefetchJobGrain>(job.Id);
+        while (true)
+        {
+            var finished = job.IsFinished;
+            try
+            {
+                if (await grain.ReportAsync(_node.SiloId, StatusJson(job)).ConfigureAwait(false) && !finished)
+                {
+                    _logger.LogInformation("prefetch job {Id}: cancel asked through another silo", job.Id);
+                    Cancel(job.Id, tellGrain: false);
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _logger.LogWarning("prefetch job {Id}: could not report its status ({Message}); trying again", job.Id, e.Message);
+            }
+
+            if (finished)
+            {
+                return;
+            }
+
+            await Task.WhenAny(job.Completion, Task.Delay(ReportInterval)).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<PrefetchJob> StartCoreAsync(PrefetchRequest request, string? jobId, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(request);
         var concurrency = request.Concurrency == 0 ? DefaultConcurrency : request.Concurrency;
         if (concurrency is < 1 or > MaxConcurrency)
@@ -82,7 +148,7 @@ public sealed class PrefetchService : IDisposable
             : await PrefetchPlanner.PlanChunksAsync(view, paths, _node.Options.ChunkSize, cancellationToken).ConfigureAwait(false);
         var silos = request.MetadataOnly ? RangeSilos(request.LocalOnly) : null;
         var groups = request.MetadataOnly ? null : request.EveryNode ? EveryNode(plan) : GroupByOwner(plan);
-        var id = Guid.NewGuid().ToString("N")[..12];
+        var id = jobId ?? Guid.NewGuid().ToString("N")[..12];
         var job = new PrefetchJob(id, request with { Paths = paths, Concurrency = concurrency, EveryNode = request.EveryNode && !request.MetadataOnly }, view.Record.Id, plan, silos?.Count ?? Math.Max(1, groups!.Count), _time);
         Remember(job);
         Interlocked.Increment(ref _jobsStarted);
@@ -95,8 +161,8 @@ public sealed class PrefetchService : IDisposable
         return job;
     }
 
-    /// <summary>Cancels a job here and tells its owners; null when there is no such job.</summary>
-    public PrefetchJob? Cancel(string id)
+    /// <summary>Cancels a job here and tells its owners (and its grain, unless it asked); null when there is no such job here.</summary>
+    public PrefetchJob? Cancel(string id, bool tellGrain = true)
     {
         if (!_jobs.TryGetValue(id, out var job))
         {
@@ -109,6 +175,10 @@ public sealed class PrefetchService : IDisposable
             Worker.Cancel(id);
             var owners = _node.Membership?.CurrentView.Active.Where(m => m.SiloId != _node.SiloId).ToList() ?? [];
             _ = Task.WhenAll(owners.Select(o => _peers.CancelAsync(o, id)));
+            if (tellGrain && _node.GrainFactory is { } grains)
+            {
+                _ = grains.GetGrain<IPrefetchJobGrain>(id).CancelAsync();
+            }
         }
 
         return job;

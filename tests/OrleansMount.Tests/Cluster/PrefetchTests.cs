@@ -186,7 +186,70 @@ public sealed class PrefetchTests(S3rverServer s3, RedisServer redis, ITestOutpu
         Assert.True(cancel.ExitCode == 0, cancel.ToString());
         var unknown = await CliAsync("prefetch", "--status", "000000000000", "--silo", Socket("node-a"));
         Assert.Equal(4, unknown.ExitCode);
-        Assert.Contains("no prefetch job '000000000000'", unknown.StandardError, StringComparison.Ordinal);
+        Assert.Contains("no prefetch job '000000000000' in this cluster", unknown.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_job_is_seen_and_cancelled_through_any_silo_and_survives_the_kill_of_the_silo_that_started_it()
+    {
+        // Many small chunks, one at a time per owner: the job outlasts the kill of the silo that started it.
+        var (catalog, files) = await SeedAndImportAsync("pj", "jobs", 32, 2 * MiB, 2 * MiB, i => $"part-{i:D2}.bin");
+        await StartClusterAsync(catalog, "--chunk-size", "64KiB");
+        string[] Paths(int from) => [.. Enumerable.Range(from, 16).SelectMany(i => new[] { "--path", $"part-{i:D2}.bin" })];
+
+        var start = await CliAsync(["prefetch", "jobs", .. Paths(0), "--concurrency", "1", "--silo", Socket("node-a")]);
+        Assert.True(start.ExitCode == 0, start.ToString());
+        var id = start.StandardOutput.Trim();
+
+        // Its status through another silo comes from the job's grain, as node-a reported it.
+        var seen = await PollJobAsync(Silos[1], id, j => j.ChunksDone > 0, TimeSpan.FromSeconds(30), "node-b to see the job's progress");
+        Assert.Equal(PrefetchState.Running, seen.State);
+        Assert.True(seen.ChunksDone < seen.ChunksTotal, "the job finished before the kill: make it longer");
+
+        // node-a dies (kill -9). Asked through node-b, the job is resumed there once node-a has been silent for 10 s,
+        // and finishes with every chunk (those node-a owned come from the object store through the survivors).
+        await Silos[0].KillAsync();
+        var done = await PollJobAsync(Silos[1], id, j => PrefetchState.IsFinished(j.State), TimeSpan.FromSeconds(120), "the job to finish on a survivor");
+        output.WriteLine($"job {id}: {done.State}, {done.ChunksDone}/{done.ChunksTotal} chunks ({done.ChunksFetched} fetched, {done.ChunksSkipped} already cached)");
+        Assert.Equal(PrefetchState.Done, done.State);
+        Assert.Equal(done.ChunksTotal, done.ChunksDone);
+        Assert.Equal(0, done.ChunksFailed);
+        Assert.Contains("resuming it on node-b", Silos[1].Log, StringComparison.Ordinal);
+        Assert.Equal(PrefetchState.Done, (await PollJobAsync(Silos[2], id, _ => true, TimeSpan.FromSeconds(30), "node-c to see the job")).State);
+
+        // Cancel through any silo: a job started through node-b, cancelled through node-c, is seen cancelled through node-b.
+        var again = await CliAsync(["prefetch", "jobs", .. Paths(16), "--concurrency", "1", "--silo", Socket("node-b")]);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        var second = again.StandardOutput.Trim();
+        var cancel = await CliAsync("prefetch", "--cancel", second, "--silo", Socket("node-c"));
+        Assert.True(cancel.ExitCode == 0, cancel.ToString());
+        var cancelled = await PollJobAsync(Silos[1], second, j => PrefetchState.IsFinished(j.State), TimeSpan.FromSeconds(30), "the second job to stop");
+        Assert.Equal(PrefetchState.Cancelled, cancelled.State);
+    }
+
+    /// <summary>Polls a job's status through one silo (an answer that fails, e.g. while a dead silo is being declared dead, is retried).</summary>
+    private static async Task<PrefetchJobStatus> PollJobAsync(SiloProcess silo, string id, Func<PrefetchJobStatus, bool> done, TimeSpan limit, string what)
+    {
+        string? last = null;
+        for (var deadline = DateTime.UtcNow + limit; ; await Task.Delay(200))
+        {
+            try
+            {
+                var status = await silo.GetJsonAsync<PrefetchJobStatus>($"api/v1/prefetch/{id}");
+                if (done(status))
+                {
+                    return status;
+                }
+
+                last = $"{status.State} {status.ChunksDone}/{status.ChunksTotal}";
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}; last: {last}\n{silo.Log}");
+        }
     }
 
     /// <summary>Mounts the snapshot on each node, then every mount reads every file of <paramref name="files"/> at once, checking its bytes.</summary>
