@@ -48,12 +48,15 @@ public static class SiloHost
             var self = new ClusterViewSelf(node.SiloId, options.Advertise ?? new Uri($"http://{options.SiloEndpoint}/"), options.CacheSizeBytes, node.StartedAt, SiloApi.Version);
             builder.Services.AddSingleton(node.Resources);
             builder.Services.AddSingleton<OrleansMount.Grains.Prefetch.IPrefetchRunner>(node.Prefetch);
+            var nodeServices = new NodeServices(node);
+            builder.Services.AddSingleton<INodeServices>(nodeServices);
             builder.UseOrleans(silo => OrleansSilo.Configure(silo, options, self));
             await using var app = builder.Build();
             app.UseSerilogRequestLogging(SiloLogging.ConfigureRequestLogging);
             using var throughput = new ThroughputSampler(node.Counters, TimeProvider.System, ThroughputInterval);
             var mounts = new Mounts.MountTable(TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Mounts.MountTable>());
             using var reporter = new NodeReporter(node, errors, throughput, TimeProvider.System, mounts);
+            nodeServices.Reporter = reporter;
             var metrics = new SiloMetrics(node, reporter, errors, TimeProvider.System);
             ClusterAuth.Use(app, options.Secret, TimeProvider.System, node.Counters);
             SiloEndpoints.Map(app, node);

@@ -245,7 +245,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
     }
 
     /// <summary>A grain call that did not reach a working owner: the silo is dead, leaving, unreachable or too slow.</summary>
-    private static bool IsUnavailable(Exception e) =>
+    internal static bool IsUnavailable(Exception e) =>
         e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or OrleansException
         || (e is AggregateException a && a.InnerExceptions.All(IsUnavailable));
 

@@ -54,6 +54,7 @@ public sealed class ClusterView : IDisposable
     private readonly ConcurrentDictionary<Orleans.Runtime.GrainId, Func<Task>> _activations = new();
     private readonly ConcurrentDictionary<string, ActivationCounts> _counts = new(StringComparer.Ordinal);
     private readonly Lock _rebuildLock = new();
+    private readonly ConcurrentDictionary<SiloAddress, SiloEntry> _known = new();
     private volatile State _state;
     private Task? _loop;
 
@@ -95,6 +96,9 @@ public sealed class ClusterView : IDisposable
         var owner = state.Placement.OwnerOf(key);
         return (owner, state.Addresses.GetValueOrDefault(owner));
     }
+
+    /// <summary>The Orleans address of an active member by id (this silo included), or null.</summary>
+    public SiloAddress? AddressOf(string siloId) => _state.Addresses.GetValueOrDefault(siloId);
 
     /// <summary>True when this silo owns the key.</summary>
     public bool OwnsHere(ulong key) => _state.Placement.OwnerOf(key) == Self.SiloId;
@@ -234,6 +238,14 @@ public sealed class ClusterView : IDisposable
             }
         }
 
+        if (snapshot is not null)
+        {
+            foreach (var gone in _known.Keys.Where(a => !snapshot.Members.ContainsKey(a)))
+            {
+                _known.TryRemove(gone, out _);
+            }
+        }
+
         if (!entries.ContainsKey(Self.SiloId))
         {
             // Before the first snapshot lists it, this silo still counts itself in, so the view is never empty.
@@ -252,12 +264,15 @@ public sealed class ClusterView : IDisposable
         if (!metadata.TryGetValue(SiloMetadataKeys.DataAddress, out var address) || !Uri.TryCreate(address, UriKind.Absolute, out var uri)
             || !metadata.TryGetValue(SiloMetadataKeys.Capacity, out var capacityText) || !long.TryParse(capacityText, NumberStyles.None, CultureInfo.InvariantCulture, out var capacity))
         {
+            // The metadata of a dead silo is dropped: it is still listed, as last known, with its new status.
             // Not arrived yet (or not an OrleansMount silo): left out until it has, so no key is placed on it blind.
-            return null;
+            return _known.TryGetValue(member.SiloAddress, out var known) ? known with { Status = Map(member.Status) } : null;
         }
 
         var started = metadata.TryGetValue(SiloMetadataKeys.StartedAt, out var startedText) && DateTimeOffset.TryParse(startedText, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var s) ? s : now;
-        return new SiloEntry(member.Name, uri, Map(member.Status), capacity, started, now, metadata.GetValueOrDefault(SiloMetadataKeys.Version) ?? "unknown");
+        var entry = new SiloEntry(member.Name, uri, Map(member.Status), capacity, started, now, metadata.GetValueOrDefault(SiloMetadataKeys.Version) ?? "unknown");
+        _known[member.SiloAddress] = entry;
+        return entry;
     }
 
     private static SiloStatus Map(OrleansStatus status) => status switch

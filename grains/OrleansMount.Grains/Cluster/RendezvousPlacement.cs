@@ -34,6 +34,14 @@ public sealed class RendezvousPlacementDirector(ClusterView view) : IPlacementDi
     {
         ArgumentNullException.ThrowIfNull(context);
         var compatible = context.GetCompatibleSilos(target);
+        if (GrainKeys.NodeOf(target.GrainIdentity) is { } siloId)
+        {
+            // A node grain lives on its silo, or nowhere: the caller then does the work itself.
+            return view.AddressOf(siloId) is { } address && Array.IndexOf(compatible, address) >= 0
+                ? Task.FromResult(address)
+                : throw new SiloUnavailableException($"silo {siloId} is not an active member");
+        }
+
         var (_, owner) = view.OwnerOf(GrainKeys.PlacementKeyOf(target.GrainIdentity));
         if (owner is not null && Array.IndexOf(compatible, owner) >= 0)
         {
@@ -49,6 +57,17 @@ public static class GrainKeys
 {
     private const string ChunkPrefix = "chunk/";
     private const string RangePrefix = "range/";
+    private const string NodePrefix = "node/";
+
+    /// <summary>The key of a silo's node grain.</summary>
+    public static string Node(string siloId) => NodePrefix + siloId;
+
+    /// <summary>The silo id a node grain's key names; null for other grains.</summary>
+    public static string? NodeOf(GrainId grain)
+    {
+        var key = grain.Key.ToString()!;
+        return key.StartsWith(NodePrefix, StringComparison.Ordinal) ? key[NodePrefix.Length..] : null;
+    }
 
     public static string Chunk(ChunkId id) => ChunkPrefix + id;
 

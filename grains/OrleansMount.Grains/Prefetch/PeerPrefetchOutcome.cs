@@ -5,6 +5,7 @@ namespace OrleansMount.Grains.Prefetch;
 /// <param name="Outcome"><see cref="Fetched"/>, <see cref="Skipped"/> (already cached) or <see cref="Failed"/>.</param>
 /// <param name="Bytes">The chunk's length.</param>
 /// <param name="Error">Why it failed.</param>
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable, Alias("om.PeerPrefetchOutcome")]
 public sealed record PeerPrefetchOutcome(int Index, string Outcome, int Bytes, string? Error = null)
 {
     public const string Fetched = "fetched";

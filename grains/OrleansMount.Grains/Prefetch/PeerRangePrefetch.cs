@@ -1,4 +1,5 @@
 namespace OrleansMount.Grains.Prefetch;
 
-/// <summary><c>POST /api/v1/peer/prefetch/ranges</c>: range files of a snapshot this silo should ingest.</summary>
+/// <summary><see cref="Cluster.INodeGrain.IngestRangesAsync"/>: range files of a snapshot this silo should ingest.</summary>
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable, Alias("om.PeerRangePrefetch")]
 public sealed record PeerRangePrefetch(string JobId, string Snapshot, string SnapshotId, IReadOnlyList<string> Ranges);

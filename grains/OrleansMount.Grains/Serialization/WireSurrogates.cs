@@ -55,3 +55,14 @@ public sealed class CatalogFileConverter : IConverter<CatalogFile, CatalogFileSu
 
     public CatalogFileSurrogate ConvertToSurrogate(in CatalogFile value) => new(value.Kind, value.Id.Value, value.Key);
 }
+
+[GenerateSerializer, Immutable, Alias("om.PrefetchFailure")]
+public readonly record struct PrefetchFailureSurrogate([property: Id(0)] string Object, [property: Id(1)] string Reason);
+
+[RegisterConverter]
+public sealed class PrefetchFailureConverter : IConverter<Grains.Prefetch.PrefetchFailure, PrefetchFailureSurrogate>
+{
+    public Grains.Prefetch.PrefetchFailure ConvertFromSurrogate(in PrefetchFailureSurrogate surrogate) => new(surrogate.Object, surrogate.Reason);
+
+    public PrefetchFailureSurrogate ConvertToSurrogate(in Grains.Prefetch.PrefetchFailure value) => new(value.Object, value.Reason);
+}

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
 using System.Text.Json;
 using SiloStatus = OrleansMount.Grains.Membership.SiloStatus;
+using OrleansMount.Grains.Cluster;
 using OrleansMount.Grains.Membership;
 using OrleansMount.Grains.Protocol;
 
@@ -10,12 +10,10 @@ namespace OrleansMount.Silo.Monitoring;
 /// <summary>
 /// Assembles <see cref="NodeReport"/> (this silo) and <see cref="ClusterReport"/> (every member, each
 /// asked for its own report in parallel with a short timeout; a member that does not answer is shown
-/// as unreachable, never failing the whole answer). Peer calls are signed like every peer call.
+/// as unreachable, never failing the whole answer). Members are asked through their node grains (Orleans).
 /// </summary>
 public sealed class NodeReporter : IDisposable
 {
-    public const string NodePath = "api/v1/node";
-
     /// <summary>How long a member may take to answer before the cluster view shows it as unreachable.</summary>
     public static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(2);
 
@@ -28,7 +26,6 @@ public sealed class NodeReporter : IDisposable
     private readonly RecentErrorLog _errors;
     private readonly ThroughputSampler _throughput;
     private readonly TimeProvider _time;
-    private readonly HttpClient _http;
     private readonly Mounts.MountTable _mounts;
 
     public NodeReporter(SiloNode node, RecentErrorLog errors, ThroughputSampler throughput, TimeProvider time, Mounts.MountTable mounts)
@@ -40,7 +37,6 @@ public sealed class NodeReporter : IDisposable
         _throughput = throughput;
         _time = time;
         _mounts = mounts;
-        _http = PeerClient.CreateHttpClient(PeerTimeout, node.Options.Secret);
     }
 
     /// <summary>The cluster name as reports show it.</summary>
@@ -112,25 +108,25 @@ public sealed class NodeReporter : IDisposable
         }
 
         var clock = Stopwatch.StartNew();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(PeerTimeout);
+        if (_node.GrainFactory is not { } grains)
+        {
+            return new ClusterNode(member, false, "this silo is still starting", 0, null);
+        }
+
         try
         {
-            using var response = await _http.GetAsync(new Uri(entry.Address, NodePath), timeout.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                return new ClusterNode(member, false, $"answered {(int)response.StatusCode} {response.ReasonPhrase}", clock.Elapsed.TotalMilliseconds, null);
-            }
-
-            var report = await response.Content.ReadFromJsonAsync<NodeReport>(Json, timeout.Token).ConfigureAwait(false);
+            var json = await grains.GetGrain<INodeGrain>(GrainKeys.Node(entry.SiloId)).ReportJsonAsync().WaitAsync(PeerTimeout, cancellationToken).ConfigureAwait(false);
+            var report = JsonSerializer.Deserialize<NodeReport>(json, Json);
             return new ClusterNode(member, report is not null, report is null ? "sent an empty answer" : null, clock.Elapsed.TotalMilliseconds, report);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (TimeoutException)
         {
             return new ClusterNode(member, false, $"no answer within {PeerTimeout.TotalSeconds:0} s", clock.Elapsed.TotalMilliseconds, null);
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException or IOException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
+            // Whatever a member's failure looks like (refused connection, a silo being declared dead, a bad answer),
+            // it makes that member unreachable, never the whole report an error.
             return new ClusterNode(member, false, e.Message, clock.Elapsed.TotalMilliseconds, null);
         }
     }
@@ -147,5 +143,7 @@ public sealed class NodeReporter : IDisposable
         }
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+    }
 }

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Threading.Channels;
 using OrleansMount.Core;
 using OrleansMount.Grains.Chunks;
 using OrleansMount.Grains.Prefetch;
@@ -12,8 +10,6 @@ public static class PrefetchEndpoints
 {
     /// <summary>A selection (a --list of a whole data set in training order) may be far larger than the silo's usual 1 MiB body limit.</summary>
     public const long MaxSelectionBytes = 64L * 1024 * 1024;
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private static async Task<PrefetchJobStatus?> FromGrainAsync(SiloNode node, string id, Func<IPrefetchJobGrain, Task<string?>> call)
     {
@@ -58,78 +54,6 @@ public static class PrefetchEndpoints
 
             return Results.Json(new { started = node.Readahead.Submit(chunks) }, statusCode: StatusCodes.Status202Accepted);
         }));
-
-        // Peers: an owner fills a job's chunks and streams one outcome per line as each finishes.
-        api.MapPost("/peer/prefetch/chunks", (PeerPrefetchBatch batch, HttpContext context) => SiloEndpoints.Guard(async () =>
-        {
-            var ct = context.RequestAborted;
-            if (batch.Concurrency is < 1 or > PrefetchService.MaxConcurrency)
-            {
-                throw new OrleansMountException($"concurrency {batch.Concurrency} must be from 1 to {PrefetchService.MaxConcurrency}", 2);
-            }
-
-            foreach (var chunk in batch.Chunks)
-            {
-                await SiloEndpoints.ValidateAsync(chunk, node, ct).ConfigureAwait(false);
-            }
-
-            context.Response.ContentType = "application/x-ndjson";
-            await context.Response.StartAsync(ct).ConfigureAwait(false);
-            var results = Channel.CreateUnbounded<PeerPrefetchOutcome>(new UnboundedChannelOptions { SingleReader = true });
-            var run = prefetch.Worker.RunAsync(batch.JobId, batch.Concurrency, batch.Chunks, batch.Routed, results.Writer, ct);
-            try
-            {
-                await foreach (var outcome in results.Reader.ReadAllAsync(ct).ConfigureAwait(false))
-                {
-                    await context.Response.WriteAsync(JsonSerializer.Serialize(outcome, Json) + "\n", ct).ConfigureAwait(false);
-                    await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);
-                }
-            }
-            catch (Exception e) when (e is OperationCanceledException or IOException)
-            {
-                // The coordinator closed the request (cancelled, or gone): the worker stops with it.
-            }
-
-            await run.ConfigureAwait(false);
-            return Results.Empty;
-        })).WithMetadata(new BodyLimit(MaxSelectionBytes));
-
-        api.MapPost("/peer/prefetch/ranges", (PeerRangePrefetch request, CancellationToken ct) => SiloEndpoints.Guard(async () =>
-        {
-            var view = await node.GetViewAsync(request.Snapshot, request.SnapshotId, ct).ConfigureAwait(false);
-            var known = view.Ranges.Select(r => r.Id).ToHashSet();
-            var ranges = new List<RangeId>(request.Ranges.Count);
-            foreach (var text in request.Ranges)
-            {
-                var range = ParseRange(text);
-                if (!known.Contains(range))
-                {
-                    throw new OrleansMountException($"range {text} is not a range of snapshot '{request.Snapshot}'", 2);
-                }
-
-                ranges.Add(range);
-            }
-
-            return Results.Json(await prefetch.IngestRangesAsync(ranges, ct).ConfigureAwait(false));
-        }));
-
-        api.MapPost("/peer/prefetch/{id}/cancel", (string id) =>
-        {
-            prefetch.Worker.Cancel(id);
-            return Results.NoContent();
-        });
-    }
-
-    private static RangeId ParseRange(string text)
-    {
-        try
-        {
-            return RangeId.Parse(text);
-        }
-        catch (FormatException e)
-        {
-            throw new OrleansMountException(e.Message, 2);
-        }
     }
 
     private static IResult NoJob(string id) =>

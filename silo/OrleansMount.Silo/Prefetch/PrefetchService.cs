@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using OrleansMount.Core;
 using OrleansMount.Core.Placement;
 using OrleansMount.Grains.Chunks;
+using OrleansMount.Grains.Cluster;
 using OrleansMount.Grains.Membership;
 using OrleansMount.Grains.Prefetch;
 using OrleansMount.Grains.Runtime;
@@ -28,14 +29,15 @@ public sealed class PrefetchService : IDisposable, IPrefetchRunner
     public const int DefaultConcurrency = 4;
     public const int MaxConcurrency = 256;
     private const int MaxJobs = 200;
-    private const int BatchSize = 1000; // ChunkRequests of up to ~1 KiB each: within the peer endpoint's body limit
+    // A batch is one grain call answered when the owner has filled it all: progress shows per batch, so batches stay small.
+    private const int MinBatchSize = 16;
+    private const int MaxBatchSize = 256;
     private const int RangeBatchSize = 2000;
     private const int RangeConcurrency = 4;
 
     private readonly SiloNode _node;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly PrefetchPeerClient _peers;
     private readonly ConcurrentDictionary<string, PrefetchJob> _jobs = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _order = new();
     private long _jobsStarted;
@@ -47,7 +49,6 @@ public sealed class PrefetchService : IDisposable, IPrefetchRunner
         _node = node;
         _logger = logger;
         _time = time;
-        _peers = new PrefetchPeerClient(node.Options.PeerTimeout, node.Options.Secret);
         Worker = new PrefetchWorker(node, node.Options.PrefetchSlots);
     }
 
@@ -174,7 +175,7 @@ public sealed class PrefetchService : IDisposable, IPrefetchRunner
             _logger.LogInformation("prefetch job {Id} cancelled", id);
             Worker.Cancel(id);
             var owners = _node.Membership?.CurrentView.Active.Where(m => m.SiloId != _node.SiloId).ToList() ?? [];
-            _ = Task.WhenAll(owners.Select(o => _peers.CancelAsync(o, id)));
+            _ = Task.WhenAll(owners.Select(o => CancelOnAsync(o, id)));
             if (tellGrain && _node.GrainFactory is { } grains)
             {
                 _ = grains.GetGrain<IPrefetchJobGrain>(id).CancelAsync();
@@ -287,9 +288,10 @@ public sealed class PrefetchService : IDisposable, IPrefetchRunner
     {
         var plan = job.Plan;
         var everyNode = job.Request.EveryNode;
-        for (var start = 0; start < indexes.Count && !job.Token.IsCancellationRequested; start += BatchSize)
+        var batchSize = Math.Clamp(concurrency * 8, MinBatchSize, MaxBatchSize);
+        for (var start = 0; start < indexes.Count && !job.Token.IsCancellationRequested; start += batchSize)
         {
-            var batch = indexes.Skip(start).Take(BatchSize).ToList();
+            var batch = indexes.Skip(start).Take(batchSize).ToList();
             var chunks = batch.Select(i => plan.Chunks[i]).ToList();
             if (owner is null)
             {
@@ -300,16 +302,21 @@ public sealed class PrefetchService : IDisposable, IPrefetchRunner
             var finished = new bool[batch.Count];
             try
             {
-                await _peers.RunChunksAsync(owner, new PeerPrefetchBatch(job.Id, concurrency, chunks, everyNode), outcome =>
+                var outcomes = await NodeOf(owner).PrefetchChunksAsync(new PeerPrefetchBatch(job.Id, concurrency, chunks, everyNode)).WaitAsync(job.Token).ConfigureAwait(false);
+                foreach (var outcome in outcomes)
                 {
                     if (outcome.Index >= 0 && outcome.Index < batch.Count && !finished[outcome.Index])
                     {
                         finished[outcome.Index] = true;
                         job.Record(outcome, plan.ChunkFiles[batch[outcome.Index]]);
                     }
-                }, job.Token).ConfigureAwait(false);
+                }
             }
-            catch (PeerException e) when (everyNode)
+            catch (OperationCanceledException) when (job.Token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (everyNode)
             {
                 // That silo's own copies: nothing this silo can do for it. Its missing chunks fail the job.
                 _logger.LogWarning("prefetch job {Id}: silo {Silo} did not deliver its copies ({Message})", job.Id, owner.SiloId, e.Message);
@@ -321,15 +328,31 @@ public sealed class PrefetchService : IDisposable, IPrefetchRunner
                     }
                 }
             }
-            catch (PeerException e)
+            catch (Exception e)
             {
-                // The owner did not deliver: this silo fills the rest through its routing (near copy, or the
-                // object store if the owner is still down), so the job still completes.
+                // The owner did not deliver: this silo fills the rest through its read path (its grain, or the
+                // object store if the owner is down), so the job still completes.
                 _node.Counters.OwnerFallback();
                 _logger.LogWarning("prefetch job {Id}: owner {Owner} did not deliver ({Message}); filling its remaining chunks through this silo", job.Id, owner.SiloId, e.Message);
                 var rest = Enumerable.Range(0, batch.Count).Where(i => !finished[i]).ToList();
                 await RunHereAsync(job, [.. rest.Select(i => batch[i])], [.. rest.Select(i => chunks[i])], concurrency, routed: true).ConfigureAwait(false);
             }
+        }
+    }
+
+    private INodeGrain NodeOf(SiloEntry silo) =>
+        (_node.GrainFactory ?? throw new InvalidOperationException("the silo is still starting")).GetGrain<INodeGrain>(GrainKeys.Node(silo.SiloId));
+
+    /// <summary>Tells a silo to stop a job's batches (best effort: a silo that is gone does no work).</summary>
+    private async Task CancelOnAsync(SiloEntry silo, string jobId)
+    {
+        try
+        {
+            await NodeOf(silo).CancelPrefetchAsync(jobId).WaitAsync(_node.Options.PeerTimeout).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _logger.LogDebug("prefetch job {Id}: cancel not delivered to {Silo}: {Message}", jobId, silo.SiloId, e.Message);
         }
     }
 
@@ -357,7 +380,7 @@ public sealed class PrefetchService : IDisposable, IPrefetchRunner
                 {
                     var result = silo is null
                         ? await IngestRangesAsync(batch, job.Token).ConfigureAwait(false)
-                        : await _peers.IngestRangesAsync(silo, new PeerRangePrefetch(job.Id, job.Request.Snapshot, job.SnapshotId, [.. batch.Select(r => r.ToString())]), job.Token).ConfigureAwait(false);
+                        : await NodeOf(silo).IngestRangesAsync(new PeerRangePrefetch(job.Id, job.Request.Snapshot, job.SnapshotId, [.. batch.Select(r => r.ToString())])).WaitAsync(job.Token).ConfigureAwait(false);
                     job.RangesDone(result.Done);
                     job.RangesFailed(batch.Count - result.Done);
                     foreach (var failure in result.Failures)
@@ -365,14 +388,14 @@ public sealed class PrefetchService : IDisposable, IPrefetchRunner
                         job.Fail(failure.Object, failure.Reason);
                     }
                 }
-                catch (PeerException e)
-                {
-                    job.RangesFailed(batch.Count);
-                    job.Fail($"silo {silo!.SiloId}", e.Message);
-                }
                 catch (OperationCanceledException) when (job.Token.IsCancellationRequested)
                 {
                     return;
+                }
+                catch (Exception e) when (silo is not null)
+                {
+                    job.RangesFailed(batch.Count);
+                    job.Fail($"silo {silo.SiloId}", e.Message);
                 }
             }
         })).ConfigureAwait(false);
@@ -401,7 +424,5 @@ public sealed class PrefetchService : IDisposable, IPrefetchRunner
         {
             job.Cancel();
         }
-
-        _peers.Dispose();
     }
 }

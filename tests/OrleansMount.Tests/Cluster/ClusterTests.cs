@@ -120,12 +120,12 @@ public sealed class ClusterTests(S3rverServer s3, RedisServer redis, ITestOutput
             Assert.True(result.ExitCode == 0, result.ToString());
         }
 
-        // A silo stopped gracefully leaves: the others see two members.
+        // A silo stopped gracefully leaves: the others see two active members (Orleans keeps the one that left, as Dead).
         await Silos[2].StopAsync();
         deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((await Silos[0].MembersAsync()).Members.Count != 2)
+        while ((await Silos[0].MembersAsync()).Members is var left && (left.Count(m => m.Status == "Active") != 2 || left.Any(m => m.SiloId == "node-c" && m.Status != "Dead")))
         {
-            Assert.True(DateTime.UtcNow < deadline, "node-c did not leave the membership table on SIGTERM:\n" + Silos[2].Log);
+            Assert.True(DateTime.UtcNow < deadline, "node-c did not leave the cluster on SIGTERM:\n" + Silos[2].Log);
             await Task.Delay(100);
         }
 
