@@ -19,6 +19,10 @@
 #   ORLEANSMOUNT_LISTEN       --listen (HTTP API, peers, dashboard)                   0.0.0.0:7380
 #   ORLEANSMOUNT_ADVERTISE    --advertise                                             http://<first address of `hostname -i`>:<port>
 #   ORLEANSMOUNT_REDIS        --redis HOST:PORT (unset: a single-node cluster)
+#   ORLEANSMOUNT_REDIS_PASSWORD  the Redis password (its requirepass); read by orleansmount-silo itself, no flag
+#   ORLEANSMOUNT_TLS_CERTIFICATE --tls-certificate PATH: the cluster certificate with its key (PKCS#12, or PEM
+#                             holding both); its password, if any, in ORLEANSMOUNT_TLS_CERTIFICATE_PASSWORD (read by
+#                             orleansmount-silo itself). Unset: silo-to-silo traffic is plaintext (the silo warns)
 #   ORLEANSMOUNT_CLUSTER      --cluster                                               default
 #   ORLEANSMOUNT_SILO_ID      --silo-id                                               the host name
 #   ORLEANSMOUNT_LOG_LEVEL    --log-level                                             Information
@@ -59,6 +63,9 @@ silo_args() {
       advertise="http://$host:$port"
     fi
     SILO_ARGS+=(--advertise "$advertise")
+  fi
+  if [ -n "${ORLEANSMOUNT_TLS_CERTIFICATE:-}" ]; then
+    SILO_ARGS+=(--tls-certificate "$ORLEANSMOUNT_TLS_CERTIFICATE")
   fi
   if [ -n "${ORLEANSMOUNT_SILO_ARGS:-}" ]; then
     local extra

@@ -12,6 +12,8 @@ var logLevel = new Option<string>("--log-level") { Description = "Verbose, Debug
 var logFormat = new Option<string>("--log-format") { Description = "text (one line an event: time, level, silo id, component, message) or json (one JSON object an event, properties SiloId and SourceContext included).", DefaultValueFactory = _ => "text" };
 var siloId = new Option<string?>("--silo-id") { Description = "This silo's id in the cluster. Default: HOSTNAME-RANDOM." };
 var redis = new Option<string?>("--redis") { Description = "Redis HOST:PORT holding the cluster's membership. Without it the silo runs alone.", HelpName = "HOST:PORT" };
+var redisPasswordFile = new Option<string?>("--redis-password-file") { Description = "File whose first line is the password Redis requires (its requirepass), or set ORLEANSMOUNT_REDIS_PASSWORD. Never pass the password itself on the command line.", HelpName = "PATH" };
+var tlsCertificate = new Option<string?>("--tls-certificate") { Description = "The cluster certificate with its private key (PKCS#12 .pfx/.p12, or PEM holding both; a password in ORLEANSMOUNT_TLS_CERTIFICATE_PASSWORD): Orleans silo-to-silo connections then use mutual TLS and accept only peers presenting this same certificate. Give every silo the same file. Needs --redis.", HelpName = "PATH" };
 var cluster = new Option<string>("--cluster") { Description = "Cluster name: silos sharing a Redis and a name form one cluster.", DefaultValueFactory = _ => "default", HelpName = "NAME" };
 var advertise = new Option<string?>("--advertise") { Description = "Where peers reach this silo. Default: http:// + the --listen address.", HelpName = "http://HOST:PORT" };
 var siloPort = new Option<int?>("--silo-port") { Description = "TCP port of the Orleans silo-to-silo endpoint (on the --advertise host). Default: 11111 with --redis; a free loopback port without.", HelpName = "PORT" };
@@ -24,7 +26,7 @@ var storeTimeout = new Option<string>("--object-store-timeout") { Description = 
 var storeDeadline = new Option<string>("--object-store-deadline") { Description = "No object-store attempt starts later than this after the first; the read then fails (EIO in the mount).", DefaultValueFactory = _ => "60s", HelpName = "DURATION" };
 var root = new RootCommand("orleansmount-silo: the per-node OrleansMount daemon. Serves snapshot metadata and cached chunks to local mounts (Unix socket) and peers (HTTP).")
 {
-    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, logFormat, siloId, redis, cluster, advertise, siloPort, peerTimeout, prefetchSlots, readaheadMemory, secretFile, storeAttempts, storeTimeout, storeDeadline,
+    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, logFormat, siloId, redis, redisPasswordFile, tlsCertificate, cluster, advertise, siloPort, peerTimeout, prefetchSlots, readaheadMemory, secretFile, storeAttempts, storeTimeout, storeDeadline,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -43,6 +45,10 @@ root.SetAction(async (parse, cancellationToken) =>
             LogFormat = parse.GetValue(logFormat)!,
             SiloId = parse.GetValue(siloId),
             Redis = parse.GetValue(redis),
+            RedisPasswordFile = parse.GetValue(redisPasswordFile),
+            RedisPassword = Environment.GetEnvironmentVariable(OrleansMount.Silo.Cluster.RedisPassword.Variable),
+            TlsCertificate = parse.GetValue(tlsCertificate),
+            TlsCertificatePassword = Environment.GetEnvironmentVariable(OrleansMount.Core.Security.ClusterCertificate.PasswordVariable),
             Cluster = parse.GetValue(cluster)!,
             Advertise = parse.GetValue(advertise),
             SiloPort = parse.GetValue(siloPort),

@@ -56,7 +56,8 @@ public static class SiloApi
             node.Counters.LocalHitBytes,
             node.StoreCounters.Retries,
             node.StoreCounters.Failures,
-            node.Counters.RangeCorruptions);
+            node.Counters.RangeCorruptions,
+            node.Counters.TlsRejections);
     }
 
     public static SiloMember Member(SiloEntry entry)

@@ -15,6 +15,9 @@ public static class SiloHost
     /// <summary>How often the dashboard's throughput series is sampled.</summary>
     private static readonly TimeSpan ThroughputInterval = TimeSpan.FromSeconds(2);
 
+    /// <summary>A cluster certificate expiring within this is warned about at start.</summary>
+    private static readonly TimeSpan CertificateExpiryWarning = TimeSpan.FromDays(30);
+
     public static async Task<int> RunAsync(SiloOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -50,7 +53,10 @@ public static class SiloHost
             builder.Services.AddSingleton<OrleansMount.Grains.Prefetch.IPrefetchRunner>(node.Prefetch);
             var nodeServices = new NodeServices(node);
             builder.Services.AddSingleton<INodeServices>(nodeServices);
-            builder.UseOrleans(silo => OrleansSilo.Configure(silo, options, self));
+            var tls = options.TlsCertificate is { } certificate
+                ? new ClusterTls(certificate, node.Counters, loggerFactory.CreateLogger<ClusterTls>(), TimeProvider.System)
+                : null;
+            builder.UseOrleans(silo => OrleansSilo.Configure(silo, options, self, tls));
             await using var app = builder.Build();
             app.UseSerilogRequestLogging(SiloLogging.ConfigureRequestLogging);
             using var throughput = new ThroughputSampler(node.Counters, TimeProvider.System, ThroughputInterval);
@@ -62,6 +68,8 @@ public static class SiloHost
             SiloEndpoints.Map(app, node);
             MonitoringEndpoints.Map(app, reporter, metrics);
             Mounts.MountEndpoints.Map(app, mounts);
+            // Said before joining: a silo whose TLS setting differs from the cluster's fails to join, and this is why.
+            LogClusterSecurity(options);
             try
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -69,6 +77,12 @@ public static class SiloHost
             catch (Orleans.Runtime.OrleansException e) when (options.Redis is not null)
             {
                 throw new OrleansMountException($"cannot join cluster '{options.Cluster}': {e.Message}", 3);
+            }
+            catch (RedisConnectionException e) when (e.FailureType == ConnectionFailureType.AuthenticationFailure)
+            {
+                throw options.RedisPassword is { } password
+                    ? new OrleansMountException($"cannot join cluster '{options.Cluster}': Redis at {options.Redis} refused the {password}: {e.InnerException?.Message ?? e.Message}", 3)
+                    : new OrleansMountException($"cannot join cluster '{options.Cluster}': Redis at {options.Redis} requires a password: set {RedisPassword.Variable} or --redis-password-file", 3);
             }
             catch (RedisConnectionException e)
             {
@@ -105,6 +119,40 @@ public static class SiloHost
         finally
         {
             await Log.CloseAndFlushAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>How the silo-to-silo connections and the membership table are protected; a warning for each that is not.</summary>
+    private static void LogClusterSecurity(SiloOptions options)
+    {
+        if (options.Redis is null)
+        {
+            return;
+        }
+
+        if (options.TlsCertificate is { } certificate)
+        {
+            Log.Information("silo-to-silo connections on {SiloEndpoint} use mutual TLS with the {Certificate}; peers presenting another certificate are refused", options.SiloEndpoint, certificate);
+            var left = certificate.Certificate.NotAfter.ToUniversalTime() - DateTime.UtcNow;
+            if (left < CertificateExpiryWarning)
+            {
+                // Running silos keep accepting each other after the date (the peer check compares the certificate's
+                // bytes only), but no silo can start with it any more: a restart after it would split the cluster.
+                Log.Warning("the cluster certificate expires on {NotAfter:yyyy-MM-dd HH:mm} UTC, in {Days:0} days; after that no silo can start with it: give every silo a new --tls-certificate before", certificate.Certificate.NotAfter.ToUniversalTime(), left.TotalDays);
+            }
+        }
+        else
+        {
+            Log.Warning("no TLS certificate: silo-to-silo traffic on {SiloEndpoint} is unencrypted and unauthenticated, and a cluster whose silos use TLS refuses this silo; give every silo the same --tls-certificate", options.SiloEndpoint);
+        }
+
+        if (options.RedisPassword is { } password)
+        {
+            Log.Information("the membership table at redis {Redis} is opened with the {Password}", options.Redis, password);
+        }
+        else
+        {
+            Log.Warning("no Redis password: any process that reaches redis {Redis} can rewrite this cluster's membership; set requirepass on Redis and {Variable} or --redis-password-file on every silo", options.Redis, RedisPassword.Variable);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using OrleansMount.Core;
 using OrleansMount.Core.Security;
+using OrleansMount.Silo.Cluster;
 using OrleansMount.Storage.ObjectStores;
 
 namespace OrleansMount.Silo;
@@ -29,6 +30,12 @@ public sealed record SiloOptions
 
     /// <summary>Redis HOST:PORT holding the membership table; null runs single-node.</summary>
     public string? Redis { get; init; }
+
+    /// <summary>The password Redis requires (<c>--redis-password-file</c> or the environment); null: none.</summary>
+    public RedisPassword? RedisPassword { get; init; }
+
+    /// <summary>The cluster certificate for mutual TLS between silos (<c>--tls-certificate</c>); null: plaintext.</summary>
+    public ClusterCertificate? TlsCertificate { get; init; }
 
     /// <summary>The cluster name: silos sharing a Redis and a name form one cluster.</summary>
     public string Cluster { get; init; } = "default";
@@ -135,6 +142,19 @@ public sealed record SiloOptions
             }
         }
 
+        if (raw.RedisPasswordFile is not null && raw.Redis is null)
+        {
+            throw new OrleansMountException("--redis-password-file is only used with --redis: without --redis the silo runs alone", 2);
+        }
+
+        if (raw.TlsCertificate is not null && raw.Redis is null)
+        {
+            throw new OrleansMountException("--tls-certificate secures the connections between silos and needs --redis: without --redis the silo runs alone", 2);
+        }
+
+        var redisPassword = raw.Redis is null ? null : RedisPassword.Load(raw.RedisPasswordFile, raw.RedisPassword);
+        var tlsCertificate = raw.TlsCertificate is null ? null : LoadCertificate(raw.TlsCertificate, raw.TlsCertificatePassword);
+
         if (string.IsNullOrWhiteSpace(raw.Cluster) || raw.Cluster.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c == ':'))
         {
             throw new OrleansMountException($"--cluster '{raw.Cluster}' must be a non-empty name without spaces or ':'", 2);
@@ -218,6 +238,8 @@ public sealed record SiloOptions
             JsonLogs = raw.LogFormat == "json",
             SiloId = raw.SiloId,
             Redis = raw.Redis,
+            RedisPassword = redisPassword,
+            TlsCertificate = tlsCertificate,
             Cluster = raw.Cluster,
             Advertise = advertiseUri,
             SiloEndpoint = siloEndpoint,
@@ -254,6 +276,23 @@ public sealed record SiloOptions
         catch (System.Net.Sockets.SocketException e)
         {
             throw new OrleansMountException($"--advertise host '{advertise.Host}' cannot be resolved: {e.Message}", 2);
+        }
+    }
+
+    private static ClusterCertificate LoadCertificate(string path, string? password)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new OrleansMountException("--tls-certificate needs the path of the cluster certificate file (PKCS#12, or PEM with its private key)", 2);
+        }
+
+        try
+        {
+            return ClusterCertificate.Load(path, password, DateTimeOffset.UtcNow);
+        }
+        catch (OrleansMountException e)
+        {
+            throw new OrleansMountException($"--tls-certificate: {e.Message}", 2);
         }
     }
 

@@ -38,6 +38,18 @@ public sealed class SiloSettings
     /// <summary><c>--redis</c>.</summary>
     public string? Redis { get; set; }
 
+    /// <summary><c>--redis-password-file</c>.</summary>
+    public string? RedisPasswordFile { get; set; }
+
+    /// <summary><c>$ORLEANSMOUNT_REDIS_PASSWORD</c> (used when no <c>--redis-password-file</c> is given).</summary>
+    public string? RedisPassword { get; set; }
+
+    /// <summary><c>--tls-certificate</c>.</summary>
+    public string? TlsCertificate { get; set; }
+
+    /// <summary><c>$ORLEANSMOUNT_TLS_CERTIFICATE_PASSWORD</c>: the password of the <c>--tls-certificate</c> file, if it has one.</summary>
+    public string? TlsCertificatePassword { get; set; }
+
     /// <summary><c>--cluster</c>.</summary>
     public string Cluster { get; set; } = "default";
 

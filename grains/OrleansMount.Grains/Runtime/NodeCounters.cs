@@ -19,6 +19,7 @@ public sealed class NodeCounters
     private long _rangesFromPeers;
     private long _rangeBytesFromPeers;
     private long _authRejections;
+    private long _tlsRejections;
     private long _rangeCorruptions;
 
     public long ObjectStoreGets => Interlocked.Read(ref _objectStoreGets);
@@ -62,6 +63,11 @@ public sealed class NodeCounters
     public long AuthRejections => Interlocked.Read(ref _authRejections);
 
     public void AuthRejected() => Interlocked.Increment(ref _authRejections);
+
+    /// <summary>Orleans connections refused because the peer presented another certificate than the cluster's (--tls-certificate).</summary>
+    public long TlsRejections => Interlocked.Read(ref _tlsRejections);
+
+    public void TlsRejected() => Interlocked.Increment(ref _tlsRejections);
 
     /// <summary>Range files this silo kept for its peers that failed their check (truncated or damaged) and were read again.</summary>
     public long RangeCorruptions => Interlocked.Read(ref _rangeCorruptions);

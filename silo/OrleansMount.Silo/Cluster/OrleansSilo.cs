@@ -7,24 +7,33 @@ namespace OrleansMount.Silo.Cluster;
 
 /// <summary>
 /// The Orleans silo inside the silo's ASP.NET Core host (<c>UseOrleans</c>): Redis clustering with <c>--redis</c>
-/// (cluster id = <c>--cluster</c>), else a one-silo localhost cluster. No gateway: mounts and the CLI talk to the
-/// silo over its HTTP API, never as Orleans clients.
+/// (cluster id = <c>--cluster</c>, the Redis password if one is set), else a one-silo localhost cluster; mutual TLS
+/// between silos with <c>--tls-certificate</c> (<see cref="ClusterTls"/>). No gateway: mounts and the CLI talk to
+/// the silo over its HTTP API, never as Orleans clients.
 /// </summary>
 public static class OrleansSilo
 {
     /// <summary>The Orleans service id every OrleansMount silo shares (clusters are told apart by cluster id).</summary>
     public const string ServiceId = "orleansmount";
 
-    public static void Configure(ISiloBuilder silo, SiloOptions options, ClusterViewSelf self)
+    public static void Configure(ISiloBuilder silo, SiloOptions options, ClusterViewSelf self, ClusterTls? tls)
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(options);
         var endpoint = options.SiloEndpoint;
         if (options.Redis is { } redis)
         {
-            silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+            silo.UseRedisClustering(o =>
+            {
+                o.ConfigurationOptions = ConfigurationOptions.Parse(redis);
+                o.ConfigurationOptions.Password = options.RedisPassword?.Value;
+            });
             // Prefetch jobs' records outlive the silo that started them (PrefetchJobGrain).
-            silo.AddRedisGrainStorage(PrefetchJobGrain.StorageName, o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+            silo.AddRedisGrainStorage(PrefetchJobGrain.StorageName, o =>
+            {
+                o.ConfigurationOptions = ConfigurationOptions.Parse(redis);
+                o.ConfigurationOptions.Password = options.RedisPassword?.Value;
+            });
             silo.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = options.Cluster;
@@ -44,6 +53,8 @@ public static class OrleansSilo
             silo.AddMemoryGrainStorage(PrefetchJobGrain.StorageName);
             silo.UseLocalhostClustering(siloPort: endpoint.Port, gatewayPort: 0, serviceId: ServiceId, clusterId: options.Cluster);
         }
+
+        tls?.Configure(silo);
 
         // The silo is named by its id and publishes its data endpoint and capacity; ClusterView builds the placement
         // from them and starts when the silo becomes active.

@@ -55,6 +55,7 @@ public sealed class SiloMetrics
         Counter("orleansmount_stale_view_refreshes_total", "Times an owner answered that this silo's membership view was stale.", () => c.StaleViewRefreshes);
         Counter("orleansmount_range_files_total", "Range and metarange files this silo obtained, by source.", "source", () => [("catalog", c.RangesFromCatalog), ("peer", c.RangesFromPeers)]);
         Counter("orleansmount_auth_rejections_total", "Requests refused for lacking a valid cluster-secret signature.", () => c.AuthRejections);
+        Counter("orleansmount_tls_rejections_total", "Orleans silo-to-silo connections refused because the peer presented another certificate than the cluster certificate.", () => c.TlsRejections);
 
         Counter("orleansmount_prefetch_chunks_total", "Chunks of prefetch jobs this silo handled as their owner, by outcome.", "outcome", () =>
         {

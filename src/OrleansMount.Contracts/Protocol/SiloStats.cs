@@ -33,4 +33,5 @@ public sealed record SiloStats(
     long LocalHitBytes = 0,
     long ObjectStoreRetries = 0,
     long ObjectStoreFailures = 0,
-    long RangeCorruptionsDetected = 0);
+    long RangeCorruptionsDetected = 0,
+    long TlsRejected = 0);

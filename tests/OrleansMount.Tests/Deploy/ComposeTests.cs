@@ -17,6 +17,11 @@ public sealed class ComposeTests
         var services = Yaml.Map(await ResolvedAsync(), "services");
         Assert.Equal(["import", "minio", "minio-init", "redis", "silo1", "silo2", "silo3"], services.Keys.Cast<string>().Order(StringComparer.Ordinal));
 
+        // Redis requires a password, and every node has it.
+        var redisCommand = Yaml.List(services["redis"], "command").Cast<string>().ToList();
+        var redisPassword = redisCommand[redisCommand.IndexOf("--requirepass") + 1];
+        Assert.False(string.IsNullOrEmpty(redisPassword));
+
         var ports = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in Nodes)
         {
@@ -34,12 +39,13 @@ public sealed class ComposeTests
 
             var env = Yaml.StringMap(node, "environment");
             Assert.Equal("redis:6379", env["ORLEANSMOUNT_REDIS"]);
+            Assert.Equal(redisPassword, env["ORLEANSMOUNT_REDIS_PASSWORD"]);
             Assert.Equal(name, env["ORLEANSMOUNT_SILO_ID"]);
             Assert.Equal(name, Yaml.Str(node, "hostname"));
             var listenPort = env["ORLEANSMOUNT_LISTEN"].Split(':')[^1];
             Assert.Equal($"http://{name}:{listenPort}", env["ORLEANSMOUNT_ADVERTISE"]);
 
-            // The dashboard (the silo's HTTP address) is published, on loopback only: the silos do not authenticate yet.
+            // The dashboard (the silo's HTTP address) is published, on loopback only: the HTTP port has no TLS.
             var published = Assert.Single(Yaml.List(node, "ports").Cast<string>());
             Assert.StartsWith("127.0.0.1:", published, StringComparison.Ordinal);
             Assert.EndsWith($":{listenPort}/tcp", published, StringComparison.Ordinal);

@@ -195,6 +195,23 @@ public sealed partial class KubernetesManifestTests
         // The reserved cluster secret and the S3 credentials are in the Secret, not the ConfigMap.
         var secret = Yaml.StringMap(Assert.Single(manifests, m => Kind(m) == "Secret"), "stringData");
         Assert.Contains(Settings.ClusterSecret, secret.Keys);
+
+        // Redis requires the Secret's password, which the silo reads from the same Secret (envFrom).
+        Assert.Contains(Settings.RedisPassword, secret.Keys);
+        var redis = Assert.Single(Yaml.List(Yaml.Map(Assert.Single(manifests, m => Kind(m) == "Deployment"), "spec.template.spec"), "containers"));
+        var redisArgs = Yaml.List(redis, "args").Cast<string>().ToList();
+        Assert.Equal($"$({Settings.RedisPassword})", redisArgs[redisArgs.IndexOf("--requirepass") + 1]);
+        var redisPassword = Assert.Single(Yaml.List(redis, "env"), v => Yaml.Str(v, "name") == Settings.RedisPassword);
+        Assert.Equal(Yaml.Str(Assert.Single(Yaml.List(silo, "envFrom"), s => Yaml.Str(s, "secretRef.name") is not null), "secretRef.name"), Yaml.Str(redisPassword, "valueFrom.secretKeyRef.name"));
+        Assert.Equal(Settings.RedisPassword, Yaml.Str(redisPassword, "valueFrom.secretKeyRef.key"));
+
+        // The cluster certificate's Secret is optional and mounted read-only in the silo where the ConfigMap's
+        // (commented) ORLEANSMOUNT_TLS_CERTIFICATE points.
+        var tls = Assert.Single(Yaml.List(silo, "volumeMounts"), m => Yaml.Str(m, "mountPath") == "/etc/orleansmount/tls");
+        Assert.Equal("true", Yaml.Str(tls, "readOnly"));
+        Assert.Equal("true", Yaml.Str(volumes[Yaml.Str(tls, "name")!], "secret.optional"));
+        Assert.Contains("# ORLEANSMOUNT_TLS_CERTIFICATE: /etc/orleansmount/tls/", File.ReadAllText(Path.Combine(DeployFiles.Kubernetes, "configmap.yaml")), StringComparison.Ordinal);
+        Assert.DoesNotContain(Yaml.List(containers["mount"], "volumeMounts"), m => Yaml.Str(m, "name") == Yaml.Str(tls, "name"));
         Assert.Contains("AWS_SECRET_ACCESS_KEY", secret.Keys);
         Assert.DoesNotContain(config.Keys, k => k.Contains("SECRET", StringComparison.Ordinal));
 

@@ -8,6 +8,9 @@ internal static class Settings
     /// <summary>Reserved for silo authentication (a later issue): in the Secret and env file, read by nothing yet.</summary>
     public const string ClusterSecret = "ORLEANSMOUNT_CLUSTER_SECRET";
 
+    /// <summary>The Redis password the silo reads (and the Kubernetes Redis is started with).</summary>
+    public const string RedisPassword = "ORLEANSMOUNT_REDIS_PASSWORD";
+
     /// <summary>What AWSSDK.S3 reads from the environment by itself (../shared/PLATFORM.md).</summary>
     private static readonly HashSet<string> Aws = new(StringComparer.Ordinal)
     {

@@ -69,9 +69,16 @@ public abstract class NodeProcessTests(S3rverServer s3, string tempPrefix) : IAs
         return ($"s3://{bucket}/.orleansmount/", files);
     }
 
-    protected async Task<SiloProcess> StartSiloAsync(string catalog, string cache, string socket, IReadOnlyList<string>? extraArgs = null, string cacheSize = "2GiB")
+    /// <param name="environment">Variables set (or, with a null value, removed) on top of <see cref="Env"/>.</param>
+    protected async Task<SiloProcess> StartSiloAsync(string catalog, string cache, string socket, IReadOnlyList<string>? extraArgs = null, string cacheSize = "2GiB", IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var silo = await SiloProcess.StartAsync(catalog, cache, socket, Env, cacheSize, extraArgs: extraArgs);
+        var env = Env;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            env[key] = value;
+        }
+
+        var silo = await SiloProcess.StartAsync(catalog, cache, socket, env, cacheSize, extraArgs: extraArgs);
         _silos.Add(silo);
         return silo;
     }

@@ -10,7 +10,8 @@ namespace OrleansMount.Tests.Infrastructure;
 /// A real <c>redis-server</c> on a free loopback port, with no persistence (a restart starts
 /// empty). Use it as an xunit class fixture or directly with <see cref="StartAsync"/>; stop it by
 /// pid with <see cref="Kill"/> and bring it back on the same port with <see cref="RestartAsync"/>.
-/// A missing redis-server fails the test: run <c>./build.sh deps</c>.
+/// With a password it requires one (<c>requirepass</c>, given on its standard input as a configuration
+/// file, never on its command line). A missing redis-server fails the test: run <c>./build.sh deps</c>.
 /// </summary>
 public sealed class RedisServer : IAsyncLifetime, IDisposable
 {
@@ -21,6 +22,9 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>The password clients must give (<c>requirepass</c>); null: none.</summary>
+    public string? Password { get; private set; }
+
     /// <summary>A StackExchange.Redis configuration string reaching this server.</summary>
     public string Configuration => $"127.0.0.1:{Port}";
 
@@ -28,9 +32,10 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
     public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
 
     /// <param name="durable">Keep the data across <see cref="Kill"/> and <see cref="RestartAsync"/> (append-only file, fsync always), as a production Redis does.</param>
-    public static async Task<RedisServer> StartAsync(bool durable = false)
+    /// <param name="password">Require this password of every client (<c>requirepass</c>).</param>
+    public static async Task<RedisServer> StartAsync(bool durable = false, string? password = null)
     {
-        var server = new RedisServer();
+        var server = new RedisServer { Password = password };
         if (durable)
         {
             server._dataDirectory = Directory.CreateTempSubdirectory("om-redis-").FullName;
@@ -110,6 +115,8 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
         {
             ArgumentList =
             {
+                // "-": the configuration file is standard input (it holds only requirepass, or nothing).
+                "-",
                 "--port", port.ToString(CultureInfo.InvariantCulture),
                 "--bind", "127.0.0.1",
                 "--save", "",
@@ -118,12 +125,19 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
                 "--daemonize", "no",
                 "--dir", _dataDirectory ?? Path.GetTempPath(),
             },
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
         _process = process;
+        if (Password is { } password)
+        {
+            await process.StandardInput.WriteLineAsync($"requirepass \"{password}\"").ConfigureAwait(false);
+        }
+
+        process.StandardInput.Close();
         _output.Attach(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -136,7 +150,7 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
                 throw new InvalidOperationException($"redis-server exited with code {process.ExitCode} before answering on port {port}: {_output}");
             }
 
-            if (await PingAsync(port).ConfigureAwait(false))
+            if (await PingAsync(port, Password).ConfigureAwait(false))
             {
                 return;
             }
@@ -150,7 +164,46 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
         }
     }
 
-    private static async Task<bool> PingAsync(int port)
+    /// <summary>The values of a hash (HVALS, after AUTH when the server has a password), e.g. Orleans' membership entries.</summary>
+    public async Task<IReadOnlyList<string>> HashValuesAsync(string key)
+    {
+        using var client = new TcpClient();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token).ConfigureAwait(false);
+        var stream = client.GetStream();
+        var command = (Password is null ? "" : Command("AUTH", Password)) + Command("HVALS", key);
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(command), timeout.Token).ConfigureAwait(false);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        if (Password is not null)
+        {
+            var auth = await reader.ReadLineAsync(timeout.Token).ConfigureAwait(false);
+            if (auth != "+OK")
+            {
+                throw new InvalidOperationException($"redis-server refused AUTH: {auth}");
+            }
+        }
+
+        var header = await reader.ReadLineAsync(timeout.Token).ConfigureAwait(false) ?? "";
+        if (!header.StartsWith('*'))
+        {
+            throw new InvalidOperationException($"HVALS {key} answered {header}");
+        }
+
+        var values = new List<string>();
+        for (var count = int.Parse(header.AsSpan(1), CultureInfo.InvariantCulture); values.Count < count;)
+        {
+            await reader.ReadLineAsync(timeout.Token).ConfigureAwait(false); // $LENGTH: the values hold no line breaks
+            values.Add(await reader.ReadLineAsync(timeout.Token).ConfigureAwait(false) ?? "");
+        }
+
+        return values;
+
+        static string Command(params string[] parts) =>
+            $"*{parts.Length}\r\n" + string.Concat(parts.Select(p => $"${Encoding.UTF8.GetByteCount(p)}\r\n{p}\r\n"));
+    }
+
+    /// <summary>PING (after AUTH when the server has a password): true once it answers PONG.</summary>
+    private static async Task<bool> PingAsync(int port, string? password)
     {
         try
         {
@@ -158,10 +211,20 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
             await client.ConnectAsync(IPAddress.Loopback, port, timeout.Token).ConfigureAwait(false);
             var stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token).ConfigureAwait(false);
+            var command = password is null ? "PING\r\n" : $"AUTH {password}\r\nPING\r\n";
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(command), timeout.Token).ConfigureAwait(false);
+            var answer = new StringBuilder();
             var buffer = new byte[64];
-            var read = await stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
-            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+            while (!answer.ToString().Contains("+PONG", StringComparison.Ordinal))
+            {
+                var read = await stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+                if (read == 0 || answer.Append(Encoding.ASCII.GetString(buffer, 0, read)).ToString().StartsWith('-'))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
         {
