@@ -23,6 +23,7 @@ public sealed partial class KubernetesManifestTests
         ["Deployment"] = "apps/v1",
         ["DaemonSet"] = "apps/v1",
         ["NetworkPolicy"] = "networking.k8s.io/v1",
+        ["PersistentVolumeClaim"] = "v1",
     };
 
     private static readonly string[] Propagations = ["None", "HostToContainer", "Bidirectional"];
@@ -33,7 +34,7 @@ public sealed partial class KubernetesManifestTests
     {
         var manifests = Load();
         Assert.Equal(
-            ["ConfigMap", "DaemonSet", "Deployment", "Namespace", "NetworkPolicy", "Pod", "Secret", "Service", "Service"],
+            ["ConfigMap", "DaemonSet", "Deployment", "Namespace", "NetworkPolicy", "PersistentVolumeClaim", "Pod", "Secret", "Service", "Service"],
             manifests.Select(m => Kind(m.Document)).Order(StringComparer.Ordinal));
         foreach (var (file, doc) in manifests)
         {
