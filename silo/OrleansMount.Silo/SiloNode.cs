@@ -244,10 +244,14 @@ public sealed class SiloNode : IDisposable, IRangeSource
         return await ChunkFill.FromObjectStoreAsync(Resources, request, Core.Caching.ChunkOrigin.NearCopy, _logger).ConfigureAwait(false);
     }
 
-    /// <summary>A grain call that did not reach a working owner: the silo is dead, leaving, unreachable or too slow.</summary>
+    /// <summary>
+    /// Whether a failed grain call is worth a fallback: anything but an answer about the data itself (the object
+    /// changed or is gone after import, a bad request), which a read of the object store would only repeat. The
+    /// rest (a dead, stopping or unreachable silo, a timeout, a call cancelled while a dead silo's directory
+    /// partition is taken over, an error inside the owner) must never fail the read.
+    /// </summary>
     internal static bool IsUnavailable(Exception e) =>
-        e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or OrleansException
-        || (e is AggregateException a && a.InnerExceptions.All(IsUnavailable));
+        e is not (ObjectChangedException or ObjectNotFoundException or ObjectStoreException or OrleansMountException or OutOfMemoryException);
 
     /// <summary>The Orleans grain factory; null until <see cref="Attach"/>.</summary>
     public IGrainFactory? GrainFactory => _grains;
@@ -271,7 +275,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
         {
             holderId = await Grains.GetGrain<IRangeGrain>(GrainKeys.Range(new RangeId(file.Id))).EnsureAsync(file).WaitAsync(Options.PeerTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsUnavailable(e))
+        catch (Exception e) when (IsUnavailable(e) && !cancellationToken.IsCancellationRequested)
         {
             _logger.LogWarning("the owner of {File} could not serve it ({Reason}); reading it from the catalog", file, e.Message);
             Counters.OwnerFallback();
