@@ -41,5 +41,5 @@ public sealed class ChunkGrain(NodeResources node, ClusterView view, ILogger<Chu
 
     public Task RecheckOwnerAsync() => RecheckAsync();
 
-    protected override Task RecheckThroughGrainCall() => GrainFactory.GetGrain<IChunkGrain>(this.GetPrimaryKeyString()).RecheckOwnerAsync();
+    protected override Task RecheckThroughGrainCall(IGrainFactory factory, string key) => factory.GetGrain<IChunkGrain>(key).RecheckOwnerAsync();
 }

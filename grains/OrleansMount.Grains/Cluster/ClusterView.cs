@@ -47,6 +47,7 @@ public static class SiloMetadataKeys
 public sealed class ClusterView : IDisposable
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RecheckAgainAfter = TimeSpan.FromSeconds(5);
     private readonly IClusterMembershipService _membership;
     private readonly ISiloMetadataCache _metadata;
     private readonly ILogger _logger;
@@ -185,6 +186,9 @@ public sealed class ClusterView : IDisposable
 
         ViewChanged?.Invoke(next.View);
         RecheckActivations();
+        // Once more a little later: a member that just joined may not be a placement target yet when the view first
+        // lists it (Orleans has not received its grain manifest), and the director then keeps a grain where it is.
+        _ = Task.Delay(RecheckAgainAfter, _stop.Token).ContinueWith(t => RecheckActivations(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
 
     private void RecheckActivations()

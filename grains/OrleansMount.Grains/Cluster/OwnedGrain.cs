@@ -23,7 +23,11 @@ public abstract class OwnedGrain(ClusterView view) : Grain
     {
         var grain = this.GetGrainId();
         _key = GrainKeys.PlacementKeyOf(grain);
-        _tracked = view.Track(grain, GetType().Name, RecheckThroughGrainCall);
+        // The view calls the re-check from its own thread: the factory and key are taken here, in the activation
+        // (Orleans refuses `GrainFactory` on a thread that is not the activation's).
+        var factory = GrainFactory;
+        var key = this.GetPrimaryKeyString();
+        _tracked = view.Track(grain, GetType().Name, () => RecheckThroughGrainCall(factory, key));
         // OnDeactivateAsync is skipped when a grain migrates while still activating; this always runs.
         _ = ((IGrainBase)this).GrainContext.Deactivated.ContinueWith(_ => _tracked.Dispose(), TaskScheduler.Default);
         this.RegisterGrainTimer(RecheckAsync, new GrainTimerCreationOptions(FirstCheck, Timeout.InfiniteTimeSpan) { Interleave = true });
@@ -43,5 +47,5 @@ public abstract class OwnedGrain(ClusterView view) : Grain
     }
 
     /// <summary>Asks this activation, through a grain call, to run <see cref="RecheckAsync"/> (so it runs in the grain's context).</summary>
-    protected abstract Task RecheckThroughGrainCall();
+    protected abstract Task RecheckThroughGrainCall(IGrainFactory factory, string key);
 }

@@ -26,5 +26,5 @@ public sealed class RangeGrain(NodeResources node, ClusterView view, ILogger<Ran
 
     public Task RecheckOwnerAsync() => RecheckAsync();
 
-    protected override Task RecheckThroughGrainCall() => GrainFactory.GetGrain<IRangeGrain>(this.GetPrimaryKeyString()).RecheckOwnerAsync();
+    protected override Task RecheckThroughGrainCall(IGrainFactory factory, string key) => factory.GetGrain<IRangeGrain>(key).RecheckOwnerAsync();
 }

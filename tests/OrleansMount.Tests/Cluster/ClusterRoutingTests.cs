@@ -191,6 +191,60 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
     }
 
     [Fact]
+    public async Task After_a_join_the_new_silo_takes_over_the_activations_of_the_keys_it_owns_and_no_key_moves_between_the_others()
+    {
+        var (catalog, files) = await SeedAndImportAsync("rhm", "rh", 120, 1000, 20_000, i => $"f{i:D3}.bin");
+        var cluster = NewCluster();
+        var a = await StartSiloAsync(catalog, Temp.Sub("cache-a"), Path.Combine(Temp.Path, "a.sock"), ClusterArgs(cluster, "node-a"));
+        var b = await StartSiloAsync(catalog, Temp.Sub("cache-b"), Path.Combine(Temp.Path, "b.sock"), ClusterArgs(cluster, "node-b"));
+        await WaitForActiveAsync(a, 2);
+        await WaitForActiveAsync(b, 2);
+        var (id, _) = await SnapshotAsync(a, "rh");
+        var listing = await ListAsync(a, "rh", id);
+        var requests = listing.Items.Select(item => new ChunkRequest(item.Address!, item.ETag!, item.Size, 0, 4 * MiB, "rh", id)).ToList();
+        foreach (var request in requests)
+        {
+            using var response = await a.PostJsonAsync("api/v1/chunks/data", request);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        async Task<long> ChunkActivations(SiloProcess silo) =>
+            (await silo.GetJsonAsync<NodeReport>("api/v1/node")).Activations.Single(g => g.GrainType == "ChunkGrain").Active;
+        var before = new[] { await ChunkActivations(a), await ChunkActivations(b) };
+        Assert.Equal(requests.Count, before.Sum());
+
+        // node-c joins: the activations of the keys it now owns move to it (Orleans placed them only at activation).
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var c = await StartSiloAsync(catalog, Temp.Sub("cache-c"), Path.Combine(Temp.Path, "c.sock"), ClusterArgs(cluster, "node-c"));
+        await WaitForActiveAsync(a, 3);
+        var placement = new PlacementView([new("node-a", SiloCapacity), new("node-b", SiloCapacity), new("node-c", SiloCapacity)]);
+        var ownedByC = requests.Count(r => placement.OwnerOf(PlacementKey.Of(r.Id)) == "node-c");
+        Assert.True(ownedByC >= 10, $"only {ownedByC} keys are node-c's");
+        var ownedByA = requests.Count(r => placement.OwnerOf(PlacementKey.Of(r.Id)) == "node-a");
+        var ownedByB = requests.Count(r => placement.OwnerOf(PlacementKey.Of(r.Id)) == "node-b");
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); await ChunkActivations(a) != ownedByA || await ChunkActivations(b) != ownedByB; await Task.Delay(200))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"30 s after node-c started, node-a holds {await ChunkActivations(a)} activations (owns {ownedByA}) and node-b {await ChunkActivations(b)} (owns {ownedByB}):\n{a.Log}");
+        }
+
+        output.WriteLine($"node-c owns {ownedByC} of {requests.Count} keys; they left node-a and node-b {clock.Elapsed.TotalSeconds:0.0} s after node-c's start ({await ChunkActivations(c)} live on node-c)");
+        Assert.InRange(await ChunkActivations(c), 0, ownedByC);
+
+        // Read everything through node-c (which holds no bytes yet): every key is asked of its grain, which is
+        // activated on its owner (node-c fills its own keys), and every byte is right.
+        foreach (var request in requests)
+        {
+            using var response = await c.PostJsonAsync("api/v1/chunks/data", request);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            Assert.Equal(files[Path.GetFileName(request.Address)], await response.Content.ReadAsByteArrayAsync());
+        }
+
+        Assert.Equal(ownedByC, await ChunkActivations(c));
+        Assert.Equal(ownedByA, await ChunkActivations(a));
+        Assert.Equal(ownedByB, await ChunkActivations(b));
+    }
+
+    [Fact]
     public async Task A_graceful_shutdown_during_reads_hands_its_keys_over_without_a_failed_read_or_a_fallback()
     {
         var (catalog, files) = await SeedAndImportAsync("hnd", "hand", 60, 200_000, MiB, i => $"f{i:D2}.bin");
