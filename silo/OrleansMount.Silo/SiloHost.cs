@@ -61,7 +61,7 @@ public static class SiloHost
             app.UseSerilogRequestLogging(SiloLogging.ConfigureRequestLogging);
             using var throughput = new ThroughputSampler(node.Counters, TimeProvider.System, ThroughputInterval);
             var mounts = new Mounts.MountTable(TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Mounts.MountTable>());
-            using var reporter = new NodeReporter(node, errors, throughput, TimeProvider.System, mounts);
+            var reporter = new NodeReporter(node, errors, throughput, TimeProvider.System, mounts);
             nodeServices.Reporter = reporter;
             var metrics = new SiloMetrics(node, reporter, errors, TimeProvider.System);
             ClusterAuth.Use(app, options.Secret, TimeProvider.System, node.Counters);

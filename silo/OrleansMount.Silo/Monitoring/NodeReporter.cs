@@ -12,7 +12,7 @@ namespace OrleansMount.Silo.Monitoring;
 /// asked for its own report in parallel with a short timeout; a member that does not answer is shown
 /// as unreachable, never failing the whole answer). Members are asked through their node grains (Orleans).
 /// </summary>
-public sealed class NodeReporter : IDisposable
+public sealed class NodeReporter
 {
     /// <summary>How long a member may take to answer before the cluster view shows it as unreachable.</summary>
     public static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(2);
@@ -141,9 +141,5 @@ public sealed class NodeReporter : IDisposable
         {
             return 0;
         }
-    }
-
-    public void Dispose()
-    {
     }
 }
