@@ -105,7 +105,7 @@ internal static class MountCommand
         // Also refuses, with the silo's message, a snapshot imported before inode numbering.
         try
         {
-            await backend.ListAsync(options.RootPath, cancellationToken).ConfigureAwait(false);
+            await backend.ListAsync(options.RootPath, null, 1, cancellationToken).ConfigureAwait(false);
         }
         catch (SiloException e) when (e.Kind == Grains.Protocol.SiloError.NotFound)
         {

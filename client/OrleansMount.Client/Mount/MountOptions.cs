@@ -21,9 +21,6 @@ public sealed record MountOptions
     /// <summary>Seconds the kernel may cache entries and attributes: the snapshot never changes, so long.</summary>
     public double CacheTimeoutSeconds { get; init; } = 24 * 3600;
 
-    /// <summary>Upper bound on directory entries kept in the mount's memory.</summary>
-    public int MaxCachedEntries { get; init; } = 1_000_000;
-
     /// <summary>Chunks fetched ahead of a sequential reader, per open file; 0 turns readahead off.</summary>
     public int ReadaheadChunks { get; init; } = 4;
 

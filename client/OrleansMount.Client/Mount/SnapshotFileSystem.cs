@@ -15,7 +15,9 @@ namespace OrleansMount.Client.Mount;
 /// the snapshot never changes, so entries and attributes carry long timeouts, files open with
 /// keep_cache and directories with cache_readdir, and inode numbers are the snapshot's own (the silo sends
 /// them with each listing: unique within the snapshot and the same on every mount, see <see cref="InodeNumbers"/>).
-/// Metadata is asked of the silo a directory at a time and kept within a budget; file bytes come
+/// Metadata is asked of the silo by name (lookup: one point read) or a page at a time (readdir: an open
+/// directory holds one page of <see cref="ListingPageSize"/> children); the mount keeps only the inodes the kernel
+/// holds references to (lookup/forget counts), so nothing grows with the snapshot's size. File bytes come
 /// from chunk files on this node's disk when they are there, else through the silo. No libfuse
 /// thread waits on the network: anything not in memory is answered when its task completes.
 /// </summary>
@@ -25,14 +27,16 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     public const string IdentityXattr = "user.orleansmount.identity";
     public const string AddressXattr = "user.orleansmount.address";
 
+    /// <summary>Children asked of the silo per readdir page: what an open directory holds in memory at most.</summary>
+    public const int ListingPageSize = 1_000;
+
     private readonly IMountBackend _backend;
     private readonly MountOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<ulong, FsNode> _nodes = new();
-    private readonly ConcurrentDictionary<string, Lazy<Task<CachedDirectory>>> _directories = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ulong, OpenFile> _handles = new();
+    private readonly ConcurrentDictionary<ulong, OpenDirectory> _directoryHandles = new();
     private readonly DateTimeOffset _mountTime;
-    private long _cachedEntries;
     private long _nextHandle;
     private long _errors;
 
@@ -67,9 +71,8 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             return;
         }
 
-        Run(req, GetDirectoryAsync(dir.Path), listing =>
+        Run(req, LookupAsync(dir.Path, name), item =>
         {
-            var item = listing.Find(name);
             if (item is null)
             {
                 // ino 0 with a timeout: the kernel caches the negative entry.
@@ -118,24 +121,30 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             return;
         }
 
-        req.ReplyOpen(0, keepCache: true, cacheReaddir: true);
+        var fh = (ulong)Interlocked.Increment(ref _nextHandle);
+        _directoryHandles[fh] = new OpenDirectory(node);
+        req.ReplyOpen(fh, keepCache: true, cacheReaddir: true);
     }
 
     public void ReadDir(FuseRequest req, ulong ino, ulong fh, long offset, int size, bool plus)
     {
-        if (!_nodes.TryGetValue(ino, out var node) || !node.IsDirectory)
+        if (!_directoryHandles.TryGetValue(fh, out var directory))
         {
-            req.ReplyError(FuseErrno.ENOENT);
+            req.ReplyError(FuseErrno.EBADF);
             return;
         }
 
-        Run(req, GetDirectoryAsync(node.Path), listing =>
+        Run(req, directory.PageAtAsync(this, offset), page =>
         {
-            req.ReplyDirectory(new DirectoryEntries(this, node, listing), offset, size, plus, e => Reference(PathRules.Join(node.Path, e.Name), listing.Find(e.Name)!));
+            req.ReplyDirectory(new DirectoryEntries(this, directory.Node, page), offset, size, plus, e => Reference(PathRules.Join(directory.Node.Path, e.Name), page.Find(e.Name)!));
         });
     }
 
-    public void ReleaseDir(FuseRequest req, ulong ino, ulong fh) => req.ReplyError(0);
+    public void ReleaseDir(FuseRequest req, ulong ino, ulong fh)
+    {
+        _directoryHandles.TryRemove(fh, out _);
+        req.ReplyError(0);
+    }
 
     public void Open(FuseRequest req, ulong ino, int flags)
     {
@@ -398,11 +407,11 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         return local;
     }
 
-    private void Run(FuseRequest req, Task<CachedDirectory> listing, Action<CachedDirectory> reply)
+    private void Run<T>(FuseRequest req, Task<T> pending, Action<T> reply)
     {
-        if (listing.IsCompletedSuccessfully)
+        if (pending.IsCompletedSuccessfully)
         {
-            reply(listing.Result);
+            reply(pending.Result);
             return;
         }
 
@@ -412,7 +421,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         {
             try
             {
-                reply(await listing.ConfigureAwait(false));
+                reply(await pending.ConfigureAwait(false));
             }
             catch (SiloException e) when (e.Kind == SiloError.NotFound)
             {
@@ -427,55 +436,28 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         }
     }
 
-    private Task<CachedDirectory> GetDirectoryAsync(string path)
+    /// <summary>One name in one directory, asked of the silo as a point read: a lookup never lists the directory.</summary>
+    private async Task<ListingItem?> LookupAsync(string directory, string name)
     {
-        var lazy = _directories.GetOrAdd(path, p => new Lazy<Task<CachedDirectory>>(() => FetchDirectoryAsync(p)));
-        var task = lazy.Value;
-        if (task.IsFaulted || task.IsCanceled)
-        {
-            // Do not cache failures: the next call asks the silo again (it may be back).
-            _directories.TryRemove(new KeyValuePair<string, Lazy<Task<CachedDirectory>>>(path, lazy));
-        }
-
-        return task;
+        var item = await _backend.LookupAsync(directory, name, CancellationToken.None).ConfigureAwait(false);
+        return item is null ? null : Compact(directory, Checked(directory, item));
     }
 
-    private async Task<CachedDirectory> FetchDirectoryAsync(string path)
+    /// <summary>One page of a directory from the silo, its items compacted.</summary>
+    private async Task<DirectoryPageView> FetchPageAsync(string directory, string? after, long firstOffset)
     {
-        try
+        var listing = await _backend.ListAsync(directory, after, ListingPageSize, CancellationToken.None).ConfigureAwait(false);
+        var items = new ListingItem[listing.Items.Count];
+        for (var i = 0; i < items.Length; i++)
         {
-            var listing = await _backend.ListAsync(path, CancellationToken.None).ConfigureAwait(false);
-            if (listing.Items.Any(i => i.Ino == 0))
-            {
-                throw new InvalidDataException($"the silo listed directory '{path}' without inode numbers: it is older than this mount, upgrade it");
-            }
-
-            var directory = new CachedDirectory(path, [.. listing.Items.Select(i => Compact(path, i))]);
-            if (Interlocked.Add(ref _cachedEntries, listing.Items.Count) > _options.MaxCachedEntries)
-            {
-                TrimDirectories(path);
-            }
-
-            return directory;
+            items[i] = Compact(directory, Checked(directory, listing.Items[i]));
         }
-        catch
-        {
-            _directories.TryRemove(path, out _);
-            throw;
-        }
+
+        return new DirectoryPageView(firstOffset, items, listing.Next);
     }
 
-    /// <summary>Over budget: drop every other cached directory (the kernel keeps its own cache; nodes keep their entries).</summary>
-    private void TrimDirectories(string keep)
-    {
-        foreach (var (path, lazy) in _directories)
-        {
-            if (path != keep && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && _directories.TryRemove(path, out _))
-            {
-                Interlocked.Add(ref _cachedEntries, -lazy.Value.Result.Items.Count);
-            }
-        }
-    }
+    private static ListingItem Checked(string directory, ListingItem item) =>
+        item.Ino != 0 ? item : throw new InvalidDataException($"the silo listed directory '{directory}' without inode numbers: it is older than this mount, upgrade it");
 
     /// <summary>
     /// What a cached listing keeps of an item: no identity (recomputed when asked for) and no address
@@ -488,7 +470,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
     private string AddressOf(string path, ListingItem file) => file.Address ?? _options.SourceAddress + path;
 
-    private FuseDirectoryEntry EntryAt(FsNode directory, CachedDirectory listing, int index)
+    private FuseDirectoryEntry EntryAt(FsNode directory, DirectoryPageView page, int index)
     {
         if (index < 2)
         {
@@ -498,7 +480,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
                 : new FuseDirectoryEntry("..", RootIno, dirAttr.Mode);
         }
 
-        var item = listing.Items[index - 2];
+        var item = page.ItemAt(index);
         var ino = item.Ino;
         var attr = AttrFor(ino, item.Dir ? null : item);
         return new FuseDirectoryEntry(item.Name, ino, attr.Mode)
@@ -507,22 +489,110 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         };
     }
 
-    /// <summary>A directory's readdir entries (".", "..", children), made as the reply reads them rather than kept.</summary>
-    private sealed class DirectoryEntries(SnapshotFileSystem fs, FsNode directory, CachedDirectory listing) : IReadOnlyList<FuseDirectoryEntry>
+    /// <summary>
+    /// The readdir entries up to the end of one page: ".", "..", then the directory's children at offsets 2, 3, …
+    /// (a child's readdir offset is its position in the listing plus 2). Only the page's own positions are read:
+    /// <see cref="FuseRequest.ReplyDirectory"/> starts at the offset asked for, which lies in this page.
+    /// </summary>
+    private sealed class DirectoryEntries(SnapshotFileSystem fs, FsNode directory, DirectoryPageView page) : IReadOnlyList<FuseDirectoryEntry>
     {
-        public int Count => listing.Items.Count + 2;
+        public int Count => (int)Math.Min(int.MaxValue, page.EndOffset);
 
-        public FuseDirectoryEntry this[int index] => fs.EntryAt(directory, listing, index);
+        public FuseDirectoryEntry this[int index] => fs.EntryAt(directory, page, index);
 
         public IEnumerator<FuseDirectoryEntry> GetEnumerator()
         {
-            for (var i = 0; i < Count; i++)
+            for (var i = (int)Math.Max(0, page.FirstOffset - 2); i < Count; i++)
             {
                 yield return this[i];
             }
         }
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    /// <summary>The children of one directory a silo page gave, at readdir offsets <see cref="FirstOffset"/> onwards.</summary>
+    internal sealed class DirectoryPageView(long firstOffset, ListingItem[] items, string? next)
+    {
+        public long FirstOffset { get; } = firstOffset;
+
+        public long EndOffset => FirstOffset + items.Length;
+
+        /// <summary>The cursor of the page after this one; null when this page ends the directory.</summary>
+        public string? Next { get; } = next;
+
+        public ListingItem ItemAt(long offset) => items[offset - FirstOffset];
+
+        private Dictionary<string, ListingItem>? _byName;
+
+        /// <summary>The page's child named <paramref name="name"/> (readdirplus hands out a reference to each entry it sends).</summary>
+        public ListingItem? Find(string name)
+        {
+            var byName = Volatile.Read(ref _byName);
+            if (byName is null)
+            {
+                byName = new Dictionary<string, ListingItem>(items.Length, StringComparer.Ordinal);
+                foreach (var item in items)
+                {
+                    byName[item.Name] = item;
+                }
+
+                Volatile.Write(ref _byName, byName);
+            }
+
+            return byName.GetValueOrDefault(name);
+        }
+    }
+
+    /// <summary>
+    /// A directory opened by opendir: the page readdir is in, fetched from the silo as the offset moves on. Memory is
+    /// one page whatever the directory's size; a seek backwards (rewinddir, seekdir) lists again from the start.
+    /// </summary>
+    private sealed class OpenDirectory(FsNode node)
+    {
+        private readonly SemaphoreSlim _lock = new(1, 1);
+        private DirectoryPageView? _page;
+
+        public FsNode Node { get; } = node;
+
+        public Task<DirectoryPageView> PageAtAsync(SnapshotFileSystem fs, long offset)
+        {
+            var page = Volatile.Read(ref _page);
+            if (page is not null && Holds(page, offset))
+            {
+                return Task.FromResult(page);
+            }
+
+            return MoveAsync(fs, offset);
+        }
+
+        private static bool Holds(DirectoryPageView page, long offset) =>
+            (offset >= page.FirstOffset || page.FirstOffset == 2) && (offset < page.EndOffset || page.Next is null);
+
+        private async Task<DirectoryPageView> MoveAsync(SnapshotFileSystem fs, long offset)
+        {
+            await _lock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                var page = _page;
+                if (page is null || offset < page.FirstOffset)
+                {
+                    page = await fs.FetchPageAsync(Node.Path, null, 2).ConfigureAwait(false);
+                }
+
+                while (!Holds(page, offset))
+                {
+                    page = await fs.FetchPageAsync(Node.Path, page.Next, page.EndOffset).ConfigureAwait(false);
+                }
+
+                Volatile.Write(ref _page, page);
+                return page;
+            }
+            finally
+            {
+                _lock.Release();
+            }
+        }
     }
 
     private FsNode Reference(string path, ListingItem item)
