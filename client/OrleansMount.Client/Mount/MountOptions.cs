@@ -27,6 +27,12 @@ public sealed record MountOptions
     /// <summary>Chunk files kept open behind a reader's current chunk (cheap backward seeks, and readable even if evicted).</summary>
     public int ReadaheadBackChunks { get; init; } = 2;
 
+    /// <summary>
+    /// Answer getxattr/listxattr (<c>--xattrs</c>). Off: both answer ENOSYS, which the kernel remembers for the
+    /// mount's life, so the xattr probes of <c>ls -l</c> (security.selinux, POSIX ACLs) cost no upcall per file.
+    /// </summary>
+    public bool ExtendedAttributes { get; init; }
+
     /// <summary>Fetch the ranges under <see cref="RootPath"/> into the silo in the background once mounted.</summary>
     public bool MetadataPrefetch { get; init; } = true;
 

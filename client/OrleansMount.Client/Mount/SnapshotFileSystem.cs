@@ -219,6 +219,12 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
     public void GetXattr(FuseRequest req, ulong ino, string name, int size)
     {
+        if (!_options.ExtendedAttributes)
+        {
+            req.ReplyError(FuseErrno.ENOSYS); // the kernel stops sending getxattr for this mount
+            return;
+        }
+
         if (!_nodes.TryGetValue(ino, out var node))
         {
             req.ReplyError(FuseErrno.ENOENT);
@@ -242,6 +248,12 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
     public void ListXattr(FuseRequest req, ulong ino, int size)
     {
+        if (!_options.ExtendedAttributes)
+        {
+            req.ReplyError(FuseErrno.ENOSYS);
+            return;
+        }
+
         if (!_nodes.TryGetValue(ino, out var node))
         {
             req.ReplyError(FuseErrno.ENOENT);

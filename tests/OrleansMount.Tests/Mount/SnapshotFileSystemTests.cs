@@ -29,7 +29,7 @@ public sealed class SnapshotFileSystemTests
         _backend.Add("sub", new ListingItem("a.txt", false, 3, 2_000_000_000, "etag2", Identity("s3://b/sub/a.txt", "etag2", 3), "s3://b/sub/a.txt", _inos["sub/a.txt"]));
         _backend.Data["s3://b/data.bin"] = Encoding.ASCII.GetBytes("0123456789abcdefghij");
         _backend.Data["s3://b/sub/a.txt"] = Encoding.ASCII.GetBytes("xyz");
-        _fs = new SnapshotFileSystem(_backend, new MountOptions { SnapshotName = "s", SourceAddress = "s3://b/", Uid = 7, Gid = 8 }, NullLogger.Instance, DateTimeOffset.UnixEpoch);
+        _fs = new SnapshotFileSystem(_backend, new MountOptions { SnapshotName = "s", SourceAddress = "s3://b/", Uid = 7, Gid = 8, ExtendedAttributes = true }, NullLogger.Instance, DateTimeOffset.UnixEpoch);
     }
 
     [Fact]
