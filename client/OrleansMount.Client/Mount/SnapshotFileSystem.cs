@@ -33,7 +33,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     private readonly IMountBackend _backend;
     private readonly MountOptions _options;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<ulong, FsNode> _nodes = new();
+    private readonly InodeTable _inodes;
     private readonly ConcurrentDictionary<ulong, OpenFile> _handles = new();
     private readonly ConcurrentDictionary<ulong, OpenDirectory> _directoryHandles = new();
     private readonly DateTimeOffset _mountTime;
@@ -46,7 +46,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         _options = options;
         _logger = logger;
         _mountTime = snapshotTime;
-        _nodes[RootIno] = new FsNode(RootIno, options.RootPath, null) { Lookups = 1 };
+        _inodes = new InodeTable(RootIno, options.RootPath);
         Readahead = new Readahead(backend, options.ReadaheadChunks, logger);
     }
 
@@ -55,11 +55,11 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
     public long Errors => Interlocked.Read(ref _errors);
 
-    public int NodeCount => _nodes.Count;
+    public int NodeCount => _inodes.Count;
 
     public void Lookup(FuseRequest req, ulong parent, string name)
     {
-        if (!_nodes.TryGetValue(parent, out var dir) || !dir.IsDirectory)
+        if (!_inodes.TryGet(parent, out var dir) || !dir.IsDirectory || _inodes.PathOf(parent) is not { } directory)
         {
             req.ReplyError(FuseErrno.ENOENT);
             return;
@@ -71,7 +71,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             return;
         }
 
-        Run(req, LookupAsync(dir.Path, name), item =>
+        Run(req, LookupAsync(directory, name), item =>
         {
             if (item is null)
             {
@@ -80,32 +80,21 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
                 return;
             }
 
-            var node = Reference(PathRules.Join(dir.Path, name), item);
-            if (req.ReplyEntry(EntryFor(node)) != 0)
+            _inodes.Reference(parent, item);
+            if (req.ReplyEntry(EntryFor(item)) != 0)
             {
-                Forget(node.Ino, 1);
+                Forget(item.Ino, 1);
             }
         });
     }
 
-    public void Forget(ulong ino, ulong nlookup)
-    {
-        if (ino == RootIno || !_nodes.TryGetValue(ino, out var node))
-        {
-            return;
-        }
-
-        if (Interlocked.Add(ref node.Lookups, -(long)nlookup) <= 0)
-        {
-            _nodes.TryRemove(new KeyValuePair<ulong, FsNode>(ino, node));
-        }
-    }
+    public void Forget(ulong ino, ulong nlookup) => _inodes.Forget(ino, nlookup);
 
     public void GetAttr(FuseRequest req, ulong ino)
     {
-        if (_nodes.TryGetValue(ino, out var node))
+        if (_inodes.TryGet(ino, out var node))
         {
-            req.ReplyAttr(AttrFor(node.Ino, node.File), _options.CacheTimeoutSeconds);
+            req.ReplyAttr(AttrFor(node), _options.CacheTimeoutSeconds);
         }
         else
         {
@@ -115,14 +104,20 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
     public void OpenDir(FuseRequest req, ulong ino, FuseOpenFlags flags)
     {
-        if (!_nodes.TryGetValue(ino, out var node) || !node.IsDirectory)
+        if (!_inodes.TryGet(ino, out var node) || _inodes.PathOf(ino) is not { } path)
         {
-            req.ReplyError(node is null ? FuseErrno.ENOENT : FuseErrno.ENOTDIR);
+            req.ReplyError(FuseErrno.ENOENT);
+            return;
+        }
+
+        if (!node.IsDirectory)
+        {
+            req.ReplyError(FuseErrno.ENOTDIR);
             return;
         }
 
         var fh = (ulong)Interlocked.Increment(ref _nextHandle);
-        _directoryHandles[fh] = new OpenDirectory(node);
+        _directoryHandles[fh] = new OpenDirectory(ino, path);
         req.ReplyOpen(fh, keepCache: true, cacheReaddir: true);
     }
 
@@ -136,7 +131,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
         Run(req, directory.PageAtAsync(this, offset), page =>
         {
-            req.ReplyDirectory(new DirectoryEntries(this, directory.Node, page), offset, size, plus, e => Reference(PathRules.Join(directory.Node.Path, e.Name), page.Find(e.Name)!));
+            req.ReplyDirectory(new DirectoryEntries(this, directory.Ino, page), offset, size, plus, e => _inodes.Reference(directory.Ino, page.Find(e.Name)!));
         });
     }
 
@@ -148,7 +143,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
     public void Open(FuseRequest req, ulong ino, int flags)
     {
-        if (!_nodes.TryGetValue(ino, out var node))
+        if (!_inodes.TryGet(ino, out var node))
         {
             req.ReplyError(FuseErrno.ENOENT);
             return;
@@ -160,6 +155,12 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             return;
         }
 
+        if (_inodes.FileOf(ino) is not var (item, path))
+        {
+            req.ReplyError(FuseErrno.ENOENT); // forgotten meanwhile
+            return;
+        }
+
         if ((flags & 3) != 0 || (flags & 0x200) != 0)
         {
             req.ReplyError(FuseErrno.EROFS); // O_WRONLY, O_RDWR or O_TRUNC
@@ -168,7 +169,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
         var fh = (ulong)Interlocked.Increment(ref _nextHandle);
         // Backward retention: the chunk being read, the one a read may span into, and the ones behind.
-        _handles[fh] = new OpenFile(node.File!, AddressOf(node.Path, node.File!), _options.ReadaheadBackChunks + 2, Readahead.CreateDetector(node.File!.Size));
+        _handles[fh] = new OpenFile(item, AddressOf(path, item), _options.ReadaheadBackChunks + 2, Readahead.CreateDetector(item.Size));
         req.ReplyOpen(fh, keepCache: true);
     }
 
@@ -210,7 +211,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             Blocks = 0,
             FreeBlocks = 0,
             AvailableBlocks = 0,
-            Files = (ulong)_nodes.Count,
+            Files = (ulong)_inodes.Count,
             FreeFiles = 0,
             AvailableFiles = 0,
             NameMax = PathRules.MaxNameBytes,
@@ -225,16 +226,16 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             return;
         }
 
-        if (!_nodes.TryGetValue(ino, out var node))
+        if (!_inodes.TryGet(ino, out _))
         {
             req.ReplyError(FuseErrno.ENOENT);
             return;
         }
 
-        var value = node.File is null ? null : name switch
+        var value = _inodes.FileOf(ino) is not var (file, path) ? null : name switch
         {
-            IdentityXattr => ObjectIdentity.Compute(AddressOf(node.Path, node.File), node.File.ETag!, node.File.Size).ToString(),
-            AddressXattr => AddressOf(node.Path, node.File),
+            IdentityXattr => ObjectIdentity.Compute(AddressOf(path, file), file.ETag!, file.Size).ToString(),
+            AddressXattr => AddressOf(path, file),
             _ => null,
         };
         if (value is null)
@@ -254,7 +255,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             return;
         }
 
-        if (!_nodes.TryGetValue(ino, out var node))
+        if (!_inodes.TryGet(ino, out var node))
         {
             req.ReplyError(FuseErrno.ENOENT);
             return;
@@ -267,7 +268,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     public void Access(FuseRequest req, ulong ino, int mask)
     {
         const int W_OK = 2;
-        if (!_nodes.ContainsKey(ino))
+        if (!_inodes.TryGet(ino, out _))
         {
             req.ReplyError(FuseErrno.ENOENT);
             return;
@@ -482,13 +483,13 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
     private string AddressOf(string path, ListingItem file) => file.Address ?? _options.SourceAddress + path;
 
-    private FuseDirectoryEntry EntryAt(FsNode directory, DirectoryPageView page, int index)
+    private FuseDirectoryEntry EntryAt(ulong directory, DirectoryPageView page, int index)
     {
         if (index < 2)
         {
-            var dirAttr = AttrFor(directory.Ino, null);
+            var dirAttr = AttrFor(directory, null);
             return index == 0
-                ? new FuseDirectoryEntry(".", directory.Ino, dirAttr.Mode) { Entry = new FuseEntry { Ino = directory.Ino, Attr = dirAttr, AttrTimeout = _options.CacheTimeoutSeconds, EntryTimeout = _options.CacheTimeoutSeconds } }
+                ? new FuseDirectoryEntry(".", directory, dirAttr.Mode) { Entry = new FuseEntry { Ino = directory, Attr = dirAttr, AttrTimeout = _options.CacheTimeoutSeconds, EntryTimeout = _options.CacheTimeoutSeconds } }
                 : new FuseDirectoryEntry("..", RootIno, dirAttr.Mode);
         }
 
@@ -506,7 +507,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     /// (a child's readdir offset is its position in the listing plus 2). Only the page's own positions are read:
     /// <see cref="FuseRequest.ReplyDirectory"/> starts at the offset asked for, which lies in this page.
     /// </summary>
-    private sealed class DirectoryEntries(SnapshotFileSystem fs, FsNode directory, DirectoryPageView page) : IReadOnlyList<FuseDirectoryEntry>
+    private sealed class DirectoryEntries(SnapshotFileSystem fs, ulong directory, DirectoryPageView page) : IReadOnlyList<FuseDirectoryEntry>
     {
         public int Count => (int)Math.Min(int.MaxValue, page.EndOffset);
 
@@ -560,12 +561,12 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     /// A directory opened by opendir: the page readdir is in, fetched from the silo as the offset moves on. Memory is
     /// one page whatever the directory's size; a seek backwards (rewinddir, seekdir) lists again from the start.
     /// </summary>
-    private sealed class OpenDirectory(FsNode node)
+    private sealed class OpenDirectory(ulong ino, string path)
     {
         private readonly SemaphoreSlim _lock = new(1, 1);
         private DirectoryPageView? _page;
 
-        public FsNode Node { get; } = node;
+        public ulong Ino { get; } = ino;
 
         public Task<DirectoryPageView> PageAtAsync(SnapshotFileSystem fs, long offset)
         {
@@ -589,12 +590,12 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
                 var page = _page;
                 if (page is null || offset < page.FirstOffset)
                 {
-                    page = await fs.FetchPageAsync(Node.Path, null, 2).ConfigureAwait(false);
+                    page = await fs.FetchPageAsync(path, null, 2).ConfigureAwait(false);
                 }
 
                 while (!Holds(page, offset))
                 {
-                    page = await fs.FetchPageAsync(Node.Path, page.Next, page.EndOffset).ConfigureAwait(false);
+                    page = await fs.FetchPageAsync(path, page.Next, page.EndOffset).ConfigureAwait(false);
                 }
 
                 Volatile.Write(ref _page, page);
@@ -607,40 +608,31 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         }
     }
 
-    private FsNode Reference(string path, ListingItem item)
+    private FuseEntry EntryFor(ListingItem item) => new()
     {
-        var ino = item.Ino;
-        var node = _nodes.AddOrUpdate(
-            ino,
-            _ => new FsNode(ino, path, item.Dir ? null : item) { Lookups = 1 },
-            (_, existing) =>
-            {
-                Interlocked.Increment(ref existing.Lookups);
-                return existing;
-            });
-        return node;
-    }
-
-    private FuseEntry EntryFor(FsNode node) => new()
-    {
-        Ino = node.Ino,
-        Attr = AttrFor(node.Ino, node.File),
+        Ino = item.Ino,
+        Attr = AttrFor(item.Ino, item.Dir ? null : item),
         AttrTimeout = _options.CacheTimeoutSeconds,
         EntryTimeout = _options.CacheTimeoutSeconds,
     };
 
-    private FuseAttr AttrFor(ulong ino, ListingItem? file)
+    private FuseAttr AttrFor(InodeInfo node) => AttrFor(node.Ino, node.IsDirectory, node.Size, node.MtimeNs);
+
+    private FuseAttr AttrFor(ulong ino, ListingItem? file) => AttrFor(ino, file is null, file?.Size ?? 0, file?.MtimeNs ?? 0);
+
+    private FuseAttr AttrFor(ulong ino, bool directory, long size, long mtimeNs)
     {
-        var time = file is null ? _mountTime : EntryCodec.FromUnixNanoseconds(file.MtimeNs);
+        var time = directory ? _mountTime : EntryCodec.FromUnixNanoseconds(mtimeNs);
+        var shownSize = directory ? 4096 : size;
         return new FuseAttr
         {
             Ino = ino,
-            Mode = file is null ? FuseFileMode.Directory | _options.DirectoryMode : FuseFileMode.RegularFile | _options.FileMode,
-            NLink = file is null ? 2UL : 1UL,
+            Mode = directory ? FuseFileMode.Directory | _options.DirectoryMode : FuseFileMode.RegularFile | _options.FileMode,
+            NLink = directory ? 2UL : 1UL,
             Uid = _options.Uid,
             Gid = _options.Gid,
-            Size = file?.Size ?? 4096,
-            Blocks = ((file?.Size ?? 4096) + 511) / 512,
+            Size = shownSize,
+            Blocks = (shownSize + 511) / 512,
             BlkSize = 1 << 20,
             ATime = time,
             MTime = time,
