@@ -136,10 +136,6 @@ public sealed class SnapshotImporter
         }
 
         progress?.Report(new ImportProgress(listed, 0, listedBytes, 0, 0, ImportPhase.Listing));
-        if (sorter.RunsSpilled > 0)
-        {
-            _logger.LogInformation("listed {Listed} objects; sorting them from {Runs} runs ({Bytes} bytes) in {Work}", listed, sorter.RunsSpilled, sorter.BytesSpilled, work);
-        }
 
         // 2. Merge: settle each record in key order and feed the ranges.
         var state = new MergeState(this, _sourceUri.AddressOf(_sourceUri.Prefix), new RangeBuilder(_policy, work));
@@ -165,6 +161,8 @@ public sealed class SnapshotImporter
             {
                 await CutRangeAsync(state, uploads, uploadSlots, cancellationToken).ConfigureAwait(false);
             }
+
+            _logger.LogInformation("sorted {Records} records for {Listed} objects in {Runs} runs spilled to disk ({Bytes} bytes)", sorter.Added, listed, sorter.RunsSpilled, sorter.BytesSpilled);
 
             if (listed == 0)
             {
