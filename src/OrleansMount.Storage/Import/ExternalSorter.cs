@@ -188,14 +188,19 @@ internal sealed class ExternalSorter : IDisposable
         Directory.CreateDirectory(_directory);
         var path = Path.Combine(_directory, $"run-{_runNumber++:000000}.bin");
         _runs.Add(path);
-        using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, WriteBufferBytes))
+        try
         {
+            using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, WriteBufferBytes);
             for (var i = 0; i < _count; i++)
             {
                 WriteFramed(stream, RecordAt(_index[i]).Span);
             }
 
             BytesSpilled += stream.Length;
+        }
+        catch (IOException e)
+        {
+            throw CannotWrite(e);
         }
 
         RunsSpilled++;
@@ -206,6 +211,33 @@ internal sealed class ExternalSorter : IDisposable
         // Keep the standard chunks for the next run; drop any made for an oversized record.
         _chunks.RemoveAll(c => c.Length != _chunkBytes);
     }
+
+    private FileStream CreateRun(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, WriteBufferBytes);
+        }
+        catch (IOException e)
+        {
+            throw CannotWrite(e);
+        }
+    }
+
+    private void Write(Stream stream, ReadOnlySpan<byte> record)
+    {
+        try
+        {
+            WriteFramed(stream, record);
+        }
+        catch (IOException e)
+        {
+            throw CannotWrite(e);
+        }
+    }
+
+    private OrleansMountException CannotWrite(IOException e) =>
+        new($"cannot write the import's sorted listing to {_directory}: {e.Message}; free space there or pass --work-dir DIR (it needs about 60 bytes per object)", 1, e);
 
     private static void WriteFramed(Stream stream, ReadOnlySpan<byte> record)
     {
@@ -241,11 +273,12 @@ internal sealed class ExternalSorter : IDisposable
             _runs.RemoveRange(0, MaxFanIn);
             var path = Path.Combine(_directory, $"run-{_runNumber++:000000}.bin");
             _runs.Add(path);
-            using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, WriteBufferBytes))
+            var stream = CreateRun(path);
+            using (stream)
             {
                 foreach (var record in Merge(group, cancellationToken))
                 {
-                    WriteFramed(stream, record.Span);
+                    Write(stream, record.Span);
                 }
 
                 BytesSpilled += stream.Length;
