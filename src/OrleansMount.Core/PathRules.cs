@@ -13,7 +13,7 @@ namespace OrleansMount.Core;
 /// unreachable in practice: S3 keys are at most 1,024 bytes and Linux paths 4,096).</item>
 /// </list>
 /// A key that is a file and also the prefix of other keys ("a/b" and "a/b/c") keeps the
-/// directory; the file is skipped (<see cref="PathConflictFilter"/>). Every skip is counted by reason and
+/// directory; the file is skipped (the importer's merge settles it, docs/decisions/0022-import-external-sort.md). Every skip is counted by reason and
 /// logged with the key.
 /// </summary>
 public static class PathRules

@@ -1,4 +1,7 @@
 namespace OrleansMount.Storage.Import;
 
-/// <summary>Where a running import is: objects listed so far, entries written to ranges, bytes (listed, then written), ranges written.</summary>
-public sealed record ImportProgress(long ObjectsListed, long Entries, long Bytes, int Ranges, long Skipped);
+/// <summary>
+/// Where a running import is: objects listed so far; then, while the sorted listing is written,
+/// entries written to ranges, their bytes (listed bytes while listing), ranges written and keys skipped.
+/// </summary>
+public sealed record ImportProgress(long ObjectsListed, long Entries, long Bytes, int Ranges, long Skipped, ImportPhase Phase = ImportPhase.Writing);

@@ -10,27 +10,42 @@ using OrleansMount.Storage.ObjectStores;
 namespace OrleansMount.Storage.Import;
 
 /// <summary>
-/// Imports a prefix as an immutable snapshot. Streams: it lists the prefix flat, page by page,
-/// holds at most one range of entries (plus the few keys a file/directory conflict holds back)
-/// and uploads each finished range while listing goes on, so memory stays bounded however many
-/// objects the prefix holds. Deterministic: the same unchanged prefix gives the same ranges,
-/// metarange and snapshot id.
+/// Imports a prefix as an immutable snapshot, with memory that does not grow with the number of
+/// objects (docs/decisions/0022-import-external-sort.md): the listing is encoded compactly and
+/// sorted by an <see cref="ExternalSorter"/> (runs spilled to the work directory when it exceeds
+/// <see cref="SortMemoryBytes"/>: S3 lists in UTF-8 byte order, look-alikes such as s3rver do not),
+/// together with a record for every directory a key lies under; the merged stream settles
+/// file/directory conflicts, duplicates and skipped keys one record at a time and feeds ranges
+/// (at most one in memory, a few being uploaded). Deterministic: the same unchanged prefix gives
+/// the same ranges, metarange and snapshot id, whatever the memory budget.
 /// </summary>
 public sealed class SnapshotImporter
 {
+    /// <summary>The default for <see cref="SortMemoryBytes"/>.</summary>
+    public const long DefaultSortMemoryBytes = 64L * 1024 * 1024;
+
+    /// <summary>The work directory's name starts with this; a left-over one (its import was killed) is removed by the next import.</summary>
+    public const string WorkDirectoryPrefix = "orleansmount-import-";
+
     private const int UploadConcurrency = 4;
     private const int SkipWarningsLogged = 20;
+    private const int ProgressEvery = 1000;
 
-    /// <summary>Objects sorted in memory at once (about 150 bytes each); more spill to sorted run files.</summary>
-    private const int ListingRunSize = 200_000;
+    /// <summary>Directories remembered to avoid repeating their records; forgotten all at once beyond this.</summary>
+    private const int DirectoriesRemembered = 65_536;
+
+    private const string LockFileName = "lock";
+
     private readonly IObjectStore _source;
     private readonly StoreUri _sourceUri;
     private readonly SnapshotCatalog _catalog;
     private readonly RangePolicy _policy;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly string _workRoot;
 
-    public SnapshotImporter(IObjectStore source, StoreUri sourceUri, SnapshotCatalog catalog, ILogger? logger = null, RangePolicy? policy = null, TimeProvider? time = null)
+    /// <param name="workDirectory">where the import's temporary directory (sorted runs, range files before upload) is made; default the system temp directory</param>
+    public SnapshotImporter(IObjectStore source, StoreUri sourceUri, SnapshotCatalog catalog, ILogger? logger = null, RangePolicy? policy = null, TimeProvider? time = null, string? workDirectory = null)
     {
         _source = source;
         _sourceUri = sourceUri;
@@ -38,7 +53,14 @@ public sealed class SnapshotImporter
         _policy = policy ?? RangePolicy.Default;
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
+        _workRoot = workDirectory ?? Path.GetTempPath();
     }
+
+    /// <summary>Memory for sorting the listing (about 60-100 bytes per object); beyond it, sorted runs are spilled to the work directory.</summary>
+    public long SortMemoryBytes { get; init; } = DefaultSortMemoryBytes;
+
+    /// <summary>The sorter's arena chunk size: tests make it tiny, with <see cref="SortMemoryBytes"/>, to force many runs.</summary>
+    internal int SortChunkBytes { get; init; } = 1024 * 1024;
 
     public async Task<ImportResult> ImportAsync(string name, bool replace, IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -49,80 +71,37 @@ public sealed class SnapshotImporter
             throw new OrleansMountException($"snapshot '{name}' already exists in {_catalog.Location}: pass --replace to point it at a new import, or choose another name", 5);
         }
 
-        var work = Directory.CreateTempSubdirectory("orleansmount-import-");
+        RemoveAbandonedWorkDirectories();
+        var work = CreateWorkDirectory(out var workLock);
         try
         {
-            return await RunAsync(name, work.FullName, progress, stopwatch, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(name, work, progress, stopwatch, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            work.Delete(recursive: true);
+            workLock.Dispose();
+            DeleteWorkDirectory(work);
         }
     }
 
     private async Task<ImportResult> RunAsync(string name, string work, IProgress<ImportProgress>? progress, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
-        var builder = new RangeBuilder(_policy, work);
-        var descriptors = new List<RangeDescriptor>();
-        var uploads = new List<Task<(bool Uploaded, long Bytes)>>();
-        using var uploadSlots = new SemaphoreSlim(UploadConcurrency);
-        var skipped = new Dictionary<string, long>(StringComparer.Ordinal);
-        long listed = 0, entries = 0, bytes = 0, skippedTotal = 0;
-        var sourceAddress = _sourceUri.AddressOf(_sourceUri.Prefix);
+        using var sorter = new ExternalSorter(Path.Combine(work, "runs"), SortMemoryBytes, SortChunkBytes);
         var catalogInSource = _catalog.Location.Scheme == _sourceUri.Scheme && _catalog.Location.Bucket == _sourceUri.Bucket;
-        string? lastKey = null;
 
-        void Skip(string key, PathVerdict verdict)
-        {
-            var reason = verdict.ToString();
-            skipped[reason] = skipped.GetValueOrDefault(reason) + 1;
-            if (++skippedTotal <= SkipWarningsLogged)
-            {
-                _logger.LogWarning("skipped key {Key}: {Reason} (see docs/SEMANTICS.md, keys that cannot be files)", _sourceUri.AddressOf(key), Describe(verdict));
-            }
-        }
-
-        void CutRange()
-        {
-            var (descriptor, file) = builder.Cut();
-            descriptors.Add(descriptor);
-            uploads.Add(UploadAsync(uploadSlots, _catalog.RangeKey(descriptor.Id), file, cancellationToken));
-        }
-
-        var filter = new PathConflictFilter<(string Key, SnapshotEntry Entry)>(
-            accepted =>
-            {
-                var entry = accepted.Entry;
-                entries++;
-                bytes += entry.Size;
-                if (builder.Add(entry.Path, EntryCodec.Encode(entry, sourceAddress + entry.Path, builder.Count), entry.Size))
-                {
-                    CutRange();
-                }
-            },
-            rejected => Skip(rejected.Key, PathVerdict.FileShadowedByDirectory));
-
-        // Progress counts objects as the store lists them: sorting holds entries back until the listing ends.
-        long arrived = 0, arrivedBytes = 0;
-        void Listed(ObjectInfo info)
-        {
-            arrivedBytes += info.Size;
-            if (++arrived % 1000 == 0)
-            {
-                progress?.Report(new ImportProgress(arrived, entries, arrivedBytes, descriptors.Count, skippedTotal));
-            }
-        }
-
-        var listing = SortedListing.SortAsync(_source.ListAsync(_sourceUri.Prefix, cancellationToken), work, ListingRunSize, Listed, cancellationToken);
-        await foreach (var info in listing.ConfigureAwait(false))
+        // 1. List: every object becomes one compact record; paths are checked here, files and skipped keys alike are sorted.
+        long listed = 0, listedBytes = 0;
+        var directories = new HashSet<string>(StringComparer.Ordinal);
+        var seen = directories.GetAlternateLookup<ReadOnlySpan<char>>();
+        await foreach (var info in _source.ListAsync(_sourceUri.Prefix, cancellationToken).ConfigureAwait(false))
         {
             listed++;
-            if (lastKey is not null && KeyOrder.CompareKeys(lastKey, info.Key) >= 0)
+            listedBytes += info.Size;
+            if (listed % ProgressEvery == 0)
             {
-                throw new OrleansMountException($"the object store listed '{info.Key}' twice; the listing cannot be imported");
+                progress?.Report(new ImportProgress(listed, 0, listedBytes, 0, 0, ImportPhase.Listing));
             }
 
-            lastKey = info.Key;
             if (catalogInSource && info.Key.StartsWith(_catalog.Location.Prefix, StringComparison.Ordinal))
             {
                 continue; // the catalog itself, when it lives under the imported prefix
@@ -132,60 +111,178 @@ public sealed class SnapshotImporter
             var verdict = path.Length == 0 ? PathVerdict.DirectoryMarker : PathRules.Check(path);
             if (verdict != PathVerdict.Ok)
             {
-                Skip(info.Key, verdict);
+                ListingRecord.AddSkipped(sorter, path, verdict);
                 continue;
             }
 
-            var entry = SnapshotEntry.Create(path, info.Size, info.LastModified, info.ETag, sourceAddress + path);
-            filter.Add(path, (info.Key, entry));
-            if (listed % 1000 == 0)
+            ListingRecord.AddFile(sorter, path, info.Size, info.LastModified, info.ETag);
+
+            // The directories above the file, deepest first, until one already recorded (its parents were recorded with it).
+            if (directories.Count >= DirectoriesRemembered)
             {
-                progress?.Report(new ImportProgress(arrived, entries, bytes, descriptors.Count, skippedTotal));
+                directories.Clear();
+            }
+
+            for (var slash = path.LastIndexOf('/'); slash > 0; slash = path.LastIndexOf('/', slash - 1))
+            {
+                var directory = path.AsSpan(0, slash);
+                if (!seen.Add(directory))
+                {
+                    break;
+                }
+
+                ListingRecord.AddDirectory(sorter, directory);
             }
         }
 
-        filter.Complete();
-        if (builder.Count > 0)
+        progress?.Report(new ImportProgress(listed, 0, listedBytes, 0, 0, ImportPhase.Listing));
+
+        // 2. Merge: settle each record in key order and feed the ranges.
+        var state = new MergeState(this, _sourceUri.AddressOf(_sourceUri.Prefix), new RangeBuilder(_policy, work));
+        var uploads = new List<Task<(bool Uploaded, long Bytes)>>();
+        using var uploadSlots = new SemaphoreSlim(UploadConcurrency);
+        try
         {
-            CutRange();
+            long records = 0;
+            foreach (var sorted in sorter.Sorted(cancellationToken))
+            {
+                if (state.Accept(sorted.Span))
+                {
+                    await CutRangeAsync(state, uploads, uploadSlots, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (++records % ProgressEvery == 0)
+                {
+                    progress?.Report(new ImportProgress(listed, state.Entries, state.Bytes, state.Descriptors.Count, state.SkippedTotal, ImportPhase.Writing));
+                }
+            }
+
+            if (state.Builder.Count > 0)
+            {
+                await CutRangeAsync(state, uploads, uploadSlots, cancellationToken).ConfigureAwait(false);
+            }
+
+            _logger.LogInformation("sorted {Records} records for {Listed} objects in {Runs} runs spilled to disk ({Bytes} bytes)", sorter.Added, listed, sorter.RunsSpilled, sorter.BytesSpilled);
+
+            if (listed == 0)
+            {
+                throw new OrleansMountException($"{_sourceUri} holds no objects: check the bucket and prefix (a prefix is matched exactly, e.g. s3://bucket/datasets/train/)", 6);
+            }
+
+            if (state.Entries == 0)
+            {
+                throw new OrleansMountException($"{_sourceUri} holds {listed} objects but none can be a file ({string.Join(", ", state.Skipped.Select(kv => $"{kv.Value} {kv.Key}"))}); nothing to import", 6);
+            }
+
+            if (state.SkippedTotal > SkipWarningsLogged)
+            {
+                _logger.LogWarning("skipped {Count} keys in all ({Reasons})", state.SkippedTotal, string.Join(", ", state.Skipped.Select(kv => $"{kv.Key}: {kv.Value}")));
+            }
+
+            var metarange = WriteMetarange(state.Descriptors, work, out var metarangeFile);
+            uploads.Add(UploadAsync(uploadSlots, _catalog.MetarangeKey(metarange), metarangeFile, cancellationToken));
+            var results = await Task.WhenAll(uploads).ConfigureAwait(false);
+            progress?.Report(new ImportProgress(listed, state.Entries, state.Bytes, state.Descriptors.Count, state.SkippedTotal, ImportPhase.Writing));
+
+            var record = new SnapshotRecord
+            {
+                Name = name,
+                Id = ComputeSnapshotId(metarange, state.SourceAddress).ToString(),
+                Metarange = metarange.ToString(),
+                Source = state.SourceAddress,
+                CreatedAt = _time.GetUtcNow(),
+                Entries = state.Entries,
+                Bytes = state.Bytes,
+                Ranges = state.Descriptors.Count,
+                Skipped = state.Skipped,
+            };
+            await _catalog.PutSnapshotAsync(record, cancellationToken).ConfigureAwait(false);
+            var catalogBytes = results.Sum(r => r.Bytes);
+            _logger.LogInformation("imported {Source} as snapshot {Name} ({Id}): {Entries} entries, {Bytes} bytes, {Ranges} ranges, {CatalogBytes} catalog bytes", state.SourceAddress, name, record.Id, state.Entries, state.Bytes, state.Descriptors.Count, catalogBytes);
+            return new ImportResult(record, results.Count(r => r.Uploaded), catalogBytes, stopwatch.Elapsed);
+        }
+        catch
+        {
+            // Let the uploads under way finish (or fail) before the work directory goes.
+            try
+            {
+                await Task.WhenAll(uploads).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _logger.LogDebug(e, "an upload failed after the import had failed");
+            }
+
+            throw;
+        }
+    }
+
+    private async Task CutRangeAsync(MergeState state, List<Task<(bool Uploaded, long Bytes)>> uploads, SemaphoreSlim slots, CancellationToken cancellationToken)
+    {
+        // Wait for a free upload slot before writing the next range: range files never pile up on disk.
+        await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        slots.Release();
+        var (descriptor, file) = state.Builder.Cut();
+        state.Descriptors.Add(descriptor);
+        uploads.Add(UploadAsync(slots, _catalog.RangeKey(descriptor.Id), file, cancellationToken));
+    }
+
+    private void Skip(MergeState state, string key, PathVerdict verdict)
+    {
+        var reason = verdict.ToString();
+        state.Skipped[reason] = state.Skipped.GetValueOrDefault(reason) + 1;
+        if (++state.SkippedTotal <= SkipWarningsLogged)
+        {
+            _logger.LogWarning("skipped key {Key}: {Reason} (see docs/SEMANTICS.md, keys that cannot be files)", _sourceUri.AddressOf(key), Describe(verdict));
+        }
+    }
+
+    private string CreateWorkDirectory(out FileStream workLock)
+    {
+        Directory.CreateDirectory(_workRoot);
+        var work = Path.Combine(Path.GetFullPath(_workRoot), WorkDirectoryPrefix + Guid.NewGuid().ToString("N")[..16]);
+        Directory.CreateDirectory(work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        // Held while the import runs; an import killed before its clean-up leaves the directory unlocked.
+        workLock = new FileStream(Path.Combine(work, LockFileName), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        return work;
+    }
+
+    private void RemoveAbandonedWorkDirectories()
+    {
+        if (!Directory.Exists(_workRoot))
+        {
+            return;
         }
 
-        if (listed == 0)
+        foreach (var directory in Directory.EnumerateDirectories(_workRoot, WorkDirectoryPrefix + "*"))
         {
-            throw new OrleansMountException($"{_sourceUri} holds no objects: check the bucket and prefix (a prefix is matched exactly, e.g. s3://bucket/datasets/train/)", 6);
+            try
+            {
+                using (new FileStream(Path.Combine(directory, LockFileName), FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                {
+                }
+
+                Directory.Delete(directory, recursive: true);
+                _logger.LogInformation("removed {Directory}, left by an import that did not finish", directory);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Locked (an import is running there) or not ours: leave it.
+            }
         }
+    }
 
-        if (entries == 0)
+    private void DeleteWorkDirectory(string work)
+    {
+        try
         {
-            throw new OrleansMountException($"{_sourceUri} holds {listed} objects but none can be a file ({string.Join(", ", skipped.Select(kv => $"{kv.Value} {kv.Key}"))}); nothing to import", 6);
+            Directory.Delete(work, recursive: true);
         }
-
-        if (skippedTotal > SkipWarningsLogged)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _logger.LogWarning("skipped {Count} keys in all ({Reasons})", skippedTotal, string.Join(", ", skipped.Select(kv => $"{kv.Key}: {kv.Value}")));
+            _logger.LogWarning("could not remove the import's work directory {Directory}: {Message}", work, e.Message);
         }
-
-        var metarange = WriteMetarange(descriptors, work, out var metarangeFile);
-        uploads.Add(UploadAsync(uploadSlots, _catalog.MetarangeKey(metarange), metarangeFile, cancellationToken));
-        var results = await Task.WhenAll(uploads).ConfigureAwait(false);
-        progress?.Report(new ImportProgress(listed, entries, bytes, descriptors.Count, skippedTotal));
-
-        var record = new SnapshotRecord
-        {
-            Name = name,
-            Id = ComputeSnapshotId(metarange, sourceAddress).ToString(),
-            Metarange = metarange.ToString(),
-            Source = sourceAddress,
-            CreatedAt = _time.GetUtcNow(),
-            Entries = entries,
-            Bytes = bytes,
-            Ranges = descriptors.Count,
-            Skipped = skipped,
-        };
-        await _catalog.PutSnapshotAsync(record, cancellationToken).ConfigureAwait(false);
-        var catalogBytes = results.Sum(r => r.Bytes);
-        _logger.LogInformation("imported {Source} as snapshot {Name} ({Id}): {Entries} entries, {Bytes} bytes, {Ranges} ranges, {CatalogBytes} catalog bytes", sourceAddress, name, record.Id, entries, bytes, descriptors.Count, catalogBytes);
-        return new ImportResult(record, results.Count(r => r.Uploaded), catalogBytes, stopwatch.Elapsed);
     }
 
     public static SnapshotId ComputeSnapshotId(MetarangeId metarange, string sourceAddress)
@@ -223,6 +320,78 @@ public sealed class SnapshotImporter
         finally
         {
             slots.Release();
+        }
+    }
+
+    /// <summary>The merge's running state: one record at a time, nothing that grows with the listing but the range descriptors.</summary>
+    private sealed class MergeState(SnapshotImporter importer, string sourceAddress, RangeBuilder builder)
+    {
+        private byte[] _lastPath = new byte[256];
+        private int _lastPathLength = -1;
+        private byte[] _lastDirectory = new byte[256];
+        private int _lastDirectoryLength = -1;
+
+        public string SourceAddress { get; } = sourceAddress;
+
+        public RangeBuilder Builder { get; } = builder;
+
+        public List<RangeDescriptor> Descriptors { get; } = [];
+
+        public Dictionary<string, long> Skipped { get; } = new(StringComparer.Ordinal);
+
+        public long SkippedTotal { get; set; }
+
+        public long Entries { get; private set; }
+
+        public long Bytes { get; private set; }
+
+        /// <summary>Settles one sorted record; true when the range should be cut after it.</summary>
+        public bool Accept(ReadOnlySpan<byte> record)
+        {
+            var pathBytes = ListingRecord.Read(record, out var kind, out var payload);
+            if (kind == ListingRecord.Directory)
+            {
+                Remember(ref _lastDirectory, ref _lastDirectoryLength, pathBytes);
+                return false;
+            }
+
+            var path = Encoding.UTF8.GetString(pathBytes);
+            var key = importer._sourceUri.Prefix + path;
+            if (_lastPathLength >= 0 && pathBytes.SequenceEqual(_lastPath.AsSpan(0, _lastPathLength)))
+            {
+                throw new OrleansMountException($"the object store listed '{key}' twice; the listing cannot be imported");
+            }
+
+            Remember(ref _lastPath, ref _lastPathLength, pathBytes);
+            if (kind == ListingRecord.Skipped)
+            {
+                importer.Skip(this, key, (PathVerdict)record[payload]);
+                return false;
+            }
+
+            // A directory record sorts right before the file of the same path: the file is also a directory, which wins.
+            if (_lastDirectoryLength >= 0 && pathBytes.SequenceEqual(_lastDirectory.AsSpan(0, _lastDirectoryLength)))
+            {
+                importer.Skip(this, key, PathVerdict.FileShadowedByDirectory);
+                return false;
+            }
+
+            var (size, modified, etag) = ListingRecord.ReadFile(record, payload);
+            var entry = SnapshotEntry.Create(path, size, modified, etag, SourceAddress + path);
+            Entries++;
+            Bytes += size;
+            return Builder.Add(path, EntryCodec.Encode(entry, SourceAddress + path, Builder.Count), size);
+        }
+
+        private static void Remember(ref byte[] buffer, ref int length, ReadOnlySpan<byte> value)
+        {
+            if (buffer.Length < value.Length)
+            {
+                buffer = new byte[Math.Max(value.Length, buffer.Length * 2)];
+            }
+
+            value.CopyTo(buffer);
+            length = value.Length;
         }
     }
 

@@ -40,31 +40,6 @@ public sealed class PathRulesTests
         Assert.Throws<OrleansMountException>(() => PathRules.NormalizeDirectory("a/../b"));
 
     [Fact]
-    public void Conflict_filter_drops_files_that_are_also_directories()
-    {
-        var accepted = new List<string>();
-        var rejected = new List<string>();
-        var filter = new PathConflictFilter<string>(accepted.Add, rejected.Add);
-        foreach (var path in new[] { "a/b", "a/b!", "a/b.txt", "a/b/c", "a/b/d", "a/bc", "x", "x/y", "x/y/z", "y" })
-        {
-            filter.Add(path, path);
-        }
-
-        filter.Complete();
-        Assert.Equal(["a/b!", "a/b.txt", "a/b/c", "a/b/d", "a/bc", "x/y/z", "y"], accepted);
-        Assert.Equal(["a/b", "x", "x/y"], rejected.Order(StringComparer.Ordinal));
-    }
-
-    [Fact]
-    public void Conflict_filter_keeps_order_and_rejects_unsorted_input()
-    {
-        var accepted = new List<string>();
-        var filter = new PathConflictFilter<string>(accepted.Add, _ => { });
-        filter.Add("b", "b");
-        Assert.Throws<InvalidOperationException>(() => filter.Add("a", "a"));
-    }
-
-    [Fact]
     public void Chunk_slices_cover_a_read_exactly()
     {
         const int ChunkSize = 10;
