@@ -118,6 +118,7 @@ def run_import(args):
     if left:
         die(f"the import left {left} in its work directory")
     shutil.rmtree(catalog, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
     if not args.keep_tree:
         shutil.rmtree(tree, ignore_errors=True)
         for m in os.listdir(WORK):
@@ -272,7 +273,7 @@ class WalkNode:
     def __init__(self, procs, env, name, catalog, snapshot):
         self.procs, self.env, self.name, self.snapshot = procs, env, name, snapshot
         port, self.sock, self.mnt = benchlib.free_port(), f"{WORK}/walk/{name}.sock", f"{WORK}/walk/mnt-{name}"
-        cache = f"{WORK}/walk/cache-{name}"
+        self.cache = cache = f"{WORK}/walk/cache-{name}"
         shutil.rmtree(cache, ignore_errors=True)
         os.makedirs(self.mnt, exist_ok=True)
         self.silo = procs.start(f"silo-{name}", [benchlib.SILO, "--catalog", f"file://{catalog}/", "--cache-dir", cache, "--cache-size", "1GiB",
@@ -296,6 +297,7 @@ class WalkNode:
     def stop(self):
         benchlib.Procs.umount(self.mnt)
         benchlib.Procs.stop(self.silo)
+        shutil.rmtree(self.cache, ignore_errors=True)
 
 
 def passthrough(procs, pll, tree, files, inodes):
