@@ -52,9 +52,6 @@ public sealed record SiloOptions
     /// <summary>How long an owner silo may take to start answering a peer call before it counts as not answering.</summary>
     public TimeSpan PeerTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long an owner that did not answer is routed around (its keys go to the object store).</summary>
-    public TimeSpan SuspectDuration { get; init; } = TimeSpan.FromSeconds(5);
-
     /// <summary>Chunk fills all prefetch jobs together may have in flight on this silo (as an owner).</summary>
     public int PrefetchSlots { get; init; } = 8;
 

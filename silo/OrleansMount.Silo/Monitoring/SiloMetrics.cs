@@ -51,8 +51,6 @@ public sealed class SiloMetrics
         Counter("orleansmount_object_store_failures_total", "Object-store and catalog requests that failed for good (a permanent error, or the retries or deadline used up).", () => node.StoreCounters.Failures);
         Counter("orleansmount_range_corruptions_total", "Range files kept for peers that failed their check and were read again.", () => c.RangeCorruptions);
         Counter("orleansmount_owner_fallbacks_total", "Chunks and range files read from the object store here because their owner did not deliver.", () => c.OwnerFallbacks);
-        Counter("orleansmount_suspect_skips_total", "Of the fallbacks, those not even sent to the owner because it was suspected.", () => c.SuspectSkips);
-        Counter("orleansmount_stale_view_refreshes_total", "Times an owner answered that this silo's membership view was stale.", () => c.StaleViewRefreshes);
         Counter("orleansmount_range_files_total", "Range and metarange files this silo obtained, by source.", "source", () => [("catalog", c.RangesFromCatalog), ("peer", c.RangesFromPeers)]);
         Counter("orleansmount_auth_rejections_total", "Requests refused for lacking a valid cluster-secret signature.", () => c.AuthRejections);
         Counter("orleansmount_tls_rejections_total", "Orleans silo-to-silo connections refused because the peer presented another certificate than the cluster certificate.", () => c.TlsRejections);

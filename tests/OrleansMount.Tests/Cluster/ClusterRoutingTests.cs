@@ -183,10 +183,9 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
         }
 
         var stats = await reader.StatsAsync();
-        output.WriteLine($"node-x: {stats.OwnerFallbacks} fallbacks, {stats.SuspectSkips} skips, {ownedByY} chunks owned by node-y");
+        output.WriteLine($"node-x: {stats.OwnerFallbacks} fallbacks, {ownedByY} chunks owned by node-y");
         Assert.True(ownedByY >= 2);
         Assert.Equal(ownedByY, stats.OwnerFallbacks);
-        Assert.Equal(0, stats.SuspectSkips); // it answered: an error of that call, not a silent owner
         await WaitForAsync(() => reader.Log.Contains("reading it from the object store", StringComparison.Ordinal), "the fallback log line");
     }
 
