@@ -38,8 +38,8 @@ public sealed class SiloMetrics
         Gauge("orleansmount_range_files_owned", "Range and metarange files kept as their owner.", () => NodeReporter.CountRangeFiles(node.RangeDirectory));
         Counter("orleansmount_metadata_ranges_fetched_total", "Range files ingested into the node's metadata store.", () => node.Metadata.RangesFetched);
 
-        Gauge("orleansmount_grain_activations", "Live activations per grain type (PrefetchJob: jobs running that this silo coordinates).", "grain_type", () => [("ChunkGrain", node.ActivationsOf("ChunkGrain").Current), ("RangeGrain", node.ActivationsOf("RangeGrain").Current), ("PrefetchJob", node.Prefetch.Stats().JobsRunning)]);
-        Counter("orleansmount_grain_activations_total", "Activations created per grain type since start.", "grain_type", () => [("ChunkGrain", node.ActivationsOf("ChunkGrain").Total), ("RangeGrain", node.ActivationsOf("RangeGrain").Total), ("PrefetchJob", node.Prefetch.Stats().JobsStarted)]);
+        Gauge("orleansmount_grain_activations", "Live activations per grain type (PrefetchJob: jobs running that this silo coordinates).", "grain_type", () => [("ChunkGrain", node.ActivationsOf("ChunkGrain").Current), ("RangeGrain", node.ActivationsOf("RangeGrain").Current), ("SnapshotGrain", node.ActivationsOf("SnapshotGrain").Current), ("PrefetchJob", node.Prefetch.Stats().JobsRunning)]);
+        Counter("orleansmount_grain_activations_total", "Activations created per grain type since start.", "grain_type", () => [("ChunkGrain", node.ActivationsOf("ChunkGrain").Total), ("RangeGrain", node.ActivationsOf("RangeGrain").Total), ("SnapshotGrain", node.ActivationsOf("SnapshotGrain").Total), ("PrefetchJob", node.Prefetch.Stats().JobsStarted)]);
 
         Counter("orleansmount_reads_total", "Chunk reads answered per tier: local disk, copied from the owner peer, filled from the object store.", "tier", () => [("local", c.LocalHits), ("peer", c.PeerFetches), ("object_store", c.ObjectStoreGets)]);
         Counter("orleansmount_reads_bytes_total", "Bytes of the chunk reads per tier.", "tier", () => [("local", c.LocalHitBytes), ("peer", c.PeerBytes), ("object_store", c.ObjectStoreBytes)]);
