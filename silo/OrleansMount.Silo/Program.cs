@@ -24,9 +24,10 @@ var secretFile = new Option<string?>("--secret-file") { Description = "File hold
 var storeAttempts = new Option<int>("--object-store-attempts") { Description = "Attempts of one object-store request (the first and its retries) when it fails with 5xx, SlowDown, a reset or a stall; delays between them grow exponentially with jitter.", DefaultValueFactory = _ => 5, HelpName = "N" };
 var storeTimeout = new Option<string>("--object-store-timeout") { Description = "The longest one object-store attempt may take, response body included; a stalled response is retried after it.", DefaultValueFactory = _ => "30s", HelpName = "DURATION" };
 var storeDeadline = new Option<string>("--object-store-deadline") { Description = "No object-store attempt starts later than this after the first; the read then fails (EIO in the mount).", DefaultValueFactory = _ => "60s", HelpName = "DURATION" };
+var orleansDashboard = new Option<bool>("--orleans-dashboard") { Description = "Also serve Orleans' own dashboard (hosts, activations, calls and exceptions per grain type) at /orleans, where the product's dashboard is served and under the same rules: readable without the cluster secret. Costs about 75 MiB of memory; off by default." };
 var root = new RootCommand("orleansmount-silo: the per-node OrleansMount daemon. Serves snapshot metadata and cached chunks to local mounts (Unix socket) and peers (HTTP).")
 {
-    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, logFormat, siloId, redis, redisPasswordFile, tlsCertificate, cluster, advertise, siloPort, peerTimeout, prefetchSlots, readaheadMemory, secretFile, storeAttempts, storeTimeout, storeDeadline,
+    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, logFormat, siloId, redis, redisPasswordFile, tlsCertificate, cluster, advertise, siloPort, peerTimeout, prefetchSlots, readaheadMemory, secretFile, storeAttempts, storeTimeout, storeDeadline, orleansDashboard,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -59,6 +60,7 @@ root.SetAction(async (parse, cancellationToken) =>
             ObjectStoreAttempts = parse.GetValue(storeAttempts),
             ObjectStoreTimeout = parse.GetValue(storeTimeout)!,
             ObjectStoreDeadline = parse.GetValue(storeDeadline)!,
+            OrleansDashboard = parse.GetValue(orleansDashboard),
         });
     }
     catch (OrleansMountException e)

@@ -337,12 +337,8 @@ public sealed class SiloNode : IDisposable, IRangeSource
         }
 
         var record = await SnapshotRecordAsync(name, expectedId, cancellationToken).ConfigureAwait(false);
-        if (!_views.TryGetValue(record.Id, out var view))
-        {
-            view = await Metadata.OpenSnapshotAsync(record, cancellationToken).ConfigureAwait(false);
-            _views[record.Id] = view;
-        }
-
+        var view = await Metadata.OpenSnapshotAsync(record, cancellationToken).ConfigureAwait(false);
+        _views[record.Id] = view;
         if (expectedId is not null && record.Id != expectedId)
         {
             throw new SnapshotReplacedException(name, expectedId, record.Id);

@@ -64,6 +64,9 @@ public sealed record SiloOptions
     /// <summary>Retries, per-attempt timeout and deadline of every object-store and catalog request.</summary>
     public ObjectStoreRetryPolicy ObjectStoreRetry { get; init; } = new();
 
+    /// <summary>Serve Orleans' own dashboard (Microsoft.Orleans.Dashboard) at <c>/orleans</c> beside the product's.</summary>
+    public bool OrleansDashboard { get; init; }
+
     /// <summary>
     /// Checks and converts the command line's settings; the first bad one is refused with an
     /// <see cref="OrleansMountException"/> (exit code 2) whose message names the option and says what it should be.
@@ -245,6 +248,7 @@ public sealed record SiloOptions
             ReadaheadMemoryBytes = readaheadBytes,
             Secret = LoadSecret(raw.SecretFile),
             ObjectStoreRetry = new ObjectStoreRetryPolicy { MaxAttempts = raw.ObjectStoreAttempts, AttemptTimeout = storeTimeoutSpan, Deadline = storeDeadlineSpan },
+            OrleansDashboard = raw.OrleansDashboard,
         };
     }
 
