@@ -151,6 +151,8 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
         Assert.True(ownedByY == fallbacks, $"{fallbacks} fallbacks for {ownedByY} chunks owned by node-y; node-x's warnings:\n{string.Join('\n', reader.Log.Split('\n').Where(l => l.Contains("WRN", StringComparison.Ordinal)))}");
         Assert.InRange(connections, 1, ownedByY);
         await WaitForAsync(() => reader.Log.Contains("reading it from the object store", StringComparison.Ordinal), "the fallback log line");
+        var report = await reader.GetJsonAsync<NodeReport>("api/v1/node");
+        Assert.Contains(report.RecentErrors, e => e.Kind == "fallback" && e.Source == "SiloNode" && e.Message.Contains("reading it from the object store", StringComparison.Ordinal));
         silent.Stop();
         await acceptLoop;
         foreach (var socket in accepted)
