@@ -12,6 +12,9 @@ namespace OrleansMount.Silo;
 /// <summary>The silo's HTTP API (docs/api.md). JSON in and out, except chunk bytes, which are raw.</summary>
 public static class SiloEndpoints
 {
+    /// <summary>The most children one page of a listing may ask for (<c>limit</c>).</summary>
+    public const int MaxListingPage = 10_000;
+
     public static void Map(WebApplication app, SiloNode node)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -35,17 +38,38 @@ public static class SiloEndpoints
             return Results.Json(view.Record);
         }));
 
-        api.MapGet("/snapshots/{name}/list", (string name, string? id, string? path, CancellationToken ct) => Guard(async () =>
+        api.MapGet("/snapshots/{name}/list", (string name, string? id, string? path, string? after, int? limit, CancellationToken ct) => Guard(async () =>
         {
+            if (limit is < 1 or > MaxListingPage)
+            {
+                throw new OrleansMountException($"limit={limit} is outside 1..{MaxListingPage}", 2);
+            }
+
             var view = await node.GetViewAsync(name, id, ct).ConfigureAwait(false);
             var directory = PathRules.NormalizeDirectory(path ?? "");
-            var items = await view.ListDirectoryAsync(directory, ct).ConfigureAwait(false);
-            if (items is null)
+            var page = await view.ListDirectoryPageAsync(directory, after, limit ?? int.MaxValue, ct).ConfigureAwait(false);
+            if (page is null)
             {
                 return Error(StatusCodes.Status404NotFound, SiloError.NotFound, $"no directory '{directory}' in snapshot '{name}'");
             }
 
-            return Results.Json(new DirectoryListing(view.Record.Id, directory, [.. items.Select(i => ToWire(i, view))]));
+            return Results.Json(new DirectoryListing(view.Record.Id, directory, [.. page.Items.Select(i => ToWire(i, view))], page.Next));
+        }));
+
+        // One name in one directory: a point read, whatever the directory's size.
+        api.MapGet("/snapshots/{name}/lookup", (string name, string? id, string? path, string? child, CancellationToken ct) => Guard(async () =>
+        {
+            if (child is null || !PathRules.IsValidName(child))
+            {
+                throw new OrleansMountException($"child='{child}' is not a file or directory name", 2);
+            }
+
+            var view = await node.GetViewAsync(name, id, ct).ConfigureAwait(false);
+            var directory = PathRules.NormalizeDirectory(path ?? "");
+            var item = await view.LookupAsync(directory, child, ct).ConfigureAwait(false);
+            return item is null
+                ? Error(StatusCodes.Status404NotFound, SiloError.NotFound, $"no '{child}' in directory '{directory}' of snapshot '{name}'")
+                : Results.Json(ToWire(item, view));
         }));
 
         // Local mounts: routed by placement (owned here, near cache, or copied from the owner).

@@ -34,9 +34,10 @@ internal static class MountCommand
         var readahead = new Option<int>("--readahead") { Description = "Chunks fetched ahead of a sequential reader, per open file (0: off).", DefaultValueFactory = _ => 4, HelpName = "CHUNKS" };
         var readaheadBack = new Option<int>("--readahead-back") { Description = "Chunk files kept open behind a reader's current chunk.", DefaultValueFactory = _ => 2, HelpName = "CHUNKS" };
         var noMetadataPrefetch = new Option<bool>("--no-metadata-prefetch") { Description = "Do not fetch the metadata of the mounted path in the background once mounted." };
+        var xattrs = new Option<bool>("--xattrs") { Description = "Answer extended attributes (user.orleansmount.identity and .address of each file). Off by default: then the kernel stops asking after the first call, and 'ls -l' or 'cp -a' walks make no calls to the mount for them." };
         var command = new Command("mount", "Mount a snapshot read-only with FUSE. Returns once the mount is ready; unmount with 'orleansmount umount MOUNTPOINT'.")
         {
-            name, mountpoint, path, silo, foreground, allowOther, uid, gid, fileMode, threads, logFile, readahead, readaheadBack, noMetadataPrefetch,
+            name, mountpoint, path, silo, foreground, allowOther, uid, gid, fileMode, threads, logFile, readahead, readaheadBack, noMetadataPrefetch, xattrs,
         };
         command.SetAction((parse, cancellationToken) => Cli.RunAsync(async () =>
         {
@@ -64,6 +65,7 @@ internal static class MountCommand
                 ReadaheadChunks = parse.GetValue(readahead),
                 ReadaheadBackChunks = parse.GetValue(readaheadBack),
                 MetadataPrefetch = !parse.GetValue(noMetadataPrefetch),
+                ExtendedAttributes = parse.GetValue(xattrs),
             };
             var background = Environment.GetEnvironmentVariable(BackgroundLogVariable);
             return await RunForegroundAsync(options, parse.GetValue(silo)!, target, parse.GetValue(allowOther), parse.GetValue(threads), string.IsNullOrEmpty(background) ? null : background, cancellationToken).ConfigureAwait(false);
@@ -105,7 +107,7 @@ internal static class MountCommand
         // Also refuses, with the silo's message, a snapshot imported before inode numbering.
         try
         {
-            await backend.ListAsync(options.RootPath, cancellationToken).ConfigureAwait(false);
+            await backend.ListAsync(options.RootPath, null, 1, cancellationToken).ConfigureAwait(false);
         }
         catch (SiloException e) when (e.Kind == Grains.Protocol.SiloError.NotFound)
         {

@@ -14,8 +14,16 @@ public interface IMountBackend
 
     string SnapshotId { get; }
 
-    /// <summary>One directory of the mounted snapshot (path relative to the snapshot root).</summary>
-    Task<DirectoryListing> ListAsync(string path, CancellationToken cancellationToken);
+    /// <summary>
+    /// One page of a directory of the mounted snapshot (path relative to the snapshot root): at most
+    /// <paramref name="limit"/> children after <paramref name="after"/> (null for the first page, else the
+    /// <see cref="DirectoryListing.Next"/> of the page before). Throws <c>SiloException</c> of kind not-found for a
+    /// path that is not a directory.
+    /// </summary>
+    Task<DirectoryListing> ListAsync(string path, string? after, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The child <paramref name="name"/> of directory <paramref name="path"/>, without listing it; null when there is none.</summary>
+    Task<ListingItem?> LookupAsync(string path, string name, CancellationToken cancellationToken);
 
     /// <summary>Makes a chunk present in the local silo's cache.</summary>
     Task<ChunkLocation> EnsureChunkAsync(ChunkRequest request, CancellationToken cancellationToken);

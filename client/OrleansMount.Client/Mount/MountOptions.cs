@@ -21,14 +21,17 @@ public sealed record MountOptions
     /// <summary>Seconds the kernel may cache entries and attributes: the snapshot never changes, so long.</summary>
     public double CacheTimeoutSeconds { get; init; } = 24 * 3600;
 
-    /// <summary>Upper bound on directory entries kept in the mount's memory.</summary>
-    public int MaxCachedEntries { get; init; } = 1_000_000;
-
     /// <summary>Chunks fetched ahead of a sequential reader, per open file; 0 turns readahead off.</summary>
     public int ReadaheadChunks { get; init; } = 4;
 
     /// <summary>Chunk files kept open behind a reader's current chunk (cheap backward seeks, and readable even if evicted).</summary>
     public int ReadaheadBackChunks { get; init; } = 2;
+
+    /// <summary>
+    /// Answer getxattr/listxattr (<c>--xattrs</c>). Off: both answer ENOSYS, which the kernel remembers for the
+    /// mount's life, so the xattr probes of <c>ls -l</c> (security.selinux, POSIX ACLs) cost no upcall per file.
+    /// </summary>
+    public bool ExtendedAttributes { get; init; }
 
     /// <summary>Fetch the ranges under <see cref="RootPath"/> into the silo in the background once mounted.</summary>
     public bool MetadataPrefetch { get; init; } = true;

@@ -15,7 +15,9 @@ namespace OrleansMount.Client.Mount;
 /// the snapshot never changes, so entries and attributes carry long timeouts, files open with
 /// keep_cache and directories with cache_readdir, and inode numbers are the snapshot's own (the silo sends
 /// them with each listing: unique within the snapshot and the same on every mount, see <see cref="InodeNumbers"/>).
-/// Metadata is asked of the silo a directory at a time and kept within a budget; file bytes come
+/// Metadata is asked of the silo by name (lookup: one point read) or a page at a time (readdir: an open
+/// directory holds one page of <see cref="ListingPageSize"/> children); the mount keeps only the inodes the kernel
+/// holds references to (lookup/forget counts), so nothing grows with the snapshot's size. File bytes come
 /// from chunk files on this node's disk when they are there, else through the silo. No libfuse
 /// thread waits on the network: anything not in memory is answered when its task completes.
 /// </summary>
@@ -25,14 +27,16 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     public const string IdentityXattr = "user.orleansmount.identity";
     public const string AddressXattr = "user.orleansmount.address";
 
+    /// <summary>Children asked of the silo per readdir page: what an open directory holds in memory at most.</summary>
+    public const int ListingPageSize = 1_000;
+
     private readonly IMountBackend _backend;
     private readonly MountOptions _options;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<ulong, FsNode> _nodes = new();
-    private readonly ConcurrentDictionary<string, Lazy<Task<CachedDirectory>>> _directories = new(StringComparer.Ordinal);
+    private readonly InodeTable _inodes;
     private readonly ConcurrentDictionary<ulong, OpenFile> _handles = new();
+    private readonly ConcurrentDictionary<ulong, OpenDirectory> _directoryHandles = new();
     private readonly DateTimeOffset _mountTime;
-    private long _cachedEntries;
     private long _nextHandle;
     private long _errors;
 
@@ -42,7 +46,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         _options = options;
         _logger = logger;
         _mountTime = snapshotTime;
-        _nodes[RootIno] = new FsNode(RootIno, options.RootPath, null) { Lookups = 1 };
+        _inodes = new InodeTable(RootIno, options.RootPath);
         Readahead = new Readahead(backend, options.ReadaheadChunks, logger);
     }
 
@@ -51,11 +55,11 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
     public long Errors => Interlocked.Read(ref _errors);
 
-    public int NodeCount => _nodes.Count;
+    public int NodeCount => _inodes.Count;
 
     public void Lookup(FuseRequest req, ulong parent, string name)
     {
-        if (!_nodes.TryGetValue(parent, out var dir) || !dir.IsDirectory)
+        if (!_inodes.TryGet(parent, out var dir) || !dir.IsDirectory || _inodes.PathOf(parent) is not { } directory)
         {
             req.ReplyError(FuseErrno.ENOENT);
             return;
@@ -67,9 +71,8 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             return;
         }
 
-        Run(req, GetDirectoryAsync(dir.Path), listing =>
+        Run(req, LookupAsync(directory, name), item =>
         {
-            var item = listing.Find(name);
             if (item is null)
             {
                 // ino 0 with a timeout: the kernel caches the negative entry.
@@ -77,32 +80,21 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
                 return;
             }
 
-            var node = Reference(PathRules.Join(dir.Path, name), item);
-            if (req.ReplyEntry(EntryFor(node)) != 0)
+            _inodes.Reference(parent, item);
+            if (req.ReplyEntry(EntryFor(item)) != 0)
             {
-                Forget(node.Ino, 1);
+                Forget(item.Ino, 1);
             }
         });
     }
 
-    public void Forget(ulong ino, ulong nlookup)
-    {
-        if (ino == RootIno || !_nodes.TryGetValue(ino, out var node))
-        {
-            return;
-        }
-
-        if (Interlocked.Add(ref node.Lookups, -(long)nlookup) <= 0)
-        {
-            _nodes.TryRemove(new KeyValuePair<ulong, FsNode>(ino, node));
-        }
-    }
+    public void Forget(ulong ino, ulong nlookup) => _inodes.Forget(ino, nlookup);
 
     public void GetAttr(FuseRequest req, ulong ino)
     {
-        if (_nodes.TryGetValue(ino, out var node))
+        if (_inodes.TryGet(ino, out var node))
         {
-            req.ReplyAttr(AttrFor(node.Ino, node.File), _options.CacheTimeoutSeconds);
+            req.ReplyAttr(AttrFor(node), _options.CacheTimeoutSeconds);
         }
         else
         {
@@ -112,34 +104,46 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
     public void OpenDir(FuseRequest req, ulong ino, FuseOpenFlags flags)
     {
-        if (!_nodes.TryGetValue(ino, out var node) || !node.IsDirectory)
-        {
-            req.ReplyError(node is null ? FuseErrno.ENOENT : FuseErrno.ENOTDIR);
-            return;
-        }
-
-        req.ReplyOpen(0, keepCache: true, cacheReaddir: true);
-    }
-
-    public void ReadDir(FuseRequest req, ulong ino, ulong fh, long offset, int size, bool plus)
-    {
-        if (!_nodes.TryGetValue(ino, out var node) || !node.IsDirectory)
+        if (!_inodes.TryGet(ino, out var node) || _inodes.PathOf(ino) is not { } path)
         {
             req.ReplyError(FuseErrno.ENOENT);
             return;
         }
 
-        Run(req, GetDirectoryAsync(node.Path), listing =>
+        if (!node.IsDirectory)
         {
-            req.ReplyDirectory(new DirectoryEntries(this, node, listing), offset, size, plus, e => Reference(PathRules.Join(node.Path, e.Name), listing.Find(e.Name)!));
+            req.ReplyError(FuseErrno.ENOTDIR);
+            return;
+        }
+
+        var fh = (ulong)Interlocked.Increment(ref _nextHandle);
+        _directoryHandles[fh] = new OpenDirectory(ino, path);
+        req.ReplyOpen(fh, keepCache: true, cacheReaddir: true);
+    }
+
+    public void ReadDir(FuseRequest req, ulong ino, ulong fh, long offset, int size, bool plus)
+    {
+        if (!_directoryHandles.TryGetValue(fh, out var directory))
+        {
+            req.ReplyError(FuseErrno.EBADF);
+            return;
+        }
+
+        Run(req, directory.PageAtAsync(this, offset), page =>
+        {
+            req.ReplyDirectory(new DirectoryEntries(this, directory.Ino, page), offset, size, plus, e => _inodes.Reference(directory.Ino, page.Find(e.Name)!));
         });
     }
 
-    public void ReleaseDir(FuseRequest req, ulong ino, ulong fh) => req.ReplyError(0);
+    public void ReleaseDir(FuseRequest req, ulong ino, ulong fh)
+    {
+        _directoryHandles.TryRemove(fh, out _);
+        req.ReplyError(0);
+    }
 
     public void Open(FuseRequest req, ulong ino, int flags)
     {
-        if (!_nodes.TryGetValue(ino, out var node))
+        if (!_inodes.TryGet(ino, out var node))
         {
             req.ReplyError(FuseErrno.ENOENT);
             return;
@@ -151,6 +155,12 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             return;
         }
 
+        if (_inodes.FileOf(ino) is not var (item, path))
+        {
+            req.ReplyError(FuseErrno.ENOENT); // forgotten meanwhile
+            return;
+        }
+
         if ((flags & 3) != 0 || (flags & 0x200) != 0)
         {
             req.ReplyError(FuseErrno.EROFS); // O_WRONLY, O_RDWR or O_TRUNC
@@ -159,7 +169,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
         var fh = (ulong)Interlocked.Increment(ref _nextHandle);
         // Backward retention: the chunk being read, the one a read may span into, and the ones behind.
-        _handles[fh] = new OpenFile(node.File!, AddressOf(node.Path, node.File!), _options.ReadaheadBackChunks + 2, Readahead.CreateDetector(node.File!.Size));
+        _handles[fh] = new OpenFile(item, AddressOf(path, item), _options.ReadaheadBackChunks + 2, Readahead.CreateDetector(item.Size));
         req.ReplyOpen(fh, keepCache: true);
     }
 
@@ -201,7 +211,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             Blocks = 0,
             FreeBlocks = 0,
             AvailableBlocks = 0,
-            Files = (ulong)_nodes.Count,
+            Files = (ulong)_inodes.Count,
             FreeFiles = 0,
             AvailableFiles = 0,
             NameMax = PathRules.MaxNameBytes,
@@ -210,16 +220,22 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
     public void GetXattr(FuseRequest req, ulong ino, string name, int size)
     {
-        if (!_nodes.TryGetValue(ino, out var node))
+        if (!_options.ExtendedAttributes)
+        {
+            req.ReplyError(FuseErrno.ENOSYS); // the kernel stops sending getxattr for this mount
+            return;
+        }
+
+        if (!_inodes.TryGet(ino, out _))
         {
             req.ReplyError(FuseErrno.ENOENT);
             return;
         }
 
-        var value = node.File is null ? null : name switch
+        var value = _inodes.FileOf(ino) is not var (file, path) ? null : name switch
         {
-            IdentityXattr => ObjectIdentity.Compute(AddressOf(node.Path, node.File), node.File.ETag!, node.File.Size).ToString(),
-            AddressXattr => AddressOf(node.Path, node.File),
+            IdentityXattr => ObjectIdentity.Compute(AddressOf(path, file), file.ETag!, file.Size).ToString(),
+            AddressXattr => AddressOf(path, file),
             _ => null,
         };
         if (value is null)
@@ -233,7 +249,13 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
     public void ListXattr(FuseRequest req, ulong ino, int size)
     {
-        if (!_nodes.TryGetValue(ino, out var node))
+        if (!_options.ExtendedAttributes)
+        {
+            req.ReplyError(FuseErrno.ENOSYS);
+            return;
+        }
+
+        if (!_inodes.TryGet(ino, out var node))
         {
             req.ReplyError(FuseErrno.ENOENT);
             return;
@@ -246,7 +268,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     public void Access(FuseRequest req, ulong ino, int mask)
     {
         const int W_OK = 2;
-        if (!_nodes.ContainsKey(ino))
+        if (!_inodes.TryGet(ino, out _))
         {
             req.ReplyError(FuseErrno.ENOENT);
             return;
@@ -398,11 +420,11 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         return local;
     }
 
-    private void Run(FuseRequest req, Task<CachedDirectory> listing, Action<CachedDirectory> reply)
+    private void Run<T>(FuseRequest req, Task<T> pending, Action<T> reply)
     {
-        if (listing.IsCompletedSuccessfully)
+        if (pending.IsCompletedSuccessfully)
         {
-            reply(listing.Result);
+            reply(pending.Result);
             return;
         }
 
@@ -412,7 +434,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         {
             try
             {
-                reply(await listing.ConfigureAwait(false));
+                reply(await pending.ConfigureAwait(false));
             }
             catch (SiloException e) when (e.Kind == SiloError.NotFound)
             {
@@ -427,55 +449,28 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         }
     }
 
-    private Task<CachedDirectory> GetDirectoryAsync(string path)
+    /// <summary>One name in one directory, asked of the silo as a point read: a lookup never lists the directory.</summary>
+    private async Task<ListingItem?> LookupAsync(string directory, string name)
     {
-        var lazy = _directories.GetOrAdd(path, p => new Lazy<Task<CachedDirectory>>(() => FetchDirectoryAsync(p)));
-        var task = lazy.Value;
-        if (task.IsFaulted || task.IsCanceled)
-        {
-            // Do not cache failures: the next call asks the silo again (it may be back).
-            _directories.TryRemove(new KeyValuePair<string, Lazy<Task<CachedDirectory>>>(path, lazy));
-        }
-
-        return task;
+        var item = await _backend.LookupAsync(directory, name, CancellationToken.None).ConfigureAwait(false);
+        return item is null ? null : Compact(directory, Checked(directory, item));
     }
 
-    private async Task<CachedDirectory> FetchDirectoryAsync(string path)
+    /// <summary>One page of a directory from the silo, its items compacted.</summary>
+    private async Task<DirectoryPageView> FetchPageAsync(string directory, string? after, long firstOffset)
     {
-        try
+        var listing = await _backend.ListAsync(directory, after, ListingPageSize, CancellationToken.None).ConfigureAwait(false);
+        var items = new ListingItem[listing.Items.Count];
+        for (var i = 0; i < items.Length; i++)
         {
-            var listing = await _backend.ListAsync(path, CancellationToken.None).ConfigureAwait(false);
-            if (listing.Items.Any(i => i.Ino == 0))
-            {
-                throw new InvalidDataException($"the silo listed directory '{path}' without inode numbers: it is older than this mount, upgrade it");
-            }
-
-            var directory = new CachedDirectory(path, [.. listing.Items.Select(i => Compact(path, i))]);
-            if (Interlocked.Add(ref _cachedEntries, listing.Items.Count) > _options.MaxCachedEntries)
-            {
-                TrimDirectories(path);
-            }
-
-            return directory;
+            items[i] = Compact(directory, Checked(directory, listing.Items[i]));
         }
-        catch
-        {
-            _directories.TryRemove(path, out _);
-            throw;
-        }
+
+        return new DirectoryPageView(firstOffset, items, listing.Next);
     }
 
-    /// <summary>Over budget: drop every other cached directory (the kernel keeps its own cache; nodes keep their entries).</summary>
-    private void TrimDirectories(string keep)
-    {
-        foreach (var (path, lazy) in _directories)
-        {
-            if (path != keep && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && _directories.TryRemove(path, out _))
-            {
-                Interlocked.Add(ref _cachedEntries, -lazy.Value.Result.Items.Count);
-            }
-        }
-    }
+    private static ListingItem Checked(string directory, ListingItem item) =>
+        item.Ino != 0 ? item : throw new InvalidDataException($"the silo listed directory '{directory}' without inode numbers: it is older than this mount, upgrade it");
 
     /// <summary>
     /// What a cached listing keeps of an item: no identity (recomputed when asked for) and no address
@@ -488,17 +483,17 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
     private string AddressOf(string path, ListingItem file) => file.Address ?? _options.SourceAddress + path;
 
-    private FuseDirectoryEntry EntryAt(FsNode directory, CachedDirectory listing, int index)
+    private FuseDirectoryEntry EntryAt(ulong directory, DirectoryPageView page, int index)
     {
         if (index < 2)
         {
-            var dirAttr = AttrFor(directory.Ino, null);
+            var dirAttr = AttrFor(directory, null);
             return index == 0
-                ? new FuseDirectoryEntry(".", directory.Ino, dirAttr.Mode) { Entry = new FuseEntry { Ino = directory.Ino, Attr = dirAttr, AttrTimeout = _options.CacheTimeoutSeconds, EntryTimeout = _options.CacheTimeoutSeconds } }
+                ? new FuseDirectoryEntry(".", directory, dirAttr.Mode) { Entry = new FuseEntry { Ino = directory, Attr = dirAttr, AttrTimeout = _options.CacheTimeoutSeconds, EntryTimeout = _options.CacheTimeoutSeconds } }
                 : new FuseDirectoryEntry("..", RootIno, dirAttr.Mode);
         }
 
-        var item = listing.Items[index - 2];
+        var item = page.ItemAt(index);
         var ino = item.Ino;
         var attr = AttrFor(ino, item.Dir ? null : item);
         return new FuseDirectoryEntry(item.Name, ino, attr.Mode)
@@ -507,16 +502,20 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         };
     }
 
-    /// <summary>A directory's readdir entries (".", "..", children), made as the reply reads them rather than kept.</summary>
-    private sealed class DirectoryEntries(SnapshotFileSystem fs, FsNode directory, CachedDirectory listing) : IReadOnlyList<FuseDirectoryEntry>
+    /// <summary>
+    /// The readdir entries up to the end of one page: ".", "..", then the directory's children at offsets 2, 3, …
+    /// (a child's readdir offset is its position in the listing plus 2). Only the page's own positions are read:
+    /// <see cref="FuseRequest.ReplyDirectory"/> starts at the offset asked for, which lies in this page.
+    /// </summary>
+    private sealed class DirectoryEntries(SnapshotFileSystem fs, ulong directory, DirectoryPageView page) : IReadOnlyList<FuseDirectoryEntry>
     {
-        public int Count => listing.Items.Count + 2;
+        public int Count => (int)Math.Min(int.MaxValue, page.EndOffset);
 
-        public FuseDirectoryEntry this[int index] => fs.EntryAt(directory, listing, index);
+        public FuseDirectoryEntry this[int index] => fs.EntryAt(directory, page, index);
 
         public IEnumerator<FuseDirectoryEntry> GetEnumerator()
         {
-            for (var i = 0; i < Count; i++)
+            for (var i = (int)Math.Max(0, page.FirstOffset - 2); i < Count; i++)
             {
                 yield return this[i];
             }
@@ -525,40 +524,115 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
-    private FsNode Reference(string path, ListingItem item)
+    /// <summary>The children of one directory a silo page gave, at readdir offsets <see cref="FirstOffset"/> onwards.</summary>
+    internal sealed class DirectoryPageView(long firstOffset, ListingItem[] items, string? next)
     {
-        var ino = item.Ino;
-        var node = _nodes.AddOrUpdate(
-            ino,
-            _ => new FsNode(ino, path, item.Dir ? null : item) { Lookups = 1 },
-            (_, existing) =>
+        public long FirstOffset { get; } = firstOffset;
+
+        public long EndOffset => FirstOffset + items.Length;
+
+        /// <summary>The cursor of the page after this one; null when this page ends the directory.</summary>
+        public string? Next { get; } = next;
+
+        public ListingItem ItemAt(long offset) => items[offset - FirstOffset];
+
+        private Dictionary<string, ListingItem>? _byName;
+
+        /// <summary>The page's child named <paramref name="name"/> (readdirplus hands out a reference to each entry it sends).</summary>
+        public ListingItem? Find(string name)
+        {
+            var byName = Volatile.Read(ref _byName);
+            if (byName is null)
             {
-                Interlocked.Increment(ref existing.Lookups);
-                return existing;
-            });
-        return node;
+                byName = new Dictionary<string, ListingItem>(items.Length, StringComparer.Ordinal);
+                foreach (var item in items)
+                {
+                    byName[item.Name] = item;
+                }
+
+                Volatile.Write(ref _byName, byName);
+            }
+
+            return byName.GetValueOrDefault(name);
+        }
     }
 
-    private FuseEntry EntryFor(FsNode node) => new()
+    /// <summary>
+    /// A directory opened by opendir: the page readdir is in, fetched from the silo as the offset moves on. Memory is
+    /// one page whatever the directory's size; a seek backwards (rewinddir, seekdir) lists again from the start.
+    /// </summary>
+    private sealed class OpenDirectory(ulong ino, string path)
     {
-        Ino = node.Ino,
-        Attr = AttrFor(node.Ino, node.File),
+        private readonly SemaphoreSlim _lock = new(1, 1);
+        private DirectoryPageView? _page;
+
+        public ulong Ino { get; } = ino;
+
+        public Task<DirectoryPageView> PageAtAsync(SnapshotFileSystem fs, long offset)
+        {
+            var page = Volatile.Read(ref _page);
+            if (page is not null && Holds(page, offset))
+            {
+                return Task.FromResult(page);
+            }
+
+            return MoveAsync(fs, offset);
+        }
+
+        private static bool Holds(DirectoryPageView page, long offset) =>
+            (offset >= page.FirstOffset || page.FirstOffset == 2) && (offset < page.EndOffset || page.Next is null);
+
+        private async Task<DirectoryPageView> MoveAsync(SnapshotFileSystem fs, long offset)
+        {
+            await _lock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                var page = _page;
+                if (page is null || offset < page.FirstOffset)
+                {
+                    page = await fs.FetchPageAsync(path, null, 2).ConfigureAwait(false);
+                }
+
+                while (!Holds(page, offset))
+                {
+                    page = await fs.FetchPageAsync(path, page.Next, page.EndOffset).ConfigureAwait(false);
+                }
+
+                Volatile.Write(ref _page, page);
+                return page;
+            }
+            finally
+            {
+                _lock.Release();
+            }
+        }
+    }
+
+    private FuseEntry EntryFor(ListingItem item) => new()
+    {
+        Ino = item.Ino,
+        Attr = AttrFor(item.Ino, item.Dir ? null : item),
         AttrTimeout = _options.CacheTimeoutSeconds,
         EntryTimeout = _options.CacheTimeoutSeconds,
     };
 
-    private FuseAttr AttrFor(ulong ino, ListingItem? file)
+    private FuseAttr AttrFor(InodeInfo node) => AttrFor(node.Ino, node.IsDirectory, node.Size, node.MtimeNs);
+
+    private FuseAttr AttrFor(ulong ino, ListingItem? file) => AttrFor(ino, file is null, file?.Size ?? 0, file?.MtimeNs ?? 0);
+
+    private FuseAttr AttrFor(ulong ino, bool directory, long size, long mtimeNs)
     {
-        var time = file is null ? _mountTime : EntryCodec.FromUnixNanoseconds(file.MtimeNs);
+        var time = directory ? _mountTime : EntryCodec.FromUnixNanoseconds(mtimeNs);
+        var shownSize = directory ? 4096 : size;
         return new FuseAttr
         {
             Ino = ino,
-            Mode = file is null ? FuseFileMode.Directory | _options.DirectoryMode : FuseFileMode.RegularFile | _options.FileMode,
-            NLink = file is null ? 2UL : 1UL,
+            Mode = directory ? FuseFileMode.Directory | _options.DirectoryMode : FuseFileMode.RegularFile | _options.FileMode,
+            NLink = directory ? 2UL : 1UL,
             Uid = _options.Uid,
             Gid = _options.Gid,
-            Size = file?.Size ?? 4096,
-            Blocks = ((file?.Size ?? 4096) + 511) / 512,
+            Size = shownSize,
+            Blocks = (shownSize + 511) / 512,
             BlkSize = 1 << 20,
             ATime = time,
             MTime = time,

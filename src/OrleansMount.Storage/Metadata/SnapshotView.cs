@@ -82,26 +82,54 @@ public sealed class SnapshotView
     }
 
     /// <summary>
-    /// The children of <paramref name="directory"/> ("" for the root) in byte order of their names;
-    /// null when the path is not a directory of this snapshot.
+    /// The children of <paramref name="directory"/> ("" for the root) in listing order (key order: a
+    /// subdirectory sorts as "name/"); null when the path is not a directory of this snapshot. The whole
+    /// directory at once: callers that must stay small on huge directories use <see cref="ListDirectoryPageAsync"/>.
     /// </summary>
-    public async Task<IReadOnlyList<DirectoryItem>?> ListDirectoryAsync(string directory, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<DirectoryItem>?> ListDirectoryAsync(string directory, CancellationToken cancellationToken = default) =>
+        (await ListDirectoryPageAsync(directory, null, int.MaxValue, cancellationToken).ConfigureAwait(false))?.Items;
+
+    /// <summary>
+    /// At most <paramref name="limit"/> children of <paramref name="directory"/> in listing order, starting after
+    /// <paramref name="after"/> (a <see cref="DirectoryPage.Next"/> of an earlier page of the same directory; null
+    /// for the first page). Costs one seek per child returned plus one per range crossed, whatever the page's
+    /// position: a page holds no more than it returns. Null when the path is not a directory (first page only:
+    /// a later page past the end is empty).
+    /// </summary>
+    public async Task<DirectoryPage?> ListDirectoryPageAsync(string directory, string? after, int limit, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         var prefix = directory.Length == 0 ? [] : Encoding.UTF8.GetBytes(directory + "/");
+        var resume = after is null ? null : ListingCursor.ResumeKey(prefix, after);
         var childDepth = InodeNumbers.Depth(directory) + 1;
         var items = new List<DirectoryItem>();
         string? lastDirectory = null;
         foreach (var r in RangeIndexesUnder(directory))
         {
+            if (resume is not null && _lastPaths[r].AsSpan().SequenceCompareTo(resume) < 0)
+            {
+                continue; // the whole range lies before the page
+            }
+
             var range = _ranges[r];
             var (iterator, seek) = await SeekInRangeAsync(range, prefix, cancellationToken).ConfigureAwait(false);
             using var _ = iterator;
+            if (resume is not null)
+            {
+                iterator.Seek(KeyCodec.Key(KeyCodec.RangeEntryKind, range.Id.Hash, resume));
+            }
+
             while (iterator.Valid && iterator.Key.StartsWith(seek))
             {
                 var rest = iterator.Key[seek.Length..];
                 var slash = rest.IndexOf((byte)'/');
                 if (slash < 0)
                 {
+                    if (items.Count == limit)
+                    {
+                        return new DirectoryPage(items, ListingCursor.After(items[^1]));
+                    }
+
                     var path = KeyCodec.SuffixString(iterator.Key);
                     var name = Encoding.UTF8.GetString(rest);
                     var value = iterator.Value;
@@ -114,6 +142,11 @@ public sealed class SnapshotView
                 var child = Encoding.UTF8.GetString(rest[..slash]);
                 if (child != lastDirectory)
                 {
+                    if (items.Count == limit)
+                    {
+                        return new DirectoryPage(items, ListingCursor.After(items[^1]));
+                    }
+
                     // The iterator is at the first file below the child: its ordinal numbers the directory.
                     var first = OrdinalAt(r, KeyCodec.SuffixString(iterator.Key), iterator.Value);
                     items.Add(new DirectoryItem(child, null, first is { } ordinal ? InodeNumbers.Directory(ordinal, childDepth) : null));
@@ -121,20 +154,52 @@ public sealed class SnapshotView
                 }
 
                 // Skip the subtree: the next key after "dir/child/" is "dir/child0" ('0' = '/' + 1).
-                var skipTo = new byte[seek.Length + slash + 1];
-                seek.CopyTo(skipTo, 0);
-                rest[..slash].CopyTo(skipTo.AsSpan(seek.Length));
-                skipTo[^1] = (byte)'/' + 1;
-                iterator.Seek(skipTo);
+                iterator.Seek(KeyCodec.Key(KeyCodec.RangeEntryKind, range.Id.Hash, ListingCursor.PastSubtree(seek.AsSpan(KeyCodec.HeaderLength), rest[..slash])));
             }
         }
 
-        if (items.Count == 0 && directory.Length > 0)
+        if (items.Count == 0 && directory.Length > 0 && after is null)
         {
             return null;
         }
 
-        return items;
+        return new DirectoryPage(items, null);
+    }
+
+    /// <summary>
+    /// The child <paramref name="name"/> of <paramref name="directory"/>: a file (one point read) or a
+    /// subdirectory (one seek), with its inode number; null when there is none. Never lists the directory.
+    /// </summary>
+    public async Task<DirectoryItem?> LookupAsync(string directory, string name, CancellationToken cancellationToken = default)
+    {
+        var path = directory.Length == 0 ? name : directory + "/" + name;
+        var key = Encoding.UTF8.GetBytes(path);
+        var i = FirstRangeEndingAtOrAfter(key);
+        if (i < _ranges.Length && _firstPaths[i].AsSpan().SequenceCompareTo(key) <= 0)
+        {
+            var range = _ranges[i];
+            await _store.EnsureRangeAsync(range.Id, cancellationToken).ConfigureAwait(false);
+            var value = _store.Database.Get(KeyCodec.Key(KeyCodec.RangeEntryKind, range.Id.Hash, key));
+            if (value is not null)
+            {
+                var ino = OrdinalAt(i, path, value) is { } ordinal ? InodeNumbers.File(ordinal) : (ulong?)null;
+                return new DirectoryItem(name, EntryCodec.Decode(path, value, Record.Source + path), ino);
+            }
+        }
+
+        var prefix = Encoding.UTF8.GetBytes(path + "/");
+        foreach (var r in RangeIndexesUnder(path))
+        {
+            var (iterator, seek) = await SeekInRangeAsync(_ranges[r], prefix, cancellationToken).ConfigureAwait(false);
+            using var _ = iterator;
+            if (iterator.Valid && iterator.Key.StartsWith(seek))
+            {
+                var first = OrdinalAt(r, KeyCodec.SuffixString(iterator.Key), iterator.Value);
+                return new DirectoryItem(name, null, first is { } ordinal ? InodeNumbers.Directory(ordinal, InodeNumbers.Depth(path)) : null);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The range that would hold the file at <paramref name="path"/>, or null when no range spans it.</summary>

@@ -23,14 +23,29 @@ public abstract class NodeProcessTests(S3rverServer s3, string tempPrefix) : IAs
     /// <summary>Where the processes reach the object store: s3rver itself unless a test puts a proxy in front.</summary>
     protected string? ObjectStoreEndpoint { get; set; }
 
-    protected Dictionary<string, string?> Env => new()
+    /// <summary>Variables added to <see cref="Env"/> for every process this test starts.</summary>
+    protected Dictionary<string, string?> ExtraEnv { get; } = [];
+
+    protected Dictionary<string, string?> Env
     {
-        ["AWS_ENDPOINT_URL"] = ObjectStoreEndpoint ?? S3.Endpoint,
-        ["AWS_REGION"] = S3rverServer.Region,
-        ["AWS_ACCESS_KEY_ID"] = S3rverServer.AccessKey,
-        ["AWS_SECRET_ACCESS_KEY"] = S3rverServer.SecretKey,
-        ["AWS_EC2_METADATA_DISABLED"] = "true",
-    };
+        get
+        {
+            var env = new Dictionary<string, string?>
+            {
+                ["AWS_ENDPOINT_URL"] = ObjectStoreEndpoint ?? S3.Endpoint,
+                ["AWS_REGION"] = S3rverServer.Region,
+                ["AWS_ACCESS_KEY_ID"] = S3rverServer.AccessKey,
+                ["AWS_SECRET_ACCESS_KEY"] = S3rverServer.SecretKey,
+                ["AWS_EC2_METADATA_DISABLED"] = "true",
+            };
+            foreach (var (key, value) in ExtraEnv)
+            {
+                env[key] = value;
+            }
+
+            return env;
+        }
+    }
 
     public Task InitializeAsync() => Task.CompletedTask;
 

@@ -120,8 +120,11 @@ public sealed class ChunkRepairTests : IDisposable
 
         public string SnapshotId => "id";
 
-        public Task<DirectoryListing> ListAsync(string path, CancellationToken cancellationToken) =>
+        public Task<DirectoryListing> ListAsync(string path, string? after, int limit, CancellationToken cancellationToken) =>
             Task.FromResult(new DirectoryListing("id", path, Items));
+
+        public Task<ListingItem?> LookupAsync(string path, string name, CancellationToken cancellationToken) =>
+            Task.FromResult(Items.Find(i => i.Name == name));
 
         public async Task<ChunkLocation> EnsureChunkAsync(ChunkRequest request, CancellationToken cancellationToken)
         {

@@ -47,7 +47,7 @@ public sealed class MountTests(S3rverServer s3) : NodeProcessTests(s3, "om-mount
         var silo = await StartSiloAsync(catalog, cache, socket);
         var mnt = Temp.Sub("mnt");
         var log = Path.Combine(Temp.Path, "mount.log");
-        await MountAsync("m1", mnt, socket, log);
+        await MountAsync("m1", mnt, socket, log, "--xattrs");
 
         // find: the same files as the source; stat: sizes and mtimes.
         var listed = Directory.EnumerateFiles(mnt, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(mnt, f)).Order(StringComparer.Ordinal).ToList();
@@ -117,6 +117,10 @@ public sealed class MountTests(S3rverServer s3) : NodeProcessTests(s3, "om-mount
         }
 
         Assert.Equal(0, (await silo.StatsAsync()).ObjectStoreGets);
+
+        // Without --xattrs the mount answers ENOSYS once; the kernel then answers every getxattr itself (EOPNOTSUPP).
+        Assert.Equal(95, Fuse.LibC.GetXattrErrno(Path.Combine(mnt, "big/hundred.bin"), "user.orleansmount.identity"));
+        Assert.Equal(95, Fuse.LibC.GetXattrErrno(Path.Combine(mnt, "big/hundred.bin"), "security.selinux"));
         var status = await ProcessRunner.RunAsync(RepoPaths.Cli, ["status", "--silo", socket], Env);
         Assert.True(status.ExitCode == 0, status.ToString());
         Assert.Matches(@"object store 0 GETs", status.StandardOutput);

@@ -29,7 +29,7 @@ public sealed class SnapshotFileSystemTests
         _backend.Add("sub", new ListingItem("a.txt", false, 3, 2_000_000_000, "etag2", Identity("s3://b/sub/a.txt", "etag2", 3), "s3://b/sub/a.txt", _inos["sub/a.txt"]));
         _backend.Data["s3://b/data.bin"] = Encoding.ASCII.GetBytes("0123456789abcdefghij");
         _backend.Data["s3://b/sub/a.txt"] = Encoding.ASCII.GetBytes("xyz");
-        _fs = new SnapshotFileSystem(_backend, new MountOptions { SnapshotName = "s", SourceAddress = "s3://b/", Uid = 7, Gid = 8 }, NullLogger.Instance, DateTimeOffset.UnixEpoch);
+        _fs = new SnapshotFileSystem(_backend, new MountOptions { SnapshotName = "s", SourceAddress = "s3://b/", Uid = 7, Gid = 8, ExtendedAttributes = true }, NullLogger.Instance, DateTimeOffset.UnixEpoch);
     }
 
     [Fact]
@@ -50,7 +50,8 @@ public sealed class SnapshotFileSystemTests
         var missing = (FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "nope"))).Value!;
         Assert.Equal(0UL, missing.Ino); // a negative entry the kernel may cache
         Assert.Equal(FuseErrno.ENOENT, (await Call(r => _fs.Lookup(r, 12345, "x"))).Value);
-        Assert.Equal(1, _backend.Listings[""]); // one directory fetch served every lookup
+        Assert.Equal(2, _backend.Lookups); // one point read per name asked, found or not
+        Assert.False(_backend.Listings.ContainsKey(""), "a lookup listed the directory");
     }
 
     [Fact]
@@ -61,6 +62,7 @@ public sealed class SnapshotFileSystemTests
             Assert.Equal(FuseErrno.ENOENT, (await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, name))).Value);
         }
 
+        Assert.Equal(0, _backend.Lookups);
         Assert.False(_backend.Listings.ContainsKey(""), "a refused name caused a directory fetch");
     }
 
@@ -68,7 +70,8 @@ public sealed class SnapshotFileSystemTests
     public async Task Readdirplus_counts_the_references_it_hands_out()
     {
         var before = _fs.NodeCount;
-        var reply = await Call(r => _fs.ReadDir(r, SnapshotFileSystem.RootIno, 0, 0, 4096, plus: true));
+        var fh = await OpenDir(SnapshotFileSystem.RootIno);
+        var reply = await Call(r => _fs.ReadDir(r, SnapshotFileSystem.RootIno, fh, 0, 4096, plus: true));
         Assert.Equal("data", reply.Kind);
         Assert.Equal(before + 2, _fs.NodeCount); // data.bin and sub, not "." and ".."
         _fs.Forget(_inos["sub"], 1);
@@ -87,19 +90,81 @@ public sealed class SnapshotFileSystemTests
 
         Assert.Equal(_inos["sub/a.txt"], file.Ino);
 
-        var readdir = (byte[])(await Call(r => _fs.ReadDir(r, SnapshotFileSystem.RootIno, 0, 0, 4096, plus: false))).Value!;
+        var fh = await OpenDir(SnapshotFileSystem.RootIno);
+        var readdir = (byte[])(await Call(r => _fs.ReadDir(r, SnapshotFileSystem.RootIno, fh, 0, 4096, plus: false))).Value!;
         Assert.Equal([(".", 1UL), ("..", 1UL), ("data.bin", 1UL << 12), ("sub", sub.Ino)], Dirents(readdir));
     }
 
-    /// <summary>The (name, ino) pairs of a readdir reply: struct fuse_dirent { u64 ino, off; u32 namelen, type; name padded to 8 }.</summary>
-    private static List<(string, ulong)> Dirents(byte[] reply)
+    [Fact]
+    public async Task A_big_directory_is_read_a_page_at_a_time_and_readdir_resumes_at_any_offset()
     {
-        var entries = new List<(string, ulong)>();
+        var count = (SnapshotFileSystem.ListingPageSize * 2) + 345;
+        var names = Enumerable.Range(0, count).Select(i => $"f{i:D5}").ToList();
+        _backend.Add("", new ListingItem("big", true, 0, 0, null, null, null, (100UL << 12) | 1));
+        for (var i = 0; i < count; i++)
+        {
+            _backend.Add("big", new ListingItem(names[i], false, i, 0, "e", null, null, (ulong)(100 + i) << 12));
+        }
+
+        var big = (FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "big"))).Value!;
+        var fh = await OpenDir(big.Ino);
+
+        // The kernel's way: small buffers, each call resuming at the offset of the last entry it got.
+        var seen = new List<(string Name, ulong Ino, long Offset)>();
+        long offset = 0;
+        while (true)
+        {
+            var reply = (byte[])(await Call(r => _fs.ReadDir(r, big.Ino, fh, offset, 512, plus: false))).Value!;
+            if (reply.Length == 0)
+            {
+                break;
+            }
+
+            seen.AddRange(DirentsWithOffsets(reply));
+            offset = seen[^1].Offset;
+        }
+
+        Assert.Equal([".", "..", .. names], seen.Select(e => e.Name));
+        Assert.Equal(Enumerable.Range(1, count + 2).Select(i => (long)i), seen.Select(e => e.Offset));
+        Assert.Equal((ulong)(100 + 1234) << 12, seen[1234 + 2].Ino);
+        Assert.Equal(3, _backend.Listings["big"]); // three pages, each asked once
+
+        // seekdir back into the first page (telldir's offset of "f00500"), then forward again.
+        var back = DirentsWithOffsets((byte[])(await Call(r => _fs.ReadDir(r, big.Ino, fh, 502, 512, plus: false))).Value!);
+        Assert.Equal("f00500", back[0].Name);
+        var last = DirentsWithOffsets((byte[])(await Call(r => _fs.ReadDir(r, big.Ino, fh, count + 1, 512, plus: false))).Value!);
+        Assert.Equal(names[^1], Assert.Single(last).Name);
+        Assert.Empty((byte[])(await Call(r => _fs.ReadDir(r, big.Ino, fh, count + 2, 512, plus: false))).Value!);
+
+        // readdirplus hands out one reference per child sent, found in the page it came from.
+        var before = _fs.NodeCount;
+        var plus = (byte[])(await Call(r => _fs.ReadDir(r, big.Ino, fh, SnapshotFileSystem.ListingPageSize + 10, 4096, plus: true))).Value!;
+        Assert.NotEmpty(plus);
+        Assert.True(_fs.NodeCount > before, "readdirplus handed out no references");
+        Assert.Equal(FuseErrno.EBADF, (await Call(r => _fs.ReadDir(r, big.Ino, fh + 1000, 0, 512, plus: false))).Value);
+        await Call(r => _fs.ReleaseDir(r, big.Ino, fh));
+        Assert.Equal(FuseErrno.EBADF, (await Call(r => _fs.ReadDir(r, big.Ino, fh, 0, 512, plus: false))).Value);
+    }
+
+    private async Task<ulong> OpenDir(ulong ino)
+    {
+        var reply = await Call(r => _fs.OpenDir(r, ino, default));
+        Assert.Equal("open", reply.Kind);
+        return (ulong)reply.Value!;
+    }
+
+    /// <summary>The (name, ino) pairs of a readdir reply: struct fuse_dirent { u64 ino, off; u32 namelen, type; name padded to 8 }.</summary>
+    private static List<(string, ulong)> Dirents(byte[] reply) => [.. DirentsWithOffsets(reply).Select(e => (e.Name, e.Ino))];
+
+    private static List<(string Name, ulong Ino, long Offset)> DirentsWithOffsets(byte[] reply)
+    {
+        var entries = new List<(string, ulong, long)>();
         for (var p = 0; p < reply.Length;)
         {
             var ino = BitConverter.ToUInt64(reply, p);
+            var off = BitConverter.ToInt64(reply, p + 8);
             var length = BitConverter.ToInt32(reply, p + 16);
-            entries.Add((Encoding.UTF8.GetString(reply, p + 24, length), ino));
+            entries.Add((Encoding.UTF8.GetString(reply, p + 24, length), ino, off));
             p += (24 + length + 7) & ~7;
         }
 
@@ -186,6 +251,8 @@ public sealed class SnapshotFileSystemTests
 
         public Dictionary<string, int> Listings { get; } = [];
 
+        public int Lookups { get; private set; }
+
         public int ChunkSize => SnapshotFileSystemTests.ChunkSize;
 
         public string SnapshotName => "s";
@@ -202,13 +269,26 @@ public sealed class SnapshotFileSystemTests
             items.Add(item);
         }
 
-        public async Task<DirectoryListing> ListAsync(string path, CancellationToken cancellationToken)
+        public async Task<DirectoryListing> ListAsync(string path, string? after, int limit, CancellationToken cancellationToken)
         {
             await Task.Yield();
             Listings[path] = Listings.GetValueOrDefault(path) + 1;
-            return _directories.TryGetValue(path, out var items)
-                ? new DirectoryListing("id", path, items)
-                : throw new SiloException("no such directory", SiloError.NotFound);
+            if (!_directories.TryGetValue(path, out var items))
+            {
+                throw new SiloException("no such directory", SiloError.NotFound);
+            }
+
+            var start = after is null ? 0 : int.Parse(after, System.Globalization.CultureInfo.InvariantCulture);
+            var page = items.Skip(start).Take(limit).ToList();
+            var end = start + page.Count;
+            return new DirectoryListing("id", path, page, end < items.Count ? end.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
+        }
+
+        public async Task<ListingItem?> LookupAsync(string path, string name, CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            Lookups++;
+            return _directories.TryGetValue(path, out var items) ? items.Find(i => i.Name == name) : null;
         }
 
         public Task<ChunkLocation> EnsureChunkAsync(ChunkRequest request, CancellationToken cancellationToken) => throw new NotSupportedException("no local cache in this fake");

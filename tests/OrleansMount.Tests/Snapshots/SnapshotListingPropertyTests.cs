@@ -22,6 +22,19 @@ public sealed class SnapshotListingPropertyTests
     public void Listing_through_ranges_equals_naive_listing() =>
         Prop.ForAll(Arb.From(Gen.Choose(0, int.MaxValue)), seed => Check(seed)).QuickCheckThrowOnFailure();
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("x/name")]
+    [InlineData("f/")]
+    [InlineData("f/a/b")]
+    [InlineData("dname")]
+    public void A_cursor_the_silo_did_not_hand_out_is_refused(string cursor)
+    {
+        var e = Assert.Throws<OrleansMountException>(() => ListingCursor.ResumeKey([], cursor));
+        Assert.Equal(2, e.ExitCode);
+        Assert.Contains("list the directory again from its start", e.Message, StringComparison.Ordinal);
+    }
+
     private static bool Check(int seed)
     {
         var random = new Random(seed);
@@ -66,6 +79,43 @@ public sealed class SnapshotListingPropertyTests
             {
                 throw new InvalidOperationException($"seed {seed}, directory '{directory}': expected [{string.Join(", ", expected)}] got [{string.Join(", ", actual)}]");
             }
+
+            // Paged: pages of a random size, each resumed from the last page's cursor, add up to the whole listing.
+            var whole = view.ListDirectoryAsync(directory).GetAwaiter().GetResult()!;
+            var limit = random.Next(1, 5);
+            var paged = new List<DirectoryItem>();
+            string? cursor = null;
+            do
+            {
+                var page = view.ListDirectoryPageAsync(directory, cursor, limit).GetAwaiter().GetResult()!;
+                if (page.Items.Count > limit || (page.Next is not null && page.Items.Count != limit))
+                {
+                    throw new InvalidOperationException($"seed {seed}, directory '{directory}': a page of limit {limit} held {page.Items.Count} (next '{page.Next}')");
+                }
+
+                paged.AddRange(page.Items);
+                cursor = page.Next;
+            }
+            while (cursor is not null);
+            if (!whole.Select(Describe).SequenceEqual(paged.Select(Describe)))
+            {
+                throw new InvalidOperationException($"seed {seed}, directory '{directory}', pages of {limit}: expected [{string.Join(", ", whole.Select(Describe))}] got [{string.Join(", ", paged.Select(Describe))}]");
+            }
+
+            // Point lookups answer what the listing says, inode number included, without listing.
+            foreach (var item in whole)
+            {
+                var found = view.LookupAsync(directory, item.Name).GetAwaiter().GetResult();
+                if (found is null || Describe(found) != Describe(item))
+                {
+                    throw new InvalidOperationException($"seed {seed}: lookup of '{item.Name}' in '{directory}' gave {(found is null ? "nothing" : Describe(found))}, the listing {Describe(item)}");
+                }
+            }
+
+            if (view.LookupAsync(directory, "no such name").GetAwaiter().GetResult() is not null)
+            {
+                throw new InvalidOperationException($"seed {seed}: lookup of a missing name in '{directory}' found something");
+            }
         }
 
         foreach (var file in files)
@@ -80,6 +130,8 @@ public sealed class SnapshotListingPropertyTests
         return view.ListDirectoryAsync("no/such/dir").GetAwaiter().GetResult() is null
             && view.GetFileAsync("nosuchfile").GetAwaiter().GetResult() is null;
     }
+
+    private static string Describe(DirectoryItem item) => $"{item.Name}:{(item.IsDirectory ? "dir" : item.Entry!.Size)}:{item.Ino}";
 
     private static List<(string Name, bool IsDirectory, long Size)> NaiveList(List<string> files, string directory)
     {

@@ -1,0 +1,33 @@
+using System.Text;
+using OrleansMount.Core;
+
+namespace OrleansMount.Storage.Metadata;
+
+/// <summary>
+/// Where a directory listing goes on: "f/NAME" after the file NAME, "d/NAME" after the subdirectory NAME (and its
+/// whole subtree). Opaque to clients, which send back what a page gave them; it names a position in key order, so a
+/// page costs the same wherever it starts, and a cursor never refers to state kept on the silo.
+/// </summary>
+public static class ListingCursor
+{
+    public static string After(DirectoryItem item) => (item.IsDirectory ? "d/" : "f/") + item.Name;
+
+    /// <summary>The first key (path bytes) a page starting after <paramref name="cursor"/> may hold.</summary>
+    public static byte[] ResumeKey(byte[] directoryPrefix, string cursor)
+    {
+        if (cursor.Length < 3 || cursor[1] != '/' || cursor[0] is not ('f' or 'd') || !PathRules.IsValidName(cursor[2..]))
+        {
+            throw new OrleansMountException($"listing cursor '{Shorten(cursor)}' is not one this silo handed out; list the directory again from its start", 2);
+        }
+
+        var name = Encoding.UTF8.GetBytes(cursor[2..]);
+        return cursor[0] == 'f'
+            ? [.. directoryPrefix, .. name, 0] // the least key after "dir/name"
+            : PastSubtree(directoryPrefix, name);
+    }
+
+    /// <summary>"dir/name0": the least key after every key below "dir/name/" ('0' is '/' + 1).</summary>
+    public static byte[] PastSubtree(ReadOnlySpan<byte> directoryPrefix, ReadOnlySpan<byte> name) => [.. directoryPrefix, .. name, (byte)'/' + 1];
+
+    private static string Shorten(string text) => text.Length <= 64 ? text : text[..64] + "…";
+}
