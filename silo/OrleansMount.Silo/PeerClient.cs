@@ -13,8 +13,7 @@ namespace OrleansMount.Silo;
 /// <summary>
 /// Silo-to-silo byte transfers (HTTP/1.1, docs/api.md "Peer endpoints"): copy a chunk or a range file from the
 /// silo its grain named. The bytes travel here, over Kestrel, not inside Orleans messages (decision 0010).
-/// Failures surface as <see cref="PeerException"/>: unreachable when there was no answer within
-/// <see cref="AnswerTimeout"/>, else an error of that call.
+/// Failures surface as <see cref="PeerException"/> (no answer within <see cref="AnswerTimeout"/>, or an error answer).
 /// </summary>
 public sealed class PeerClient : IDisposable
 {
@@ -60,7 +59,7 @@ public sealed class PeerClient : IDisposable
         {
             if (response.Content.Headers.ContentLength is { } announced && announced != destination.Length)
             {
-                throw new PeerException($"owner sent {announced} bytes, expected {destination.Length}", unreachable: false);
+                throw new PeerException($"owner sent {announced} bytes, expected {destination.Length}");
             }
 
             await ReadExactlyAsync(body, destination, timeout).ConfigureAwait(false);
@@ -78,7 +77,7 @@ public sealed class PeerClient : IDisposable
         {
             if (response.Content.Headers.ContentLength is not { } length || length is < 0 or > MaxRangeFileBytes)
             {
-                throw new PeerException($"owner sent {file} without a valid length", unreachable: false);
+                throw new PeerException($"owner sent {file} without a valid length");
             }
 
             var data = new byte[length];
@@ -102,11 +101,11 @@ public sealed class PeerClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new PeerException(e.Message, unreachable: true, e);
+            throw new PeerException(e.Message, e);
         }
         catch (OperationCanceledException e)
         {
-            throw new PeerException($"no answer within {AnswerTimeout.TotalSeconds:0.#} s", unreachable: true, e);
+            throw new PeerException($"no answer within {AnswerTimeout.TotalSeconds:0.#} s", e);
         }
 
         using (response)
@@ -117,7 +116,7 @@ public sealed class PeerClient : IDisposable
                 if (!response.IsSuccessStatusCode)
                 {
                     var text = await response.Content.ReadAsStringAsync(body.Token).ConfigureAwait(false);
-                    throw new PeerException($"owner answered {(int)response.StatusCode}: {text}", unreachable: false);
+                    throw new PeerException($"owner answered {(int)response.StatusCode}: {text}");
                 }
 
                 var stream = await response.Content.ReadAsStreamAsync(body.Token).ConfigureAwait(false);
@@ -128,7 +127,7 @@ public sealed class PeerClient : IDisposable
             }
             catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
             {
-                throw new PeerException(e is OperationCanceledException ? $"the bytes did not arrive within {BodyTimeout.TotalSeconds:0} s" : e.Message, unreachable: false, e);
+                throw new PeerException(e is OperationCanceledException ? $"the bytes did not arrive within {BodyTimeout.TotalSeconds:0} s" : e.Message, e);
             }
         }
     }
@@ -141,12 +140,12 @@ public sealed class PeerClient : IDisposable
         }
         catch (EndOfStreamException)
         {
-            throw new PeerException($"owner sent fewer than the {destination.Length} bytes expected", unreachable: false);
+            throw new PeerException($"owner sent fewer than the {destination.Length} bytes expected");
         }
 
         if (await body.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) != 0)
         {
-            throw new PeerException($"owner sent more than the {destination.Length} bytes expected", unreachable: false);
+            throw new PeerException($"owner sent more than the {destination.Length} bytes expected");
         }
     }
 
@@ -156,12 +155,12 @@ public sealed class PeerClient : IDisposable
         if (!response.Headers.TryGetValues(ChecksumHeader, out var sent)
             || !uint.TryParse(sent.FirstOrDefault(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var expected))
         {
-            throw new PeerException($"owner sent no {ChecksumHeader} header", unreachable: false);
+            throw new PeerException($"owner sent no {ChecksumHeader} header");
         }
 
         if (expected != crc)
         {
-            throw new PeerException($"owner's bytes have CRC32C {crc:x8}, it announced {expected:x8}", unreachable: false);
+            throw new PeerException($"owner's bytes have CRC32C {crc:x8}, it announced {expected:x8}");
         }
 
         return crc;

@@ -44,8 +44,6 @@ public static class SiloApi
             node.Counters.PeerFetches,
             node.Counters.PeerBytes,
             node.Counters.OwnerFallbacks,
-            node.Counters.SuspectSkips,
-            node.Counters.StaleViewRefreshes,
             node.Counters.RangesFromCatalog,
             node.Counters.RangesFromPeers,
             node.Counters.RangeBytesFromPeers,

@@ -8,6 +8,7 @@ using OrleansMount.Grains.Cluster;
 using OrleansMount.Grains.Membership;
 using OrleansMount.Grains.Ranges;
 using OrleansMount.Grains.Runtime;
+using OrleansMount.Grains.Snapshots;
 using OrleansMount.Silo.Prefetch;
 using OrleansMount.Storage.Catalog;
 using OrleansMount.Storage.Chunks;
@@ -292,7 +293,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
 
         try
         {
-            var holder = Membership.Find(holderId) ?? throw new PeerException($"silo {holderId} is not in this silo's view", unreachable: true);
+            var holder = Membership.Find(holderId) ?? throw new PeerException($"silo {holderId} is not in this silo's view");
             Counters.RangeFromPeer(await _peers.DownloadRangeAsync(holder, file, localPath).ConfigureAwait(false));
         }
         catch (PeerException e)
@@ -309,8 +310,8 @@ public sealed class SiloNode : IDisposable, IRangeSource
         }
     }
 
-    /// <summary>A range file as this silo keeps it for peers (checked on every read, filled from the catalog when missing).</summary>
-    public RangeFile RangeFileOf(CatalogFile file) => new(file, Catalog, RangeDirectory, Counters, _loggers.CreateLogger<RangeFile>());
+    /// <summary>A range file as this silo keeps it for peers (checked on every read, filled from the catalog when missing); the instance its grain uses.</summary>
+    public RangeFile RangeFileOf(CatalogFile file) => Resources.RangeFiles.Of(file, _loggers.CreateLogger<RangeFile>());
 
     /// <summary>Creates the range directory and removes temp files a crashed download left behind.</summary>
     private static string PrepareRangeDirectory(string directory)
@@ -335,14 +336,43 @@ public sealed class SiloNode : IDisposable, IRangeSource
             return cached;
         }
 
-        var view = await Metadata.OpenSnapshotAsync(name, cancellationToken).ConfigureAwait(false);
-        _views[view.Record.Id] = view;
-        if (expectedId is not null && view.Record.Id != expectedId)
+        var record = await SnapshotRecordAsync(name, expectedId, cancellationToken).ConfigureAwait(false);
+        var view = await Metadata.OpenSnapshotAsync(record, cancellationToken).ConfigureAwait(false);
+        _views[record.Id] = view;
+        if (expectedId is not null && record.Id != expectedId)
         {
-            throw new SnapshotReplacedException(name, expectedId, view.Record.Id);
+            throw new SnapshotReplacedException(name, expectedId, record.Id);
         }
 
         return view;
+    }
+
+    /// <summary>
+    /// The record a snapshot name points at, from the name's grain (which reads the catalog once for the cluster and
+    /// again after <see cref="Grains.Snapshots.SnapshotGrainOptions.RefreshAfter"/>); from the catalog itself when the
+    /// grain cannot be asked (the same rule as a chunk's owner, <see cref="IsUnavailable"/>).
+    /// </summary>
+    private async Task<SnapshotRecord> SnapshotRecordAsync(string name, string? expectedId, CancellationToken cancellationToken)
+    {
+        SnapshotCatalog.ValidateName(name);
+        if (_grains is { } grains)
+        {
+            SnapshotRecord? record;
+            try
+            {
+                record = await grains.GetGrain<ISnapshotGrain>(GrainKeys.Snapshot(Catalog.Location, name)).GetAsync(expectedId).WaitAsync(Options.PeerTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsUnavailable(e) && !cancellationToken.IsCancellationRequested)
+            {
+                _logger.LogWarning("the grain of snapshot '{Name}' could not be asked ({Reason}); reading its record from the catalog", name, e.Message);
+                Counters.OwnerFallback();
+                return await Catalog.GetSnapshotAsync(name, cancellationToken).ConfigureAwait(false);
+            }
+
+            return record ?? throw Catalog.UnknownSnapshot(name);
+        }
+
+        return await Catalog.GetSnapshotAsync(name, cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose()

@@ -16,12 +16,11 @@ Bytes are counted at the object-store side by the counting proxy in front of s3r
 silos' own counters.
 
 Writes docs/benchmarks/cluster.json and the cluster-bench section of docs/benchmarks.md."""
-import json, os, random, shutil, statistics, subprocess, sys, time
-from concurrent.futures import ThreadPoolExecutor
+import os, shutil, statistics, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
-from benchlib import MiB, ROOT, Cluster, die, drop_caches, http_json, read_all, say, summ, wait_until  # noqa: E402
+from benchlib import MiB, Cluster, drop_caches, http_json, read_all, say, summ, wait_until  # noqa: E402
 
 BEGIN, END = "<!-- cluster-bench:begin -->", "<!-- cluster-bench:end -->"
 
@@ -162,17 +161,8 @@ def report(raw, doc):
 
 def main():
     benchlib.configure("cluster-bench", os.environ.get("CBENCH_WORK", "/tmp/orleansmount-cluster-bench"))
-    quick, reps, write_doc = False, 3, True
-    args = sys.argv[1:]
-    while args:
-        a = args.pop(0)
-        if a == "--quick": quick = True
-        elif a == "--reps": reps = int(args.pop(0))
-        elif a == "--no-doc": write_doc = False
-        elif a == "--report": # --report RAW.json: re-render the doc from saved raw results
-            raw = json.load(open(args.pop(0))); report(raw, f"{ROOT}/docs/benchmarks.md"); return
-        elif a in ("-h", "--help"): print(__doc__); return
-        else: die(f"unknown option '{a}' (try --help)")
+    args = benchlib.parse_args(__doc__, report, reps=3)
+    quick, reps, write_doc = args.quick, args.reps, args.write_doc
     benchlib.check_tools("rclone")
     benchlib.fresh_work()
     bench = Bench(quick, reps)

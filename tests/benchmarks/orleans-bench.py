@@ -537,22 +537,11 @@ def report(raw, doc):
 
 def main():
     benchlib.configure("orleans-bench", os.environ.get("OBENCH_WORK", "/tmp/orleansmount-orleans-bench"))
-    quick, reps, write_doc, rev, baseline, only, log_level = False, 5, True, "6784e6f", True, {"start", "kill", "join"}, "Warning"
     argv = sys.argv[1:]
-    args = list(argv)
-    while args:
-        a = args.pop(0)
-        if a == "--quick": quick = True; reps = 1
-        elif a == "--reps": reps = int(args.pop(0))
-        elif a == "--baseline": rev = args.pop(0)
-        elif a == "--no-baseline": baseline = False
-        elif a == "--only": only = set(args.pop(0).split(","))
-        elif a == "--no-doc": write_doc = False
-        elif a == "--silo-log-level": log_level = args.pop(0)
-        elif a == "--report":
-            raw = json.load(open(args.pop(0))); report(raw, f"{ROOT}/docs/benchmarks.md"); return
-        elif a in ("-h", "--help"): print(__doc__); return
-        else: die(f"unknown option '{a}' (try --help)")
+    args = benchlib.parse_args(__doc__, report, reps=None, baseline=("6784e6f", str), no_baseline=(False, None),
+                               only=({"start", "kill", "join"}, lambda v: set(v.split(","))), silo_log_level=("Warning", str))
+    quick, write_doc, rev, baseline, only, log_level = args.quick, args.write_doc, args.baseline, not args.no_baseline, args.only, args.silo_log_level
+    reps = args.reps or (1 if quick else 5)
     benchlib.check_tools()
     benchlib.fresh_work()
     bench = Bench(quick, reps)

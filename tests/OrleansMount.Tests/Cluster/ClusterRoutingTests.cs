@@ -121,6 +121,9 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
 
         var placement = new PlacementView([new("node-x", SiloCapacity), new("node-y", SiloCapacity)]);
         var ownedByY = 0;
+        // Counted from here: opening the snapshot above may itself have cost a fallback (its grain answering after
+        // the 1 s peer timeout on a loaded machine), which is not what this test is about.
+        var fallbacksBefore = (await reader.StatsAsync()).OwnerFallbacks;
         foreach (var item in listing.Items)
         {
             var request = new ChunkRequest(item.Address!, item.ETag!, item.Size, 0, 4 * MiB, "fb", id);
@@ -138,15 +141,18 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
             connections = accepted.Count;
         }
 
-        output.WriteLine($"node-x: {stats.ObjectStoreGets} GETs, {stats.OwnerFallbacks} fallbacks ({ownedByY} chunks owned by node-y); node-y's silent listener accepted {connections} connections");
+        var fallbacks = stats.OwnerFallbacks - fallbacksBefore;
+        output.WriteLine($"node-x: {stats.ObjectStoreGets} GETs, {fallbacks} fallbacks ({ownedByY} chunks owned by node-y; {fallbacksBefore} before the reads); node-y's silent listener accepted {connections} connections");
         Assert.True(ownedByY >= 3, $"only {ownedByY} of the chunks are node-y's; the test needs several");
         // node-y's grains filled its chunks (its Orleans endpoint answers); the copies from its silent data endpoint
         // timed out, and node-x read those chunks from the object store itself.
         Assert.Equal(files.Values.Sum(f => (long)f.Length), stats.ObjectStoreBytes);
         Assert.Equal(0, stats.PeerFetches);
-        Assert.Equal(ownedByY, stats.OwnerFallbacks);
+        Assert.True(ownedByY == fallbacks, $"{fallbacks} fallbacks for {ownedByY} chunks owned by node-y; node-x's warnings:\n{string.Join('\n', reader.Log.Split('\n').Where(l => l.Contains("WRN", StringComparison.Ordinal)))}");
         Assert.InRange(connections, 1, ownedByY);
         await WaitForAsync(() => reader.Log.Contains("reading it from the object store", StringComparison.Ordinal), "the fallback log line");
+        var report = await reader.GetJsonAsync<NodeReport>("api/v1/node");
+        Assert.Contains(report.RecentErrors, e => e.Kind == "fallback" && e.Source == "SiloNode" && e.Message.Contains("reading it from the object store", StringComparison.Ordinal));
         silent.Stop();
         await acceptLoop;
         foreach (var socket in accepted)
@@ -183,10 +189,9 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
         }
 
         var stats = await reader.StatsAsync();
-        output.WriteLine($"node-x: {stats.OwnerFallbacks} fallbacks, {stats.SuspectSkips} skips, {ownedByY} chunks owned by node-y");
+        output.WriteLine($"node-x: {stats.OwnerFallbacks} fallbacks, {ownedByY} chunks owned by node-y");
         Assert.True(ownedByY >= 2);
         Assert.Equal(ownedByY, stats.OwnerFallbacks);
-        Assert.Equal(0, stats.SuspectSkips); // it answered: an error of that call, not a silent owner
         await WaitForAsync(() => reader.Log.Contains("reading it from the object store", StringComparison.Ordinal), "the fallback log line");
     }
 

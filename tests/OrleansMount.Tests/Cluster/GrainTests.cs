@@ -3,12 +3,16 @@ using OrleansMount.Core.Placement;
 using OrleansMount.Grains;
 using OrleansMount.Grains.Chunks;
 using OrleansMount.Grains.Cluster;
+using OrleansMount.Grains.Snapshots;
+using OrleansMount.Storage.Catalog;
+using OrleansMount.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace OrleansMount.Tests.Cluster;
 
 /// <summary>
-/// The chunk grain's placement, single fill and re-homing on in-process Orleans silos (TestingHost) wired as the
+/// The chunk grain's placement, single fill and re-homing, and the snapshot grain's one catalog read for the cluster,
+/// on in-process Orleans silos (TestingHost) wired as the
 /// product wires them (<see cref="ClusterViewSiloBuilderExtensions.AddClusterView"/>). Expected owners come from a
 /// <see cref="PlacementView"/> built here from the silos' names and capacities, not from the silos' own views.
 /// </summary>
@@ -126,4 +130,43 @@ public sealed class GrainTests(GrainClusterFixture fixture, ITestOutputHelper ou
         Assert.True(newKeys > 0, "the new silo owns no key; the test needs some");
         Assert.True(misplaced == 0, $"{misplaced} keys still answered from a silo that does not own them {timeout.TotalSeconds} s after {joined.Name} joined");
     }
+
+    [Fact]
+    public async Task A_snapshot_record_is_read_from_the_catalog_once_for_every_silo_and_a_reimport_is_seen_after_the_refresh()
+    {
+        const int Calls = 30;
+        var silos = fixture.Cluster.Silos;
+        var catalog = GrainTestCluster.Get<SnapshotCatalog>(silos[0]);
+        var name = "snap-" + Guid.NewGuid().ToString("N")[..8];
+        await catalog.PutSnapshotAsync(SnapshotRecordOf(name, "id-1"));
+        var key = GrainKeys.Snapshot(catalog.Location, name);
+        var grainId = GrainTestCluster.GrainsOf(silos[0]).GetGrain<ISnapshotGrain>(key).GetGrainId();
+        var owner = fixture.Cluster.ExpectedPlacement().OwnerOf(GrainKeys.PlacementKeyOf(grainId));
+        Dictionary<string, int> Reads() => silos.ToDictionary(s => s.Name, s => ((CountingObjectStore)GrainTestCluster.Get<SnapshotCatalog>(s).Store).ReadsOf(catalog.SnapshotKey(name)));
+        Task<SnapshotRecord?[]> AskFromEverySilo(string? expectedId) =>
+            Task.WhenAll(Enumerable.Range(0, Calls).Select(i => GrainTestCluster.GrainsOf(silos[i % silos.Count]).GetGrain<ISnapshotGrain>(key).GetAsync(expectedId)));
+
+        var first = await AskFromEverySilo(null);
+
+        Assert.All(first, r => Assert.Equal(("id-1", name, "s3://bucket/ds/", 3), (r?.Id, r?.Name, r?.Source, r?.Ranges)));
+        Assert.Equal(silos.ToDictionary(s => s.Name, s => s.Name == owner ? 1 : 0), Reads());
+
+        // A re-import: answered from memory until the refresh (the clock stands still)...
+        await catalog.PutSnapshotAsync(SnapshotRecordOf(name, "id-2"));
+        Assert.All(await AskFromEverySilo(null), r => Assert.Equal("id-1", r?.Id));
+        Assert.Equal(1, Reads()[owner]);
+
+        // ...and seen by every silo once RefreshAfter has passed, with one more read of the catalog.
+        GrainTestSilo.SnapshotClock.Advance(new SnapshotGrainOptions().RefreshAfter);
+        Assert.All(await AskFromEverySilo(null), r => Assert.Equal("id-2", r?.Id));
+        Assert.Equal(2, Reads().Values.Sum());
+
+        // A mount pinned to the import before gets the current record, so its silo can say the name was replaced.
+        Assert.All(await AskFromEverySilo("id-1"), r => Assert.Equal("id-2", r?.Id));
+        Assert.Null(await GrainTestCluster.GrainsOf(silos[1]).GetGrain<ISnapshotGrain>(GrainKeys.Snapshot(catalog.Location, name + "-none")).GetAsync(null));
+        output.WriteLine($"snapshot grain {key} on {owner}; record reads per silo: {string.Join(", ", Reads().Select(r => $"{r.Key} {r.Value}"))}");
+    }
+
+    private static SnapshotRecord SnapshotRecordOf(string name, string id) =>
+        new() { Name = name, Id = id, Metarange = "m-" + id, Source = "s3://bucket/ds/", Ranges = 3 };
 }
