@@ -1,3 +1,4 @@
+using OrleansMount.Grains.Chunks;
 using OrleansMount.Grains.Runtime;
 using OrleansMount.Storage.Catalog;
 using OrleansMount.Storage.Chunks;
@@ -5,5 +6,9 @@ using OrleansMount.Storage.ObjectStores;
 
 namespace OrleansMount.Grains;
 
-/// <summary>What this silo's grains work with: its chunk store, the object stores, the catalog, the range directory and its counters.</summary>
-public sealed record NodeResources(ChunkStore Chunks, ObjectStoreProvider Stores, SnapshotCatalog Catalog, string RangeDirectory, NodeCounters Counters);
+/// <summary>What this silo's grains work with: its chunk store, the object stores, the catalog, the range directory, its counters and its fills in flight.</summary>
+public sealed record NodeResources(ChunkStore Chunks, ObjectStoreProvider Stores, SnapshotCatalog Catalog, string RangeDirectory, NodeCounters Counters)
+{
+    /// <summary>The chunk fills from the object store in flight on this silo, which peers may stream from.</summary>
+    public ChunkFills Fills { get; } = new();
+}
