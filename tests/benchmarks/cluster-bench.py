@@ -163,7 +163,7 @@ def report(raw, doc):
     m = raw["machine"]
     lines = ["",
              f"## Cluster (issue 4): `tests/benchmarks/cluster-bench.py` ({m['mode']}, {m['reps']} repetitions, {m['date']}, commit {m['commit']})", "",
-             f"Machine: {m['nproc']} cores ({m['cpu']}), {m['mem_gib']} GiB, kernel {m['kernel']}, .NET {m['dotnet']}, {m['rclone']}. "
+             f"Machine: {m['nproc']} cores ({m['cpu']}), {m['mem_gib']} GiB, kernel {m['kernel']}, .NET {m['dotnet']}" + (f", {m['rclone']}" if m['rclone'] else "") + ". "
              "s3rver behind the counting proxy (no added latency), redis-server, silos and mounts on loopback.", "",
              f"**Peer read** ({peer['files']} × 64 MiB, 4 readers, page cache dropped before each read): the owner holds every chunk, the requester none "
              f"(its placement weight is 1/256 of the owner's, so {share:.1%} of the bytes came from the owner). "
