@@ -155,6 +155,12 @@ public static class SiloEndpoints
             context.Abort();
             return Results.Empty;
         }
+        catch (Exception)
+        {
+            // Nothing sent yet: the fill's error is the answer (Guard maps it), without the chunk's length.
+            response.ContentLength = null;
+            throw;
+        }
     }
 
     /// <summary>
