@@ -55,7 +55,8 @@ public static class SiloApi
             node.StoreCounters.Retries,
             node.StoreCounters.Failures,
             node.Counters.RangeCorruptions,
-            node.Counters.TlsRejections);
+            node.Counters.TlsRejections,
+            node.Counters.PeerStreamsWhileFilling);
     }
 
     public static SiloMember Member(SiloEntry entry)

@@ -188,24 +188,31 @@ public sealed class SiloNode : IDisposable, IRangeSource
         return fill.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Not cancelled by a caller that gives up: others may wait on the same fill.</summary>
+    /// <summary>
+    /// Not cancelled by a caller that gives up: others may wait on the same fill. The chunk's grain answers as soon as
+    /// it knows where the bytes are (stored on a silo, or being filled there), so a copy from another silo streams the
+    /// owner's fill as it arrives from the object store rather than waiting for its end.
+    /// </summary>
     private async Task<ChunkLocation> FetchAsync(ChunkRequest request)
     {
         await Task.Yield();
         var what = $"chunk {request.Index} of {request.Address}";
+        var grain = Grains.GetGrain<IChunkGrain>(GrainKeys.Chunk(request.Id));
         ChunkAnswer answer;
         try
         {
-            answer = await Grains.GetGrain<IChunkGrain>(GrainKeys.Chunk(request.Id)).EnsureAsync(request).WaitAsync(Options.PeerTimeout).ConfigureAwait(false);
+            answer = await grain.LocateAsync(request).WaitAsync(Options.PeerTimeout).ConfigureAwait(false);
+            if (answer.SiloId == SiloId)
+            {
+                // This silo is filling it: wait for the chunk file (the fill may have ended since the answer).
+                return answer.Filling && Resources.Fills.Find(request.Id) is { } fill
+                    ? new ChunkLocation(await fill.Finished.ConfigureAwait(false), request.Length, await fill.Completed.ConfigureAwait(false), ChunkTier.ObjectStore)
+                    : answer.Filling ? (await grain.EnsureAsync(request).WaitAsync(Options.PeerTimeout).ConfigureAwait(false)).Location : answer.Location;
+            }
         }
         catch (Exception e) when (IsUnavailable(e))
         {
             return await FallbackAsync(request, what, e.Message).ConfigureAwait(false);
-        }
-
-        if (answer.SiloId == SiloId)
-        {
-            return answer.Location;
         }
 
         if (Membership?.Find(answer.SiloId) is not { } holder)

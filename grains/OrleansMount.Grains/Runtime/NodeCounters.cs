@@ -19,6 +19,7 @@ public sealed class NodeCounters
     private long _authRejections;
     private long _tlsRejections;
     private long _rangeCorruptions;
+    private long _streamedWhileFilling;
 
     public long ObjectStoreGets => Interlocked.Read(ref _objectStoreGets);
 
@@ -104,4 +105,9 @@ public sealed class NodeCounters
     }
 
     public void FillFailed() => Interlocked.Increment(ref _fillErrors);
+
+    /// <summary>Chunks this silo sent to a peer while it was still filling them from the object store (streamed as they arrived).</summary>
+    public long PeerStreamsWhileFilling => Interlocked.Read(ref _streamedWhileFilling);
+
+    public void StreamedWhileFilling() => Interlocked.Increment(ref _streamedWhileFilling);
 }

@@ -32,4 +32,5 @@ public sealed record SiloStats(
     long ObjectStoreRetries = 0,
     long ObjectStoreFailures = 0,
     long RangeCorruptionsDetected = 0,
-    long TlsRejected = 0);
+    long TlsRejected = 0,
+    long PeerStreamsWhileFilling = 0);

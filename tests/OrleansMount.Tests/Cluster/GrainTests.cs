@@ -73,6 +73,49 @@ public sealed class GrainTests(GrainClusterFixture fixture, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Locate_answers_filling_once_the_store_answered_and_every_caller_joins_that_one_fill()
+    {
+        var cluster = fixture.Cluster;
+        var silos = cluster.Silos;
+        var (key, chunks) = await cluster.PutObjectAsync("locate.bin", 1, ChunkSize);
+        var request = chunks[0];
+        var grainKey = GrainKeys.Chunk(request.Id);
+        var owner = cluster.ExpectedPlacement().OwnerOf(PlacementKey.Of(request.Id));
+        var ownerSilo = silos.Single(s => s.Name == owner);
+        var other = silos.First(s => s.Name != owner);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        foreach (var silo in silos)
+        {
+            GrainTestCluster.StoreOf(silo).HoldBytesOf(key, release.Task);
+        }
+
+        // The store answered, no byte arrived: the grain says where the fill runs, without waiting for it.
+        var located = await GrainTestCluster.GrainsOf(other).GetGrain<IChunkGrain>(grainKey).LocateAsync(request).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(located.Filling);
+        Assert.Equal(owner, located.SiloId);
+        Assert.False(located.Location.Cached);
+        var fill = GrainTestCluster.Get<NodeResources>(ownerSilo).Fills.Find(request.Id);
+        Assert.NotNull(fill);
+        Assert.Equal(0, fill.Available);
+        var ensured = GrainTestCluster.GrainsOf(other).GetGrain<IChunkGrain>(grainKey).EnsureAsync(request);
+        var locatedAgain = await GrainTestCluster.GrainsOf(ownerSilo).GetGrain<IChunkGrain>(grainKey).LocateAsync(request);
+        Assert.True(locatedAgain.Filling);
+        Assert.False(ensured.IsCompleted);
+
+        await GrainTestCluster.Get<ChunkCallProbe>(ownerSilo).Arrived(grainKey, 1).WaitAsync(TimeSpan.FromSeconds(10)); // inside the grain
+
+        release.SetResult();
+        var answer = await ensured.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal((owner, true), (answer.SiloId, answer.Location.Cached));
+        Assert.Equal(answer.Location.Crc32C, await fill.Completed);
+        Assert.True(await fill.Finished);
+        Assert.Equal(1, silos.Sum(s => GrainTestCluster.StoreOf(s).ReadsOf(key)));
+        Assert.Null(GrainTestCluster.Get<NodeResources>(ownerSilo).Fills.Find(request.Id));
+        var stored = await GrainTestCluster.GrainsOf(other).GetGrain<IChunkGrain>(grainKey).LocateAsync(request);
+        Assert.Equal((false, true, ChunkTier.Local), (stored.Filling, stored.Location.Cached, stored.Location.Tier));
+    }
+
+    [Fact]
     public async Task A_joining_silo_takes_its_keys_within_seconds_and_no_key_moves_between_the_silos_that_stayed()
     {
         var timeout = TimeSpan.FromSeconds(15);
