@@ -37,7 +37,8 @@ public sealed class ClusterHandover(ClusterView view, IGrainFactory grains, ILog
         var others = view.Placement.Members.Select(m => m.SiloId).Where(id => id != view.SiloId).ToList();
         if (!view.Started || others.Count == 0)
         {
-            return; // not active yet, or alone: there is no one to hand over to
+            logger.LogInformation("stopping {Reason}: no activation to hand over", view.Started ? "as the only member of the placement" : "before the silo became active");
+            return;
         }
 
         var clock = Stopwatch.StartNew();

@@ -310,7 +310,8 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
         var slowest = TimeSpan.FromTicks(Interlocked.Read(ref slowestTicks));
         var handover = c.Log.Split('\n').FirstOrDefault(l => l.Contains("over to their next owners", StringComparison.Ordinal))?.Trim();
         output.WriteLine($"node-c served {cBefore.Chunks} chunks before its shutdown; {readAfterStop} of {2 * keys.Count} file reads came after it; SIGTERM to exit {stopTime.TotalSeconds:F2} s; slowest read {slowest.TotalSeconds:F2} s");
-        output.WriteLine($"node-c: {handover}");
+        output.WriteLine("node-c's cluster view and handover:");
+        output.WriteLine(handover is null ? c.Log : string.Join('\n', c.Log.Split('\n').Where(l => l.Contains("Cluster", StringComparison.Ordinal) && !l.Contains("Polly", StringComparison.Ordinal))));
         Assert.True(readAfterStop > 0, "every read finished before node-c stopped: the test did not overlap the handover");
         Assert.True(cBefore.Chunks > 0, "node-c owned nothing that was read before it stopped");
         // node-c hands its activations over before its data endpoint closes (ClusterHandover): node-a and node-b stop
