@@ -101,9 +101,6 @@ public sealed class ClusterView : IDisposable
     /// <summary>True once <see cref="Start"/> ran (the silo became Active).</summary>
     public bool Started => _loop is not null;
 
-    /// <summary>True once this silo is leaving (<see cref="Leave"/>).</summary>
-    public bool Leaving => _leaving;
-
     /// <summary>How many activations are registered on this silo now (<see cref="Track"/>).</summary>
     public int LocalActivations => _activations.Count;
 
@@ -208,6 +205,10 @@ public sealed class ClusterView : IDisposable
         }
         catch (OperationCanceledException)
         {
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "the cluster view stopped following Orleans' membership");
         }
     }
 
