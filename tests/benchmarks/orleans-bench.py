@@ -77,6 +77,7 @@ class Bench(Cluster):
     def __init__(self, quick, reps):
         super().__init__(quick, reps)
         self.trees = {}
+        self.silo_port = {}  # variant -> whether its silo has --silo-port (Orleans trees; not the home-made runtime)
         self.seq = 0
         self.log_level = "Warning"
 
@@ -93,7 +94,7 @@ class Bench(Cluster):
                 "--listen", f"127.0.0.1:{port}", "--log-level", self.log_level]
         if redis_cluster:
             args += ["--redis", f"127.0.0.1:{self.redis_port}", "--cluster", redis_cluster]
-            if variant == "orleans":  # the baseline has no silo-to-silo port; Orleans' default 11111 would collide here
+            if self.silo_port[variant]:  # Orleans' default 11111 would collide here; the home-made runtime has no such port
                 args += ["--silo-port", str(free_port())]
         t0 = now()
         p = self.procs.start(f"{self.seq:03d}-{variant}-{name}", args, env=self.env)
@@ -135,7 +136,7 @@ class Bench(Cluster):
 
     def converge(self, silos, seconds=60):
         """Every silo's view lists every silo Active; then 3 s more, so each view has every member's metadata
-        (the new tree's ClusterView polls it every 1 s) and the placement counts every silo."""
+        (ClusterView looks for a missing one again after 50 ms, doubling up to every 1 s) and the placement counts every silo."""
         for s in silos:
             wait_until(f"{s['name']} to see {len(silos)} members", lambda: all(active(s["api"], o["name"]) for o in silos), seconds)
         time.sleep(3)
@@ -452,7 +453,7 @@ def kill_summary(rec):
 
 def report(raw, doc):
     m, p = raw["machine"], raw["params"]
-    names = {"baseline": f"baseline `{p['baseline']}` (home-made runtime)", "orleans": f"this tree, Orleans 10.4.2 (`{m['commit']}`)"}
+    names = {"baseline": f"baseline `{p['baseline']}`" + (" (home-made runtime)" if p["baseline"] == "6784e6f" else ""), "orleans": f"this tree, Orleans 10.4.2 (`{m['commit']}`)"}
     variants = [v for v in ("baseline", "orleans") if v in p["variants"]]
     lines = ["", f"## Cluster on Orleans (issue 18): `tests/benchmarks/orleans-bench.py` ({m['mode']}, {m['reps']} repetitions, {m['date']}, commit {m['commit']})", "",
              f"Machine: {m['nproc']} cores ({m['cpu']}), {m['mem_gib']} GiB, kernel {m['kernel']}, .NET {m['dotnet']}; the 2 cores are shared by "
@@ -599,8 +600,10 @@ def main():
     load0 = os.getloadavg()
     try:
         bench.trees["orleans"] = ROOT
+        bench.silo_port["orleans"] = True
         if baseline:
             bench.trees["baseline"] = benchlib.build_revision(rev)
+            bench.silo_port["baseline"] = subprocess.run(["git", "-C", ROOT, "grep", "-q", "-e", "--silo-port", rev, "--", "silo/OrleansMount.Silo/Program.cs"]).returncode == 0
         bench.start_services()
         bench.dataset(n_files)
         if "start" in only:
