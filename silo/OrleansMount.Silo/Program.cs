@@ -71,4 +71,7 @@ root.SetAction(async (parse, cancellationToken) =>
 
     return await SiloHost.RunAsync(options, cancellationToken).ConfigureAwait(false);
 });
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+// System.CommandLine ends the process 2 s after SIGTERM or Ctrl+C by default (exit 143/130): shorter than a graceful
+// stop, which first hands the silo's grains over (ClusterHandover, up to ~6 s) and then leaves the Orleans cluster.
+// The host bounds its own stop (HostOptions.ShutdownTimeout, 30 s); this only catches a stop that hangs past it.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(35) }).ConfigureAwait(false);

@@ -38,7 +38,7 @@ public sealed class RendezvousPlacementDirector(ClusterView view) : IPlacementDi
         var compatible = context.GetCompatibleSilos(target);
         if (GrainKeys.NodeOf(target.GrainIdentity) is { } siloId)
         {
-            // A node grain lives on its silo, or nowhere: the caller then does the work itself.
+            // A node (or cluster view) grain lives on its silo, or nowhere: the caller then does the work itself.
             return view.AddressOf(siloId) is { } address && Array.IndexOf(compatible, address) >= 0
                 ? Task.FromResult(address)
                 : throw new SiloUnavailableException($"silo {siloId} is not an active member");
@@ -62,10 +62,10 @@ public static class GrainKeys
     private const string NodePrefix = "node/";
     private const string SnapshotPrefix = "snapshot/";
 
-    /// <summary>The key of a silo's node grain.</summary>
+    /// <summary>The key of a silo's node grain (and of its <see cref="IClusterViewGrain"/>).</summary>
     public static string Node(string siloId) => NodePrefix + siloId;
 
-    /// <summary>The silo id a node grain's key names; null for other grains.</summary>
+    /// <summary>The silo id a node or cluster view grain's key names; null for other grains.</summary>
     public static string? NodeOf(GrainId grain)
     {
         var key = grain.Key.ToString()!;
