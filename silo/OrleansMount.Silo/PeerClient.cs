@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Net.Http.Json;
 using OrleansMount.Core.Security;
@@ -13,16 +14,18 @@ namespace OrleansMount.Silo;
 /// <summary>
 /// Silo-to-silo byte transfers (HTTP/1.1, docs/api.md "Peer endpoints"): copy a chunk or a range file from the
 /// silo its grain named. The bytes travel here, over Kestrel, not inside Orleans messages (decision 0010).
-/// Failures surface as <see cref="PeerException"/>: unreachable when there was no answer within
-/// <see cref="AnswerTimeout"/>, else an error of that call.
+/// Failures surface as <see cref="PeerException"/> (no answer within <see cref="AnswerTimeout"/>, or an error answer).
 /// </summary>
 public sealed class PeerClient : IDisposable
 {
     public const string ChunkDataPath = "api/v1/peer/chunks/data";
     public const string RangesPath = "api/v1/peer/ranges/";
 
-    /// <summary>The response header carrying the CRC32C (8 hex digits) of the bytes sent.</summary>
+    /// <summary>The response header carrying the CRC32C (8 hex digits) of the bytes sent (range files; chunks to mounts).</summary>
     public const string ChecksumHeader = "X-OrleansMount-Crc32C";
+
+    /// <summary>A chunk copied between silos is followed by its CRC32C in this many bytes (little-endian).</summary>
+    public const int ChecksumTrailerLength = 4;
 
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan BodyTimeout = TimeSpan.FromSeconds(30);
@@ -51,20 +54,33 @@ public sealed class PeerClient : IDisposable
     /// <summary>How long an owner may take to start answering (it may be filling the chunk from the object store).</summary>
     public TimeSpan AnswerTimeout { get; }
 
-    /// <summary>Copies one chunk's bytes from its owner into <paramref name="destination"/> (exactly the chunk's length); returns their CRC32C.</summary>
+    /// <summary>
+    /// Copies one chunk's bytes from the silo holding or filling it into <paramref name="destination"/> (exactly the
+    /// chunk's length) and checks them against the CRC32C the owner sends after them (<see cref="ChecksumTrailerLength"/>
+    /// bytes, little-endian: a silo streaming a fill knows it only at the end); returns it. An owner whose fill fails
+    /// midway cuts the response, so a copy is whole and checked or a <see cref="PeerException"/>.
+    /// </summary>
     public async Task<uint> CopyChunkAsync(SiloEntry owner, ChunkRequest request, Memory<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(owner);
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(owner.Address, ChunkDataPath)) { Content = JsonContent.Create(request) };
         return await CallAsync(message, async (response, body, timeout) =>
         {
-            if (response.Content.Headers.ContentLength is { } announced && announced != destination.Length)
+            if (response.Content.Headers.ContentLength is { } announced && announced != destination.Length + ChecksumTrailerLength)
             {
-                throw new PeerException($"owner sent {announced} bytes, expected {destination.Length}", unreachable: false);
+                throw new PeerException($"owner announced {announced} bytes, expected {destination.Length} and a {ChecksumTrailerLength}-byte checksum");
             }
 
-            await ReadExactlyAsync(body, destination, timeout).ConfigureAwait(false);
-            return Verify(response, destination.Span);
+            var trailer = new byte[ChecksumTrailerLength];
+            await ReadExactlyAsync(body, destination, trailer, timeout).ConfigureAwait(false);
+            var crc = ChunkChecksum.Compute(destination.Span);
+            var expected = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+            if (expected != crc)
+            {
+                throw new PeerException($"owner's bytes have CRC32C {crc:x8}, it announced {expected:x8}");
+            }
+
+            return crc;
         }).ConfigureAwait(false);
     }
 
@@ -78,7 +94,7 @@ public sealed class PeerClient : IDisposable
         {
             if (response.Content.Headers.ContentLength is not { } length || length is < 0 or > MaxRangeFileBytes)
             {
-                throw new PeerException($"owner sent {file} without a valid length", unreachable: false);
+                throw new PeerException($"owner sent {file} without a valid length");
             }
 
             var data = new byte[length];
@@ -102,11 +118,11 @@ public sealed class PeerClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new PeerException(e.Message, unreachable: true, e);
+            throw new PeerException(e.Message, e);
         }
         catch (OperationCanceledException e)
         {
-            throw new PeerException($"no answer within {AnswerTimeout.TotalSeconds:0.#} s", unreachable: true, e);
+            throw new PeerException($"no answer within {AnswerTimeout.TotalSeconds:0.#} s", e);
         }
 
         using (response)
@@ -117,7 +133,7 @@ public sealed class PeerClient : IDisposable
                 if (!response.IsSuccessStatusCode)
                 {
                     var text = await response.Content.ReadAsStringAsync(body.Token).ConfigureAwait(false);
-                    throw new PeerException($"owner answered {(int)response.StatusCode}: {text}", unreachable: false);
+                    throw new PeerException($"owner answered {(int)response.StatusCode}: {text}");
                 }
 
                 var stream = await response.Content.ReadAsStreamAsync(body.Token).ConfigureAwait(false);
@@ -128,25 +144,31 @@ public sealed class PeerClient : IDisposable
             }
             catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
             {
-                throw new PeerException(e is OperationCanceledException ? $"the bytes did not arrive within {BodyTimeout.TotalSeconds:0} s" : e.Message, unreachable: false, e);
+                throw new PeerException(e is OperationCanceledException ? $"the bytes did not arrive within {BodyTimeout.TotalSeconds:0} s" : e.Message, e);
             }
         }
     }
 
-    private static async Task ReadExactlyAsync(Stream body, Memory<byte> destination, CancellationToken cancellationToken)
+    private static Task ReadExactlyAsync(Stream body, Memory<byte> destination, CancellationToken cancellationToken) =>
+        ReadExactlyAsync(body, destination, Memory<byte>.Empty, cancellationToken);
+
+    /// <summary>Reads exactly <paramref name="destination"/> then <paramref name="trailer"/>, and then the end of the body.</summary>
+    private static async Task ReadExactlyAsync(Stream body, Memory<byte> destination, Memory<byte> trailer, CancellationToken cancellationToken)
     {
+        var expected = destination.Length + trailer.Length;
         try
         {
             await body.ReadExactlyAsync(destination, cancellationToken).ConfigureAwait(false);
+            await body.ReadExactlyAsync(trailer, cancellationToken).ConfigureAwait(false);
         }
         catch (EndOfStreamException)
         {
-            throw new PeerException($"owner sent fewer than the {destination.Length} bytes expected", unreachable: false);
+            throw new PeerException($"owner sent fewer than the {expected} bytes expected");
         }
 
         if (await body.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) != 0)
         {
-            throw new PeerException($"owner sent more than the {destination.Length} bytes expected", unreachable: false);
+            throw new PeerException($"owner sent more than the {expected} bytes expected");
         }
     }
 
@@ -156,12 +178,12 @@ public sealed class PeerClient : IDisposable
         if (!response.Headers.TryGetValues(ChecksumHeader, out var sent)
             || !uint.TryParse(sent.FirstOrDefault(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var expected))
         {
-            throw new PeerException($"owner sent no {ChecksumHeader} header", unreachable: false);
+            throw new PeerException($"owner sent no {ChecksumHeader} header");
         }
 
         if (expected != crc)
         {
-            throw new PeerException($"owner's bytes have CRC32C {crc:x8}, it announced {expected:x8}", unreachable: false);
+            throw new PeerException($"owner's bytes have CRC32C {crc:x8}, it announced {expected:x8}");
         }
 
         return crc;

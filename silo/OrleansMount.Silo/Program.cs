@@ -17,16 +17,17 @@ var tlsCertificate = new Option<string?>("--tls-certificate") { Description = "T
 var cluster = new Option<string>("--cluster") { Description = "Cluster name: silos sharing a Redis and a name form one cluster.", DefaultValueFactory = _ => "default", HelpName = "NAME" };
 var advertise = new Option<string?>("--advertise") { Description = "Where peers reach this silo. Default: http:// + the --listen address.", HelpName = "http://HOST:PORT" };
 var siloPort = new Option<int?>("--silo-port") { Description = "TCP port of the Orleans silo-to-silo endpoint (on the --advertise host). Default: 11111 with --redis; a free loopback port without.", HelpName = "PORT" };
-var peerTimeout = new Option<string>("--peer-timeout") { Description = "How long an owner silo may take to start answering before its keys are read from the object store instead (it is then routed around for a few seconds).", DefaultValueFactory = _ => "10s", HelpName = "DURATION" };
+var peerTimeout = new Option<string>("--peer-timeout") { Description = "How long an owner silo may take to start answering before its keys are read from the object store instead.", DefaultValueFactory = _ => "10s", HelpName = "DURATION" };
 var prefetchSlots = new Option<int>("--prefetch-slots") { Description = "Chunk fills all prefetch jobs together may have in flight on this silo.", DefaultValueFactory = _ => 8, HelpName = "N" };
 var readaheadMemory = new Option<string>("--readahead-memory") { Description = "Memory for readahead of all this node's mounts (chunks in flight = this / chunk size).", DefaultValueFactory = _ => "64MiB", HelpName = "SIZE" };
 var secretFile = new Option<string?>("--secret-file") { Description = "File holding the cluster secret that peers and mounts must sign their requests with (or set ORLEANSMOUNT_CLUSTER_SECRET_FILE or ORLEANSMOUNT_CLUSTER_SECRET). Never pass the secret itself on the command line.", HelpName = "PATH" };
 var storeAttempts = new Option<int>("--object-store-attempts") { Description = "Attempts of one object-store request (the first and its retries) when it fails with 5xx, SlowDown, a reset or a stall; delays between them grow exponentially with jitter.", DefaultValueFactory = _ => 5, HelpName = "N" };
 var storeTimeout = new Option<string>("--object-store-timeout") { Description = "The longest one object-store attempt may take, response body included; a stalled response is retried after it.", DefaultValueFactory = _ => "30s", HelpName = "DURATION" };
 var storeDeadline = new Option<string>("--object-store-deadline") { Description = "No object-store attempt starts later than this after the first; the read then fails (EIO in the mount).", DefaultValueFactory = _ => "60s", HelpName = "DURATION" };
+var orleansDashboard = new Option<bool>("--orleans-dashboard") { Description = "Also serve Orleans' own dashboard (hosts, activations, calls and exceptions per grain type) at /orleans, where the product's dashboard is served and under the same rules: readable without the cluster secret. Costs about 75 MiB of memory; off by default." };
 var root = new RootCommand("orleansmount-silo: the per-node OrleansMount daemon. Serves snapshot metadata and cached chunks to local mounts (Unix socket) and peers (HTTP).")
 {
-    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, logFormat, siloId, redis, redisPasswordFile, tlsCertificate, cluster, advertise, siloPort, peerTimeout, prefetchSlots, readaheadMemory, secretFile, storeAttempts, storeTimeout, storeDeadline,
+    cacheDir, cacheSize, catalog, listen, socket, chunkSize, logLevel, logFormat, siloId, redis, redisPasswordFile, tlsCertificate, cluster, advertise, siloPort, peerTimeout, prefetchSlots, readaheadMemory, secretFile, storeAttempts, storeTimeout, storeDeadline, orleansDashboard,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -59,6 +60,7 @@ root.SetAction(async (parse, cancellationToken) =>
             ObjectStoreAttempts = parse.GetValue(storeAttempts),
             ObjectStoreTimeout = parse.GetValue(storeTimeout)!,
             ObjectStoreDeadline = parse.GetValue(storeDeadline)!,
+            OrleansDashboard = parse.GetValue(orleansDashboard),
         });
     }
     catch (OrleansMountException e)
@@ -69,4 +71,7 @@ root.SetAction(async (parse, cancellationToken) =>
 
     return await SiloHost.RunAsync(options, cancellationToken).ConfigureAwait(false);
 });
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+// System.CommandLine ends the process 2 s after SIGTERM or Ctrl+C by default (exit 143/130): shorter than a graceful
+// stop, which first hands the silo's grains over (ClusterHandover, up to ~6 s) and then leaves the Orleans cluster.
+// The host bounds its own stop (HostOptions.ShutdownTimeout, 30 s); this only catches a stop that hangs past it.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(35) }).ConfigureAwait(false);

@@ -44,8 +44,6 @@ public static class SiloApi
             node.Counters.PeerFetches,
             node.Counters.PeerBytes,
             node.Counters.OwnerFallbacks,
-            node.Counters.SuspectSkips,
-            node.Counters.StaleViewRefreshes,
             node.Counters.RangesFromCatalog,
             node.Counters.RangesFromPeers,
             node.Counters.RangeBytesFromPeers,
@@ -57,7 +55,8 @@ public static class SiloApi
             node.StoreCounters.Retries,
             node.StoreCounters.Failures,
             node.Counters.RangeCorruptions,
-            node.Counters.TlsRejections);
+            node.Counters.TlsRejections,
+            node.Counters.PeerStreamsWhileFilling);
     }
 
     public static SiloMember Member(SiloEntry entry)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using OrleansMount.Core;
 using OrleansMount.Core.Placement;
 using OrleansMount.Grains.Chunks;
@@ -91,16 +92,28 @@ public static class SiloEndpoints
         {
             await ValidateAsync(request, node, ct).ConfigureAwait(false);
             var location = await node.EnsureAsync(request, ct).ConfigureAwait(false);
-            return await WriteChunkAsync(node, request, location, () => node.EnsureAsync(request, ct), context, ct).ConfigureAwait(false);
+            return await WriteChunkAsync(node, request, location, () => node.EnsureAsync(request, ct), context, trailer: false, ct).ConfigureAwait(false);
         }));
 
-        // Peers: the silo a chunk's grain named serves its bytes (from its cache; filled again through the grain
-        // if the copy was evicted or damaged since).
+        // Peers: the silo a chunk's grain named serves its bytes, followed by their CRC32C: streamed from its fill
+        // while that runs, else from its cache (filled again through the grain if the copy was evicted or damaged since).
         api.MapPost("/peer/chunks/data", (ChunkRequest request, HttpContext context, CancellationToken ct) => Guard(async () =>
         {
             await ValidateAsync(request, node, ct).ConfigureAwait(false);
+            if (node.Resources.Fills.TryAcquire(request.Id) is { } filling)
+            {
+                try
+                {
+                    return await StreamFillAsync(node, filling, context, ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    filling.Release();
+                }
+            }
+
             var location = await node.EnsureAsync(request, ct).ConfigureAwait(false);
-            return await WriteChunkAsync(node, request, location, () => node.EnsureAsync(request, ct), context, ct).ConfigureAwait(false);
+            return await WriteChunkAsync(node, request, location, () => node.EnsureAsync(request, ct), context, trailer: true, ct).ConfigureAwait(false);
         }));
 
         // Peers: the owner of a range or metarange file serves its bytes, read from the catalog once.
@@ -136,13 +149,54 @@ public static class SiloEndpoints
     }
 
     /// <summary>
+    /// Streams a chunk to a peer while this silo fills it from the object store: the bytes as they arrive, then their
+    /// CRC32C (known once the fill has every byte). A fill that fails before the first byte is sent answers its error; one
+    /// that fails after cuts the connection, so the peer never takes part of a chunk for all of it.
+    /// </summary>
+    private static async Task<IResult> StreamFillAsync(SiloNode node, ChunkFillBuffer fill, HttpContext context, CancellationToken ct)
+    {
+        var response = context.Response;
+        response.ContentType = "application/octet-stream";
+        response.ContentLength = fill.Length + PeerClient.ChecksumTrailerLength;
+        try
+        {
+            for (var sent = 0; sent < fill.Length;)
+            {
+                var available = await fill.WaitAsync(sent, ct).ConfigureAwait(false);
+                await response.Body.WriteAsync(fill.Data[sent..available], ct).ConfigureAwait(false);
+                sent = available;
+            }
+
+            var crc = await fill.Completed.WaitAsync(ct).ConfigureAwait(false);
+            var trailer = new byte[PeerClient.ChecksumTrailerLength];
+            BinaryPrimitives.WriteUInt32LittleEndian(trailer, crc);
+            await response.Body.WriteAsync(trailer, ct).ConfigureAwait(false);
+            node.Counters.StreamedWhileFilling();
+            return Results.Empty;
+        }
+        catch (Exception) when (response.HasStarted)
+        {
+            context.Abort();
+            return Results.Empty;
+        }
+        catch (Exception)
+        {
+            // Nothing sent yet: the fill's error is the answer (Guard maps it), without the chunk's length.
+            response.ContentLength = null;
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Writes a chunk's raw bytes: from the local store, every block checked as it is read. A copy found damaged is
     /// removed (counted, logged naming the object) and filled again through <paramref name="refill"/> (the owner's
     /// grain: a peer or the object store); straight from the object store if it still cannot be served from the cache.
+    /// The CRC32C goes in the <see cref="PeerClient.ChecksumHeader"/> header, or with <paramref name="trailer"/> after
+    /// the bytes (<see cref="PeerClient.ChecksumTrailerLength"/> bytes, little-endian: what peers read).
     /// </summary>
-    private static async Task<IResult> WriteChunkAsync(SiloNode node, ChunkRequest request, ChunkLocation location, Func<Task<ChunkLocation>> refill, HttpContext context, CancellationToken ct)
+    private static async Task<IResult> WriteChunkAsync(SiloNode node, ChunkRequest request, ChunkLocation location, Func<Task<ChunkLocation>> refill, HttpContext context, bool trailer, CancellationToken ct)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, request.Length));
+        var buffer = ArrayPool<byte>.Shared.Rent(request.Length + PeerClient.ChecksumTrailerLength);
         try
         {
             uint crc = 0;
@@ -162,10 +216,20 @@ public static class SiloEndpoints
                 crc = ChunkChecksum.Compute(buffer.AsSpan(0, request.Length));
             }
 
+            var length = request.Length;
+            if (trailer)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(length, PeerClient.ChecksumTrailerLength), crc);
+                length += PeerClient.ChecksumTrailerLength;
+            }
+            else
+            {
+                context.Response.Headers[PeerClient.ChecksumHeader] = crc.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             context.Response.ContentType = "application/octet-stream";
-            context.Response.ContentLength = request.Length;
-            context.Response.Headers[PeerClient.ChecksumHeader] = crc.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
-            await context.Response.Body.WriteAsync(buffer.AsMemory(0, request.Length), ct).ConfigureAwait(false);
+            context.Response.ContentLength = length;
+            await context.Response.Body.WriteAsync(buffer.AsMemory(0, length), ct).ConfigureAwait(false);
             return Results.Empty;
         }
         finally

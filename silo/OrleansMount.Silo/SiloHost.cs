@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Orleans.Dashboard;
 using OrleansMount.Core;
 using OrleansMount.Grains.Cluster;
 using OrleansMount.Silo.Cluster;
@@ -14,6 +15,9 @@ public static class SiloHost
 {
     /// <summary>How often the dashboard's throughput series is sampled.</summary>
     private static readonly TimeSpan ThroughputInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>Where <c>--orleans-dashboard</c> serves Orleans' dashboard.</summary>
+    public const string OrleansDashboardPath = "/orleans";
 
     /// <summary>A cluster certificate expiring within this is warned about at start.</summary>
     private static readonly TimeSpan CertificateExpiryWarning = TimeSpan.FromDays(30);
@@ -67,6 +71,12 @@ public static class SiloHost
             ClusterAuth.Use(app, options.Secret, TimeProvider.System, node.Counters);
             SiloEndpoints.Map(app, node);
             MonitoringEndpoints.Map(app, reporter, metrics);
+            if (options.OrleansDashboard)
+            {
+                // On the same listeners as the product's dashboard, and under the same rule (ClusterAuth: a GET
+                // outside /api/ is a read-only operator view, anything else must be signed).
+                app.MapOrleansDashboard(routePrefix: OrleansDashboardPath);
+            }
             Mounts.MountEndpoints.Map(app, mounts);
             // Said before joining: a silo whose TLS setting differs from the cluster's fails to join, and this is why.
             LogClusterSecurity(options);

@@ -40,6 +40,9 @@ public static class SiloLogging
             // "participant check" late by the machine's uptime (../shared/PLATFORM.md): noise, not news.
             .MinimumLevel.Override("Orleans.Runtime.Silo", LogEventLevel.Error)
             .MinimumLevel.Override("Orleans.Runtime.Watchdog", LogEventLevel.Error)
+            // Orleans places grains through a Polly pipeline whose telemetry logs two lines per placement at
+            // Information (one pair per new chunk activation); its retries log at Warning and stay.
+            .MinimumLevel.Override("Polly", LogEventLevel.Warning)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("SiloId", options.SiloId ?? throw new ArgumentException("the silo id is settled before logging starts", nameof(options)))
             .WriteTo.Logger(ring => ring.Filter.ByExcluding(Matching.FromSource(RequestLogSource)).WriteTo.Sink(errors), LogEventLevel.Warning);

@@ -8,6 +8,7 @@ using OrleansMount.Grains.Cluster;
 using OrleansMount.Grains.Membership;
 using OrleansMount.Grains.Ranges;
 using OrleansMount.Grains.Runtime;
+using OrleansMount.Grains.Snapshots;
 using OrleansMount.Silo.Prefetch;
 using OrleansMount.Storage.Catalog;
 using OrleansMount.Storage.Chunks;
@@ -187,24 +188,31 @@ public sealed class SiloNode : IDisposable, IRangeSource
         return fill.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Not cancelled by a caller that gives up: others may wait on the same fill.</summary>
+    /// <summary>
+    /// Not cancelled by a caller that gives up: others may wait on the same fill. The chunk's grain answers as soon as
+    /// it knows where the bytes are (stored on a silo, or being filled there), so a copy from another silo streams the
+    /// owner's fill as it arrives from the object store rather than waiting for its end.
+    /// </summary>
     private async Task<ChunkLocation> FetchAsync(ChunkRequest request)
     {
         await Task.Yield();
         var what = $"chunk {request.Index} of {request.Address}";
+        var grain = Grains.GetGrain<IChunkGrain>(GrainKeys.Chunk(request.Id));
         ChunkAnswer answer;
         try
         {
-            answer = await Grains.GetGrain<IChunkGrain>(GrainKeys.Chunk(request.Id)).EnsureAsync(request).WaitAsync(Options.PeerTimeout).ConfigureAwait(false);
+            answer = await grain.LocateAsync(request).WaitAsync(Options.PeerTimeout).ConfigureAwait(false);
+            if (answer.SiloId == SiloId)
+            {
+                // This silo is filling it: wait for the chunk file (the fill may have ended since the answer).
+                return answer.Filling && Resources.Fills.Find(request.Id) is { } fill
+                    ? new ChunkLocation(await fill.Finished.ConfigureAwait(false), request.Length, await fill.Completed.ConfigureAwait(false), ChunkTier.ObjectStore)
+                    : answer.Filling ? (await grain.EnsureAsync(request).WaitAsync(Options.PeerTimeout).ConfigureAwait(false)).Location : answer.Location;
+            }
         }
         catch (Exception e) when (IsUnavailable(e))
         {
             return await FallbackAsync(request, what, e.Message).ConfigureAwait(false);
-        }
-
-        if (answer.SiloId == SiloId)
-        {
-            return answer.Location;
         }
 
         if (Membership?.Find(answer.SiloId) is not { } holder)
@@ -292,7 +300,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
 
         try
         {
-            var holder = Membership.Find(holderId) ?? throw new PeerException($"silo {holderId} is not in this silo's view", unreachable: true);
+            var holder = Membership.Find(holderId) ?? throw new PeerException($"silo {holderId} is not in this silo's view");
             Counters.RangeFromPeer(await _peers.DownloadRangeAsync(holder, file, localPath).ConfigureAwait(false));
         }
         catch (PeerException e)
@@ -309,8 +317,8 @@ public sealed class SiloNode : IDisposable, IRangeSource
         }
     }
 
-    /// <summary>A range file as this silo keeps it for peers (checked on every read, filled from the catalog when missing).</summary>
-    public RangeFile RangeFileOf(CatalogFile file) => new(file, Catalog, RangeDirectory, Counters, _loggers.CreateLogger<RangeFile>());
+    /// <summary>A range file as this silo keeps it for peers (checked on every read, filled from the catalog when missing); the instance its grain uses.</summary>
+    public RangeFile RangeFileOf(CatalogFile file) => Resources.RangeFiles.Of(file, _loggers.CreateLogger<RangeFile>());
 
     /// <summary>Creates the range directory and removes temp files a crashed download left behind.</summary>
     private static string PrepareRangeDirectory(string directory)
@@ -335,14 +343,43 @@ public sealed class SiloNode : IDisposable, IRangeSource
             return cached;
         }
 
-        var view = await Metadata.OpenSnapshotAsync(name, cancellationToken).ConfigureAwait(false);
-        _views[view.Record.Id] = view;
-        if (expectedId is not null && view.Record.Id != expectedId)
+        var record = await SnapshotRecordAsync(name, expectedId, cancellationToken).ConfigureAwait(false);
+        var view = await Metadata.OpenSnapshotAsync(record, cancellationToken).ConfigureAwait(false);
+        _views[record.Id] = view;
+        if (expectedId is not null && record.Id != expectedId)
         {
-            throw new SnapshotReplacedException(name, expectedId, view.Record.Id);
+            throw new SnapshotReplacedException(name, expectedId, record.Id);
         }
 
         return view;
+    }
+
+    /// <summary>
+    /// The record a snapshot name points at, from the name's grain (which reads the catalog once for the cluster and
+    /// again after <see cref="Grains.Snapshots.SnapshotGrainOptions.RefreshAfter"/>); from the catalog itself when the
+    /// grain cannot be asked (the same rule as a chunk's owner, <see cref="IsUnavailable"/>).
+    /// </summary>
+    private async Task<SnapshotRecord> SnapshotRecordAsync(string name, string? expectedId, CancellationToken cancellationToken)
+    {
+        SnapshotCatalog.ValidateName(name);
+        if (_grains is { } grains)
+        {
+            SnapshotRecord? record;
+            try
+            {
+                record = await grains.GetGrain<ISnapshotGrain>(GrainKeys.Snapshot(Catalog.Location, name)).GetAsync(expectedId).WaitAsync(Options.PeerTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsUnavailable(e) && !cancellationToken.IsCancellationRequested)
+            {
+                _logger.LogWarning("the grain of snapshot '{Name}' could not be asked ({Reason}); reading its record from the catalog", name, e.Message);
+                Counters.OwnerFallback();
+                return await Catalog.GetSnapshotAsync(name, cancellationToken).ConfigureAwait(false);
+            }
+
+            return record ?? throw Catalog.UnknownSnapshot(name);
+        }
+
+        return await Catalog.GetSnapshotAsync(name, cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose()

@@ -52,9 +52,6 @@ public sealed record SiloOptions
     /// <summary>How long an owner silo may take to start answering a peer call before it counts as not answering.</summary>
     public TimeSpan PeerTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long an owner that did not answer is routed around (its keys go to the object store).</summary>
-    public TimeSpan SuspectDuration { get; init; } = TimeSpan.FromSeconds(5);
-
     /// <summary>Chunk fills all prefetch jobs together may have in flight on this silo (as an owner).</summary>
     public int PrefetchSlots { get; init; } = 8;
 
@@ -66,6 +63,9 @@ public sealed record SiloOptions
 
     /// <summary>Retries, per-attempt timeout and deadline of every object-store and catalog request.</summary>
     public ObjectStoreRetryPolicy ObjectStoreRetry { get; init; } = new();
+
+    /// <summary>Serve Orleans' own dashboard (Microsoft.Orleans.Dashboard) at <c>/orleans</c> beside the product's.</summary>
+    public bool OrleansDashboard { get; init; }
 
     /// <summary>
     /// Checks and converts the command line's settings; the first bad one is refused with an
@@ -248,6 +248,7 @@ public sealed record SiloOptions
             ReadaheadMemoryBytes = readaheadBytes,
             Secret = LoadSecret(raw.SecretFile),
             ObjectStoreRetry = new ObjectStoreRetryPolicy { MaxAttempts = raw.ObjectStoreAttempts, AttemptTimeout = storeTimeoutSpan, Deadline = storeDeadlineSpan },
+            OrleansDashboard = raw.OrleansDashboard,
         };
     }
 

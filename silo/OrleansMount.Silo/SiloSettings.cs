@@ -79,4 +79,7 @@ public sealed class SiloSettings
 
     /// <summary><c>--object-store-deadline</c>.</summary>
     public string ObjectStoreDeadline { get; set; } = "60s";
+
+    /// <summary><c>--orleans-dashboard</c>.</summary>
+    public bool OrleansDashboard { get; set; }
 }

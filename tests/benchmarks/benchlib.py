@@ -2,7 +2,7 @@
 services on loopback (s3rver behind the latency/counting proxy, redis-server), silos and mounts, dataset
 seeding in s3rver's on-disk layout, timed parallel reads, summaries and docs/benchmarks.md sections.
 Every process and mount is stopped by pid / unmounted in reverse order whatever happens (Procs.close)."""
-import hashlib, json, os, platform, random, shutil, signal, socket, statistics, subprocess, sys, time, urllib.request
+import hashlib, json, os, platform, random, shutil, signal, socket, statistics, subprocess, sys, time, types, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -22,6 +22,37 @@ def say(msg): print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flu
 def die(msg): raise SystemExit(f"{NAME}: {msg}")
 
 
+
+
+def parse_args(doc, render, reps, **options):
+    """The command line every benchmark here takes: --quick, --reps N, --no-doc (figures to WORK only, see save),
+    --report RAW.json (renders docs/benchmarks.md again from saved raw figures through render(raw, doc), then exits),
+    -h/--help (prints doc), and the script's own options, each as name=(default, convert): `--block-sizes X` sets
+    block_sizes to convert("X"); a convert of None makes a flag (True when given). Returns quick, reps, write_doc
+    and one attribute per option."""
+    args = types.SimpleNamespace(quick=False, reps=reps, write_doc=True, **{k: d for k, (d, _) in options.items()})
+    argv = list(sys.argv[1:])
+
+    def value(option):
+        if not argv:
+            die(f"{option} needs a value (try --help)")
+        return argv.pop(0)
+
+    while argv:
+        a = argv.pop(0)
+        key = a[2:].replace("-", "_") if a.startswith("--") else None
+        if a == "--quick": args.quick = True
+        elif a == "--reps": args.reps = int(value(a))
+        elif a == "--no-doc": args.write_doc = False
+        elif a == "--report":
+            render(json.load(open(value(a))), f"{ROOT}/docs/benchmarks.md"); sys.exit(0)
+        elif a in ("-h", "--help"):
+            print(doc); sys.exit(0)
+        elif key in options:
+            convert = options[key][1]
+            setattr(args, key, True if convert is None else convert(value(a)))
+        else: die(f"unknown option '{a}' (try --help)")
+    return args
 
 
 def configure(name, work):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Issue 4's cluster benchmark, one run, loopback only (./build.sh bench runs it; needs root and ./build.sh first).
 
-  cluster-bench.py [--quick] [--reps R] [--no-doc]
+  cluster-bench.py [--quick] [--reps R] [--no-doc] [--only peer|epochs]
 
 Figure 1, peer read: a chunk warm on its owner and cold on the requester, read through the requester's
 mount, against a warm local read (page cache dropped) on the owner's mount. Two silos: the owner O and a
@@ -15,13 +15,15 @@ Bytes are counted at the object-store side by the counting proxy in front of s3r
 (tests/tools/OrleansMount.LatencyProxy, no added latency), and for OrleansMount cross-checked with the
 silos' own counters.
 
+Figure 1 also records the CPU seconds (user + system) of each process per GB read. `--only peer` (or `epochs`) runs one
+figure and writes only WORK/cluster.json (`--report` renders a section from it).
+
 Writes docs/benchmarks/cluster.json and the cluster-bench section of docs/benchmarks.md."""
-import json, os, random, shutil, statistics, subprocess, sys, time
-from concurrent.futures import ThreadPoolExecutor
+import os, shutil, statistics, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
-from benchlib import MiB, ROOT, Cluster, die, drop_caches, http_json, read_all, say, summ, wait_until  # noqa: E402
+from benchlib import MiB, Cluster, die, drop_caches, http_json, read_all, say, summ, wait_until  # noqa: E402
 
 BEGIN, END = "<!-- cluster-bench:begin -->", "<!-- cluster-bench:end -->"
 
@@ -48,6 +50,8 @@ class Bench(Cluster):
         for s in sets:  # warms the owner with every set (and the few chunks the requester owns)
             read_all(m_owner, keys[s], digests)
         read_all(m_requester, keys["warmup"], digests)  # untimed: the requester's first peer reads
+        # CPU seconds of each process of the peer read (the owner's mount takes no part in it).
+        pids = {"owner_silo": owner["proc"].pid, "requester_silo": requester["proc"].pid, "requester_mount": self.mount_pid(m_requester)}
         records = []
         for mode in modes:
             # shared: every process on both cores, as a 2-core machine runs them. pinned: two one-core
@@ -59,15 +63,21 @@ class Bench(Cluster):
             for rep in range(1, self.reps + 1):
                 ks = keys[f"{mode}{rep}"]
                 drop_caches()
+                local_pids = [owner["proc"].pid, self.mount_pid(m_owner)]
+                cpu0 = benchlib.cpu_seconds(local_pids)
                 total, secs = read_all(m_owner, ks, cpus=cores["owner"])
-                records.append({"fs": "warm_local", "mode": mode, "rep": rep, "bytes": total, "seconds": secs})
+                records.append({"fs": "warm_local", "mode": mode, "rep": rep, "bytes": total, "seconds": secs,
+                                "cpu_seconds": {"silo_and_mount": benchlib.cpu_seconds(local_pids) - cpu0}})
                 before = http_json(f"{requester['api']}/stats")
                 drop_caches()
+                cpu0 = {name: benchlib.cpu_seconds([pid]) for name, pid in pids.items()}
                 total, secs = read_all(m_requester, ks, digests if rep == self.reps else None, cpus=cores["requester"])
+                cpu = {name: benchlib.cpu_seconds([pid]) - cpu0[name] for name, pid in pids.items()}
                 after = http_json(f"{requester['api']}/stats")
                 records.append({"fs": "peer", "mode": mode, "rep": rep, "bytes": total, "seconds": secs,
                                 "peer_bytes": after["peerBytes"] - before["peerBytes"],
-                                "object_store_bytes": after["objectStoreBytes"] - before["objectStoreBytes"]})
+                                "object_store_bytes": after["objectStoreBytes"] - before["objectStoreBytes"],
+                                "cpu_seconds": cpu})
                 say(f"  {mode} rep {rep}: warm local {records[-2]['bytes'] / records[-2]['seconds'] / 1e6:.0f} MB/s, "
                     f"peer {total / secs / 1e6:.0f} MB/s ({records[-1]['peer_bytes'] / total:.1%} of the bytes from the owner)")
         self.stop_node(requester, m_requester)
@@ -112,6 +122,24 @@ class Bench(Cluster):
         return result
 
 
+def cpu_lines(peer):
+    """CPU seconds per GB read, per process, medians over the repetitions of each mode (runs that recorded them)."""
+    rows = []
+    for mode in ("shared", "pinned"):
+        recs = [r for r in peer["records"] if r.get("mode", "shared") == mode and "cpu_seconds" in r]
+        local = [r["cpu_seconds"]["silo_and_mount"] / (r["bytes"] / 1e9) for r in recs if r["fs"] == "warm_local"]
+        remote = [r for r in recs if r["fs"] == "peer"]
+        if not local or not remote:
+            continue
+        per = {k: statistics.median(r["cpu_seconds"][k] / (r["bytes"] / 1e9) for r in remote) for k in ("owner_silo", "requester_silo", "requester_mount")}
+        rows.append(f"| {mode} | {statistics.median(local):.2f} | {per['owner_silo']:.2f} | {per['requester_silo']:.2f} | {per['requester_mount']:.2f} | {sum(per.values()):.2f} |")
+    if not rows:
+        return []
+    return ["CPU seconds per GB read (user + system, `/proc/PID/stat`, medians): what each process spends on the figure above.", "",
+            "| mode | warm local read: owner's silo + mount | peer read: owner's silo | requester's silo | requester's mount | peer read, total |",
+            "|---|---|---|---|---|---|", *rows, ""]
+
+
 def report(raw, doc):
     peer = raw["peer_read"]
 
@@ -123,17 +151,18 @@ def report(raw, doc):
         local, remote = rates("warm_local", mode), rates("peer", mode)
         fig1[mode] = (summ(local), summ(remote), summ([p / l for p, l in zip(remote, local)]))
     share = statistics.median(r["peer_bytes"] / r["bytes"] for r in peer["records"] if r["fs"] == "peer")
-    ep = raw["epochs"]
-    ds = ep["dataset_bytes"]
+    verdict1 = "PASS" if fig1["shared"][2]["median"] >= 0.5 else "MISS"
+    ep = raw.get("epochs")
+    if ep:
+        ds = ep["dataset_bytes"]
+        om, rc = ep["systems"]["orleansmount"], ep["systems"]["rclone"]
+        verdict2 = "PASS" if abs(om[0]["store_bytes"] / ds - 1.0) <= 0.05 and rc[0]["store_bytes"] / ds >= 2.5 else "MISS"
 
     def x(b): return f"{b / ds:.2f}×"
-    om, rc = ep["systems"]["orleansmount"], ep["systems"]["rclone"]
-    verdict1 = "PASS" if fig1["shared"][2]["median"] >= 0.5 else "MISS"
-    verdict2 = "PASS" if abs(om[0]["store_bytes"] / ds - 1.0) <= 0.05 and rc[0]["store_bytes"] / ds >= 2.5 else "MISS"
     m = raw["machine"]
     lines = ["",
              f"## Cluster (issue 4): `tests/benchmarks/cluster-bench.py` ({m['mode']}, {m['reps']} repetitions, {m['date']}, commit {m['commit']})", "",
-             f"Machine: {m['nproc']} cores ({m['cpu']}), {m['mem_gib']} GiB, kernel {m['kernel']}, .NET {m['dotnet']}, {m['rclone']}. "
+             f"Machine: {m['nproc']} cores ({m['cpu']}), {m['mem_gib']} GiB, kernel {m['kernel']}, .NET {m['dotnet']}" + (f", {m['rclone']}" if m['rclone'] else "") + ". "
              "s3rver behind the counting proxy (no added latency), redis-server, silos and mounts on loopback.", "",
              f"**Peer read** ({peer['files']} × 64 MiB, 4 readers, page cache dropped before each read): the owner holds every chunk, the requester none "
              f"(its placement weight is 1/256 of the owner's, so {share:.1%} of the bytes came from the owner). "
@@ -147,7 +176,13 @@ def report(raw, doc):
              f"| {mode} | {l['min']:.0f} / {l['median']:.0f} / {l['max']:.0f} | {p['min']:.0f} / {p['median']:.0f} / {p['max']:.0f} | "
              f"{r['min']:.2f} / **{r['median']:.2f}** / {r['max']:.2f} |" for mode, (l, p, r) in fig1.items()] + ["",
              f"Target ≥ 0.5× (shared, as the issue's figure): **{verdict1}** ({fig1['shared'][2]['median']:.2f}×)"
-             + (f"; pinned: {fig1['pinned'][2]['median']:.2f}×." if "pinned" in fig1 else "."), "",
+             + (f"; pinned: {fig1['pinned'][2]['median']:.2f}×." if "pinned" in fig1 else "."), ""] + cpu_lines(peer) + [
+             ]
+    if "epochs" not in raw:
+        lines += ["*Object-store bytes per epoch*: not run in this run (`--only peer`).", ""]
+        benchlib.write_section(doc, BEGIN, END, lines)
+        return
+    lines += [
              f"**Object-store bytes per epoch**, 3 nodes each reading all {ep['files']} files ({ds / MiB:.0f} MiB) in their own shuffled order, "
              "counted at the object-store side:", "",
              "| system | epoch 1 bytes (× dataset) | epoch 1 GETs | epoch 2 bytes (× dataset) | epoch 1 seconds |", "|---|---|---|---|---|",
@@ -162,23 +197,21 @@ def report(raw, doc):
 
 def main():
     benchlib.configure("cluster-bench", os.environ.get("CBENCH_WORK", "/tmp/orleansmount-cluster-bench"))
-    quick, reps, write_doc = False, 3, True
-    args = sys.argv[1:]
-    while args:
-        a = args.pop(0)
-        if a == "--quick": quick = True
-        elif a == "--reps": reps = int(args.pop(0))
-        elif a == "--no-doc": write_doc = False
-        elif a == "--report": # --report RAW.json: re-render the doc from saved raw results
-            raw = json.load(open(args.pop(0))); report(raw, f"{ROOT}/docs/benchmarks.md"); return
-        elif a in ("-h", "--help"): print(__doc__); return
-        else: die(f"unknown option '{a}' (try --help)")
-    benchlib.check_tools("rclone")
+    args = benchlib.parse_args(__doc__, report, reps=3, only=(None, str))
+    quick, reps, write_doc, only = args.quick, args.reps, args.write_doc, args.only
+    if only is not None:
+        if only not in ("peer", "epochs"): die(f"--only {only}: use peer or epochs")
+        write_doc = False  # one figure never replaces the published section (--report renders it on purpose)
+    benchlib.check_tools(*(("rclone",) if only != "peer" else ()))
     benchlib.fresh_work()
     bench = Bench(quick, reps)
     try:
         bench.start_services()
-        raw = {"machine": benchlib.machine(quick, reps), "peer_read": bench.peer_read(), "epochs": bench.epochs()}
+        raw = {"machine": benchlib.machine(quick, reps)}
+        if only in (None, "peer"):
+            raw["peer_read"] = bench.peer_read()
+        if only in (None, "epochs"):
+            raw["epochs"] = bench.epochs()
     finally:
         bench.procs.close()
     benchlib.save(raw, "cluster", report, write_doc)

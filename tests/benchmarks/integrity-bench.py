@@ -16,11 +16,11 @@ Reported per variant: median MB/s (ops/s for random) and the CPU seconds the mou
 GB read (steadier than wall time on a loaded 2-core machine), and the ratio to the baseline.
 
 Writes docs/benchmarks/integrity.json and the integrity-bench section of docs/benchmarks.md."""
-import json, os, random, subprocess, sys, time
+import os, random, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
-from benchlib import MiB, ROOT, Cluster, cpu_seconds, die, drop_caches, read_all, say, seed, summ  # noqa: E402
+from benchlib import MiB, ROOT, Cluster, cpu_seconds, drop_caches, read_all, say, seed, summ  # noqa: E402
 
 BEGIN, END = "<!-- integrity-bench:begin -->", "<!-- integrity-bench:end -->"
 
@@ -123,19 +123,9 @@ def report(raw, doc):
 
 def main():
     benchlib.configure("integrity-bench", os.environ.get("IBENCH_WORK", "/tmp/orleansmount-integrity-bench"))
-    quick, reps, write_doc, rev, blocks = False, 5, True, "14d2255", ["16KiB", "64KiB", "256KiB"]
-    args = sys.argv[1:]
-    while args:
-        a = args.pop(0)
-        if a == "--quick": quick = True
-        elif a == "--reps": reps = int(args.pop(0))
-        elif a == "--baseline": rev = args.pop(0)
-        elif a == "--block-sizes": blocks = args.pop(0).split(",")
-        elif a == "--no-doc": write_doc = False
-        elif a == "--report":
-            raw = json.load(open(args.pop(0))); report(raw, f"{ROOT}/docs/benchmarks.md"); return
-        elif a in ("-h", "--help"): print(__doc__); return
-        else: die(f"unknown option '{a}' (try --help)")
+    args = benchlib.parse_args(__doc__, report, reps=5, baseline=("14d2255", str),
+                               block_sizes=(["16KiB", "64KiB", "256KiB"], lambda v: v.split(",")))
+    quick, reps, write_doc, rev, blocks = args.quick, args.reps, args.write_doc, args.baseline, args.block_sizes
     benchlib.check_tools()
     benchlib.fresh_work()
     bench = Bench(quick, reps)

@@ -16,7 +16,7 @@ range files. Then, for R repetitions, in a new shuffled order of variants each t
 Reported: median wall seconds (min-max) and the CPU seconds of the silo and mount processes during the walk.
 
 Writes docs/benchmarks/metadata.json and the metadata-bench section of docs/benchmarks.md."""
-import json, os, random, subprocess, sys, time
+import os, random, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
@@ -101,18 +101,8 @@ def report(raw, doc):
 
 def main():
     benchlib.configure("metadata-bench", os.environ.get("MBENCH_WORK", "/tmp/orleansmount-metadata-bench"))
-    quick, reps, write_doc, rev = False, 3, True, "604e79f"
-    args = sys.argv[1:]
-    while args:
-        a = args.pop(0)
-        if a == "--quick": quick = True
-        elif a == "--reps": reps = int(args.pop(0))
-        elif a == "--baseline": rev = args.pop(0)
-        elif a == "--no-doc": write_doc = False
-        elif a == "--report":
-            raw = json.load(open(args.pop(0))); report(raw, f"{ROOT}/docs/benchmarks.md"); return
-        elif a in ("-h", "--help"): print(__doc__); return
-        else: die(f"unknown option '{a}' (try --help)")
+    args = benchlib.parse_args(__doc__, report, reps=3, baseline=("604e79f", str))
+    quick, reps, write_doc, rev = args.quick, args.reps, args.write_doc, args.baseline
     benchlib.check_tools()
     benchlib.fresh_work()
     bench = Bench(quick, reps)

@@ -3,7 +3,7 @@
 s3rver behind the counting proxy, silo processes; no mount: chunks are read through a silo's HTTP API).
 Needs root (like every bench here) and ./build.sh first.
 
-  orleans-bench.py [--quick] [--reps R] [--baseline REV] [--no-baseline] [--only start,kill,join] [--no-doc]
+  orleans-bench.py [--quick] [--reps R] [--baseline REV] [--no-baseline] [--only start,kill,join,leave] [--no-doc]
                    [--silo-log-level LEVEL]     (silo logs in the work directory; default Warning)
   orleans-bench.py --report docs/benchmarks/orleans.json   (renders the section again from saved figures)
 
@@ -25,6 +25,9 @@ variants interleaved in a new shuffled order each repetition; reported as median
    polled every 50 ms. Recorded: kill → the victim no longer Active in each survivor's view ("declared dead");
    per read, its start and end relative to the kill, success, bytes right; the survivors' ownerFallbacks.
    Until 3 s after both survivors declared it dead (at most 60 s).
+4. leave: as kill, with SIGTERM (a graceful stop) instead of kill -9. Recorded besides: SIGTERM → the process's
+   exit ("stop took"), and the survivors' object-store fills (the victim's chunks are read through their next
+   owners, which fill them from the object store: expected) next to their owner fallbacks (should be 0).
 3. join (this tree only; the baseline had no activations to move: its owner routing re-homed per request): 2
    silos, 300 chunks warmed by reading them through silo 1 (so silo 1 holds all, silo 2 the ones it owns), then
    a third silo starts. Every 100 ms: its readiness, each silo's members, and each silo's ChunkGrain activations
@@ -74,6 +77,7 @@ class Bench(Cluster):
     def __init__(self, quick, reps):
         super().__init__(quick, reps)
         self.trees = {}
+        self.silo_port = {}  # variant -> whether its silo has --silo-port (Orleans trees; not the home-made runtime)
         self.seq = 0
         self.log_level = "Warning"
 
@@ -90,7 +94,7 @@ class Bench(Cluster):
                 "--listen", f"127.0.0.1:{port}", "--log-level", self.log_level]
         if redis_cluster:
             args += ["--redis", f"127.0.0.1:{self.redis_port}", "--cluster", redis_cluster]
-            if variant == "orleans":  # the baseline has no silo-to-silo port; Orleans' default 11111 would collide here
+            if self.silo_port[variant]:  # Orleans' default 11111 would collide here; the home-made runtime has no such port
                 args += ["--silo-port", str(free_port())]
         t0 = now()
         p = self.procs.start(f"{self.seq:03d}-{variant}-{name}", args, env=self.env)
@@ -132,7 +136,7 @@ class Bench(Cluster):
 
     def converge(self, silos, seconds=60):
         """Every silo's view lists every silo Active; then 3 s more, so each view has every member's metadata
-        (the new tree's ClusterView polls it every 1 s) and the placement counts every silo."""
+        (ClusterView looks for a missing one again after 50 ms, doubling up to every 1 s) and the placement counts every silo."""
         for s in silos:
             wait_until(f"{s['name']} to see {len(silos)} members", lambda: all(active(s["api"], o["name"]) for o in silos), seconds)
         time.sleep(3)
@@ -215,9 +219,9 @@ class Bench(Cluster):
             pass
         return "ready" in s
 
-    # ------------------------------------------------------------------ 2. kill -9 of one silo of 3
-    def kill_figure(self, variant, rep):
-        cluster = f"kill-{variant}-{rep}"
+    # ------------------------------------------------------------------ 2. kill -9 (4. SIGTERM) of one silo of 3
+    def kill_figure(self, variant, rep, graceful=False):
+        cluster = f"{'leave' if graceful else 'kill'}-{variant}-{rep}"
         silos = [self.wait_ready(self.start_silo(variant, f"k{i}", cluster)) for i in (1, 2, 3)]
         self.converge(silos)
         s1, s2, victim = silos
@@ -238,12 +242,14 @@ class Bench(Cluster):
         before = {s["name"]: http_json(f"{s['api']}/stats") for s in (s1, s2)}
         victim_stats = http_json(f"{victim['api']}/stats")
         store0 = self.store_counters()
-        say(f"  kill {variant} rep {rep}: victim owns {len(pool)} of the {len(pool) + others} chunks asked "
+        what = "leave" if graceful else "kill"
+        say(f"  {what} {variant} rep {rep}: victim owns {len(pool)} of the {len(pool) + others} chunks asked "
             f"(its live chunk activations: {victim_stats['chunkActivations']})")
 
         reads, lock, stop = [], threading.Lock(), threading.Event()
         dead = {}
         t_kill = [None]
+        t_exit = [None]
 
         def read_one(i, s, req):
             t = now()
@@ -283,14 +289,19 @@ class Bench(Cluster):
                             pass
                 time.sleep(POLL)
 
-        lt, wt = threading.Thread(target=launcher), threading.Thread(target=watcher)
+        def exit_waiter():
+            victim["proc"].wait()
+            t_exit[0] = now() - t_kill[0]
+
+        lt, wt, xt = threading.Thread(target=launcher), threading.Thread(target=watcher), threading.Thread(target=exit_waiter)
         lt.start()
         time.sleep(0.5)
         t_kill[0] = now()
-        victim["proc"].send_signal(signal.SIGKILL)
+        victim["proc"].send_signal(signal.SIGTERM if graceful else signal.SIGKILL)
         wt.start()
+        xt.start()
         deadline = t_kill[0] + 60
-        while now() < deadline and len(dead) < 2:
+        while now() < deadline and (len(dead) < 2 or t_exit[0] is None):
             time.sleep(POLL)
         end_at = min(deadline, now() + 3)
         while now() < end_at:
@@ -299,20 +310,22 @@ class Bench(Cluster):
         lt.join()
         wt.join()
         victim["proc"].wait()
+        xt.join()
         after = {s["name"]: http_json(f"{s['api']}/stats") for s in (s1, s2)}
         store1 = self.store_counters()
         k = t_kill[0]
         rs = compact_reads([{"silo": r["silo"], "start": r["start"] - k, "end": r["end"] - k, "ok": r["ok"], "right": r["right"], **({"error": r["error"]} if "error" in r else {})}
                             for r in sorted(reads, key=lambda r: r["start"])])
         rec = {"variant": variant, "rep": rep, "pool": len(pool), "asked": len(pool) + others, "victim_activations": victim_stats["chunkActivations"],
-               "dead": dead, "reads": rs,
+               "dead": dead, "exit": t_exit[0], "exit_code": victim["proc"].returncode, "reads": rs,
                "fallbacks": sum(after[n]["ownerFallbacks"] - before[n]["ownerFallbacks"] for n in after),
                "peer_fetches": sum(after[n]["peerFetches"] - before[n]["peerFetches"] for n in after),
+               "fills": sum(after[n].get("fills", 0) - before[n].get("fills", 0) for n in after),
                "store_gets": store1["getRequests"] - store0["getRequests"], "pool_exhausted": len(reads) >= len(pool)}
         self.stop_all([s1, s2, victim])
         k = kill_summary(rec)
-        say(f"  kill {variant} rep {rep}: declared dead {dead}; first read OK {k['first_ok']} s after the kill; "
-            f"{k['after_kill']} reads after the kill, {k['failed']} failed, {k['wrong']} wrong, slowest {k['slowest']} s; fallbacks {rec['fallbacks']}")
+        say(f"  {what} {variant} rep {rep}: declared dead {dead}; process exit {t_exit[0]} s (code {rec['exit_code']}); first read OK {k['first_ok']} s after the signal; "
+            f"{k['after_kill']} reads after it, {k['failed']} failed, {k['wrong']} wrong, slowest {k['slowest']} s; fallbacks {rec['fallbacks']}, fills {rec['fills']}")
         return rec
 
     # ------------------------------------------------------------------ 3. re-homing after a join
@@ -440,7 +453,7 @@ def kill_summary(rec):
 
 def report(raw, doc):
     m, p = raw["machine"], raw["params"]
-    names = {"baseline": f"baseline `{p['baseline']}` (home-made runtime)", "orleans": f"this tree, Orleans 10.4.2 (`{m['commit']}`)"}
+    names = {"baseline": f"baseline `{p['baseline']}`" + (" (home-made runtime)" if p["baseline"] == "6784e6f" else ""), "orleans": f"this tree, Orleans 10.4.2 (`{m['commit']}`)"}
     variants = [v for v in ("baseline", "orleans") if v in p["variants"]]
     lines = ["", f"## Cluster on Orleans (issue 18): `tests/benchmarks/orleans-bench.py` ({m['mode']}, {m['reps']} repetitions, {m['date']}, commit {m['commit']})", "",
              f"Machine: {m['nproc']} cores ({m['cpu']}), {m['mem_gib']} GiB, kernel {m['kernel']}, .NET {m['dotnet']}; the 2 cores are shared by "
@@ -529,6 +542,28 @@ def report(raw, doc):
                   "silo's fills from the object store; owner fallbacks of all silos): "
                   + ", ".join(f"({j['check']['right']}; {j['check']['j2_local_hits']} / {j['check']['j2_peer_fetches']}; {j['check']['j3_fills']}; "
                               f"{j['check']['fallbacks']})" for j in js) + ".", ""]
+    if "leave" in raw:
+        lines += ["### Graceful stop (SIGTERM) of one silo of 3", "",
+                  "As the kill -9 figure, with SIGTERM: chunks the victim owns are read through the two survivors, a new one every 50 ms "
+                  "from 0.5 s before the signal until 3 s after both survivors stopped listing it Active and it exited. *Stop took*: "
+                  "SIGTERM → the process's exit. *Seen leaving*: SIGTERM → the victim no longer Active in a survivor's "
+                  "`/api/v1/members` (both). Fills: the survivors' chunk fills from the object store as owners (the victim's chunks, "
+                  "read through their next owners: expected); fallbacks: the survivors' `ownerFallbacks` (should be 0).", "",
+                  "| build | stop took, s | seen leaving by both, s | first read OK after the signal, s | slowest read after the signal, s | reads (after the signal) / failed / wrong bytes, all repetitions | survivors' fills, per repetition | owner fallbacks, per repetition |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for v in variants:
+            rs = [r for r in raw["leave"] if r["variant"] == v]
+            if not rs:
+                continue
+            ks = [kill_summary(r) for r in rs]
+
+            def lcol(xs):
+                xs = [x for x in xs if x is not None]
+                return ms(summ(xs)) if xs else "—"
+            lines.append(f"| {names[v]} | {lcol([r['exit'] for r in rs])} | {lcol([k['dead_both'] for k in ks])} | {lcol([k['first_ok'] for k in ks])} | "
+                         f"{lcol([k['slowest'] for k in ks])} | {sum(k['reads'] for k in ks):,} ({sum(k['after_kill'] for k in ks):,}) / {sum(k['failed'] for k in ks)} / "
+                         f"{sum(k['wrong'] for k in ks)} | {', '.join(str(r['fills']) for r in rs)} | {', '.join(str(r['fallbacks']) for r in rs)} |")
+        lines.append("")
     lines += [f"Parameters: `{p['argv']}` ({m['reps']} repetitions, baseline `{p['baseline']}`, {p['files']:,} files, {p['join_warm']} chunks "
               f"warmed before the join, re-homing awaited {p.get('join_wait', 60)} s). Raw figures (every read of the kill figure; the join's "
               "polls where an activation count changed): [benchmarks/orleans.json](benchmarks/orleans.json).", ""]
@@ -537,22 +572,11 @@ def report(raw, doc):
 
 def main():
     benchlib.configure("orleans-bench", os.environ.get("OBENCH_WORK", "/tmp/orleansmount-orleans-bench"))
-    quick, reps, write_doc, rev, baseline, only, log_level = False, 5, True, "6784e6f", True, {"start", "kill", "join"}, "Warning"
     argv = sys.argv[1:]
-    args = list(argv)
-    while args:
-        a = args.pop(0)
-        if a == "--quick": quick = True; reps = 1
-        elif a == "--reps": reps = int(args.pop(0))
-        elif a == "--baseline": rev = args.pop(0)
-        elif a == "--no-baseline": baseline = False
-        elif a == "--only": only = set(args.pop(0).split(","))
-        elif a == "--no-doc": write_doc = False
-        elif a == "--silo-log-level": log_level = args.pop(0)
-        elif a == "--report":
-            raw = json.load(open(args.pop(0))); report(raw, f"{ROOT}/docs/benchmarks.md"); return
-        elif a in ("-h", "--help"): print(__doc__); return
-        else: die(f"unknown option '{a}' (try --help)")
+    args = benchlib.parse_args(__doc__, report, reps=None, baseline=("6784e6f", str), no_baseline=(False, None),
+                               only=({"start", "kill", "join", "leave"}, lambda v: set(v.split(","))), silo_log_level=("Warning", str))
+    quick, write_doc, rev, baseline, only, log_level = args.quick, args.write_doc, args.baseline, not args.no_baseline, args.only, args.silo_log_level
+    reps = args.reps or (1 if quick else 5)
     benchlib.check_tools()
     benchlib.fresh_work()
     bench = Bench(quick, reps)
@@ -565,14 +589,16 @@ def main():
     load0 = os.getloadavg()
     try:
         bench.trees["orleans"] = ROOT
+        bench.silo_port["orleans"] = True
         if baseline:
             bench.trees["baseline"] = benchlib.build_revision(rev)
+            bench.silo_port["baseline"] = subprocess.run(["git", "-C", ROOT, "grep", "-q", "-e", "--silo-port", rev, "--", "silo/OrleansMount.Silo/Program.cs"]).returncode == 0
         bench.start_services()
         bench.dataset(n_files)
         if "start" in only:
             say(f"1. start-to-ready and idle RSS, {reps} repetitions")
             raw["start"] = bench.start_figures(variants)
-        if "kill" in only or "join" in only:
+        if only & {"kill", "join", "leave"}:
             s = bench.wait_ready(bench.start_silo("orleans", "lister"))
             bench.load_listing(s["api"])
             bench.stop_all([s])
@@ -582,6 +608,9 @@ def main():
         if "join" in only:
             say(f"3. re-homing after a join, {reps} repetitions")
             raw["join"] = [bench.join_figure(rep, 300) for rep in range(1, reps + 1)]
+        if "leave" in only:
+            say(f"4. graceful stop (SIGTERM) of one silo of 3, {reps} repetitions")
+            raw["leave"] = [bench.kill_figure(v, rep, graceful=True) for rep in range(1, reps + 1) for v in random.Random(70 + rep).sample(variants, len(variants))]
     finally:
         bench.procs.close()
         benchlib.remove_revision()

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
-from benchlib import GETBENCH, GETBENCH_DIR, MiB, OM, ROOT, Cluster, die, drop_caches, http_json, read_all, read_file, say, summ  # noqa: E402
+from benchlib import GETBENCH, GETBENCH_DIR, MiB, OM, Cluster, die, drop_caches, http_json, read_all, read_file, say, summ  # noqa: E402
 
 BEGIN, END = "<!-- prefetch-bench:begin -->", "<!-- prefetch-bench:end -->"
 STATS_KEYS = ("objectStoreBytes", "peerBytes", "localHits", "peerFetches")
@@ -217,21 +217,9 @@ def report(raw, doc):
 
 def main():
     benchlib.configure("prefetch-bench", os.environ.get("PBENCH_WORK", "/tmp/orleansmount-prefetch-bench"))
-    quick, reps, write_doc, ttfb, bandwidth = False, 3, True, 20, 800
-    args = sys.argv[1:]
-    while args:
-        a = args.pop(0)
-        if a == "--quick": quick = True
-        elif a == "--reps": reps = int(args.pop(0))
-        elif a == "--ttfb-ms": ttfb = int(args.pop(0))
-        elif a == "--bandwidth-mbps": bandwidth = int(args.pop(0))
-        elif a == "--no-doc": write_doc = False
-        elif a == "--report":
-            raw = json.load(open(args.pop(0))); report(raw, f"{ROOT}/docs/benchmarks.md"); return
-        elif a in ("-h", "--help"): print(__doc__); return
-        else: die(f"unknown option '{a}' (try --help)")
-    if quick and reps == 3:
-        reps = 2
+    args = benchlib.parse_args(__doc__, report, reps=None, ttfb_ms=(20, int), bandwidth_mbps=(800, int))
+    quick, write_doc, ttfb, bandwidth = args.quick, args.write_doc, args.ttfb_ms, args.bandwidth_mbps
+    reps = args.reps or (2 if quick else 3)
     benchlib.check_tools()
     subprocess.run(["dotnet", "build", f"{GETBENCH_DIR}/GetBench.csproj", "-c", "Release", "-nologo", "-clp:ErrorsOnly", "-v:quiet"],
                    check=True, stdout=subprocess.DEVNULL)

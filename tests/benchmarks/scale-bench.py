@@ -21,6 +21,7 @@ fits RLIMIT_NOFILE). Targets: mount + silo <= 300 B/file after the walk, the wal
 of docs/benchmarks.md. Needs root (drop_caches, FUSE).
 
     tests/benchmarks/scale-bench.py [import|walk|all] [--objects N] [--flat N] [--stats N] [--links] [--keep-tree] [--no-doc]
+    tests/benchmarks/scale-bench.py walk --report docs/benchmarks/scale-walk.json
 
 Trees live under /var/tmp/orleansmount-scale-bench (import: tree/; walk: walk/imagenet-N/, walk/flat-N/) and are
 reused by a run of the same size (creating millions of files takes minutes; --links makes every file a hard link
@@ -527,10 +528,10 @@ def main():
     parser.add_argument("--links", action="store_true", help="hard links to the first directory's 1,000 files instead of one inode per file")
     parser.add_argument("--tree-only", action="store_true", help="create (or check) the tree(s) and stop, keeping them")
     parser.add_argument("--no-doc", action="store_true", help="write the figures to the work directory only")
-    parser.add_argument("--report", action="store_true", help="walk: rewrite its docs/benchmarks.md section from docs/benchmarks/scale-walk.json and stop")
+    parser.add_argument("--report", metavar="RAW.json", help="walk: render its docs/benchmarks.md section again from saved raw figures (docs/benchmarks/scale-walk.json) and stop")
     args = parser.parse_args()
     if args.report:
-        walk_report(json.load(open(f"{ROOT}/docs/benchmarks/scale-walk.json")), f"{ROOT}/docs/benchmarks.md")
+        walk_report(json.load(open(args.report)), f"{ROOT}/docs/benchmarks.md")
         return
     if not os.access(OM, os.X_OK) or not os.access(benchlib.SILO, os.X_OK):
         die(f"{OM} is missing: run ./build.sh first")

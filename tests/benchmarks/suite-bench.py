@@ -569,18 +569,10 @@ def report(raw, doc):
 
 def main():
     benchlib.configure("suite-bench", os.environ.get("SBENCH_WORK", "/tmp/orleansmount-suite-bench"))
-    mode, reps, write_doc, parts = "full", None, True, ["meta", "small", "large", "cluster"]
-    args = sys.argv[1:]
-    while args:
-        a = args.pop(0)
-        if a in ("--quick", "--tiny"): mode = a[2:]
-        elif a == "--reps": reps = int(args.pop(0))
-        elif a == "--only": parts = args.pop(0).split(",")
-        elif a == "--no-doc": write_doc = False
-        elif a == "--report":  # --report RAW.json: re-render the doc and chart from saved raw results
-            report_and_chart(json.load(open(args.pop(0))), f"{ROOT}/docs/benchmarks.md"); return
-        elif a in ("-h", "--help"): print(__doc__); return
-        else: die(f"unknown option '{a}' (try --help)")
+    args = benchlib.parse_args(__doc__, report_and_chart, reps=None, tiny=(False, None),
+                               only=(["meta", "small", "large", "cluster"], lambda v: v.split(",")))
+    mode = "tiny" if args.tiny else "quick" if args.quick else "full"
+    reps, write_doc, parts = args.reps, args.write_doc, args.only
     reps = reps or SIZES[mode][3]
     benchlib.check_tools("rclone", "s3fs", "fio", "gcc", "pkg-config", "fusermount3")
     benchlib.fresh_work()

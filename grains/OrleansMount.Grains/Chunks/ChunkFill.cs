@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.Extensions.Logging;
 using OrleansMount.Core;
 using OrleansMount.Core.Caching;
@@ -11,45 +10,79 @@ namespace OrleansMount.Grains.Chunks;
 public static class ChunkFill
 {
     /// <summary>
-    /// Reads one chunk from the object store (If-Match the import's ETag) into this node's chunk store, as its owner
-    /// (<see cref="ChunkOrigin.Owned"/>) or as a fallback copy when the owner could not be asked.
+    /// Reads one chunk from the object store (If-Match the import's ETag) into this node's chunk store, as a fallback
+    /// copy when the owner could not be asked (or as its owner, <see cref="ChunkOrigin.Owned"/>), not visible to peers.
     /// </summary>
-    public static async Task<ChunkLocation> FromObjectStoreAsync(NodeResources node, ChunkRequest request, ChunkOrigin origin, ILogger logger)
+    public static Task<ChunkLocation> FromObjectStoreAsync(NodeResources node, ChunkRequest request, ChunkOrigin origin, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return FillAsync(node, request, origin, new ChunkFillBuffer(request.Id, request.Length), listed: false, logger);
+    }
+
+    /// <summary>
+    /// Starts the owner's fill of one chunk (<see cref="ChunkOrigin.Owned"/>), listed in the node's
+    /// <see cref="NodeResources.Fills"/> while it runs so peers can stream its bytes as they arrive; returns the fill's
+    /// buffer and, in <paramref name="fill"/>, the fill.
+    /// </summary>
+    public static ChunkFillBuffer Start(NodeResources node, ChunkRequest request, ILogger logger, out Task<ChunkLocation> fill)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(request);
+        var buffer = new ChunkFillBuffer(request.Id, request.Length);
+        node.Fills.Add(buffer);
+        fill = FillAsync(node, request, ChunkOrigin.Owned, buffer, listed: true, logger);
+        return buffer;
+    }
+
+    private static async Task<ChunkLocation> FillAsync(NodeResources node, ChunkRequest request, ChunkOrigin origin, ChunkFillBuffer fill, bool listed, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(node);
         await Task.Yield();
         var length = request.Length;
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
         try
         {
-            var data = buffer.AsMemory(0, length);
-            await ReadFromObjectStoreAsync(node.Stores, request, data, CancellationToken.None).ConfigureAwait(false);
+            var data = fill.Destination;
+            await ReadFromObjectStoreAsync(node.Stores, request, data, fill.Advance, CancellationToken.None).ConfigureAwait(false);
             node.Counters.ObjectStoreRead(length);
             var crc = ChunkChecksum.Compute(data.Span);
+            fill.Complete(crc); // readers streaming the fill have every byte now, before the disk write
             var cached = await node.Chunks.PutAsync(request.Id, data, crc, origin, CancellationToken.None).ConfigureAwait(false);
             node.Counters.Filled(cached);
+            fill.Finish(cached);
             return new ChunkLocation(cached, length, crc, ChunkTier.ObjectStore);
         }
         catch (Exception e)
         {
+            fill.Fail(e);
             node.Counters.FillFailed();
             logger.LogWarning("fill of chunk {Index} of {Address} failed: {Message}", request.Index, request.Address, e.Message);
             throw;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (listed)
+            {
+                node.Fills.Remove(fill);
+            }
+
+            fill.Release();
         }
     }
 
     /// <summary>Reads exactly one chunk's bytes with If-Match; a short object means it changed after import.</summary>
-    public static async Task ReadFromObjectStoreAsync(ObjectStoreProvider stores, ChunkRequest request, Memory<byte> destination, CancellationToken cancellationToken)
+    public static Task ReadFromObjectStoreAsync(ObjectStoreProvider stores, ChunkRequest request, Memory<byte> destination, CancellationToken cancellationToken) =>
+        ReadFromObjectStoreAsync(stores, request, destination, null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="ReadFromObjectStoreAsync(ObjectStoreProvider, ChunkRequest, Memory{byte}, CancellationToken)"/> reporting
+    /// how many bytes at the start of <paramref name="destination"/> arrived (<see cref="IObjectStore.ReadAsync(string, long, Memory{byte}, string?, Action{int}?, CancellationToken)"/>).
+    /// </summary>
+    public static async Task ReadFromObjectStoreAsync(ObjectStoreProvider stores, ChunkRequest request, Memory<byte> destination, Action<int>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stores);
         ArgumentNullException.ThrowIfNull(request);
         var (store, key) = stores.Resolve(request.Address);
-        var read = await store.ReadAsync(key, request.Offset, destination, request.ETag, cancellationToken).ConfigureAwait(false);
+        var read = await store.ReadAsync(key, request.Offset, destination, request.ETag, progress, cancellationToken).ConfigureAwait(false);
         if (read != destination.Length)
         {
             throw new ObjectChangedException(request.Address, request.ETag, $"(object now shorter than the {request.Size} bytes recorded)");

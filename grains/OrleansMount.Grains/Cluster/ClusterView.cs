@@ -40,13 +40,21 @@ public static class SiloMetadataKeys
 /// <list type="bullet">
 /// <item>Silo identity is the Orleans silo name (<c>--silo-id</c>): a restarted silo owns the same keys again, and its
 /// cache with them. Of several generations of one name, the newest counts.</item>
-/// <item>Only Active members whose metadata has arrived own keys; this silo always counts itself in.</item>
+/// <item>Only Active members whose metadata has arrived own keys; this silo counts itself in (so the view is never
+/// empty) until it leaves (<see cref="Leave"/>).</item>
+/// <item>A member that said it is leaving (<see cref="ExcludeLeaving"/>) counts as shutting down before Orleans'
+/// membership says so: it owns nothing here from then on.</item>
 /// <item>On every change, local activations that no longer own their key are asked to move (<see cref="Track"/>).</item>
 /// </list>
+/// The view follows <see cref="IClusterMembershipService.MembershipUpdates"/>. A member's metadata arrives after its
+/// membership entry (Orleans' <see cref="ISiloMetadataCache"/> fetches it on the membership update and raises no
+/// event), so while an Active member's metadata is missing the view looks again, soon at first, then every second.
 /// </summary>
 public sealed class ClusterView : IDisposable
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan FirstMetadataLook = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxMetadataLook = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MetadataLateAfter = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan RecheckAgainAfter = TimeSpan.FromSeconds(5);
     private readonly IClusterMembershipService _membership;
     private readonly ISiloMetadataCache _metadata;
@@ -56,7 +64,10 @@ public sealed class ClusterView : IDisposable
     private readonly ConcurrentDictionary<string, ActivationCounts> _counts = new(StringComparer.Ordinal);
     private readonly Lock _rebuildLock = new();
     private readonly ConcurrentDictionary<SiloAddress, SiloEntry> _known = new();
+    private readonly ConcurrentDictionary<SiloAddress, byte> _leavingPeers = new();
     private volatile State _state;
+    private volatile bool _leaving;
+    private int _metadataWait;
     private Task? _loop;
 
     public ClusterView(IClusterMembershipService membership, ISiloMetadataCache metadata, ILocalSiloDetails local, ILogger<ClusterView> logger, ClusterViewSelf self)
@@ -87,8 +98,11 @@ public sealed class ClusterView : IDisposable
     /// <summary>The Orleans membership version this view was built from.</summary>
     public long Version => _state.View.Version;
 
-    /// <summary>Raised after every change of the members or their status (on a background thread).</summary>
-    public event Action<MembershipSnapshot>? ViewChanged;
+    /// <summary>True once <see cref="Start"/> ran (the silo became Active).</summary>
+    public bool Started => _loop is not null;
+
+    /// <summary>How many activations are registered on this silo now (<see cref="Track"/>).</summary>
+    public int LocalActivations => _activations.Count;
 
     /// <summary>The owner of a placement key: its id and the Orleans address of its activation's silo.</summary>
     public (string SiloId, SiloAddress? Address) OwnerOf(ulong key)
@@ -115,6 +129,48 @@ public sealed class ClusterView : IDisposable
     }
 
     /// <summary>
+    /// This silo is leaving: from now on it owns no key in its own view (unless it is the only member), so its
+    /// director places elsewhere and every local activation is asked to move to its key's next owner.
+    /// </summary>
+    public void Leave()
+    {
+        _leaving = true;
+        Rebuild(_membership.CurrentSnapshot);
+    }
+
+    /// <summary>
+    /// Another silo said it is leaving (<see cref="IClusterViewGrain"/>): it owns nothing here from now on, though
+    /// Orleans still lists it as Active until its shutdown reaches the membership.
+    /// </summary>
+    public void ExcludeLeaving(SiloAddress silo)
+    {
+        if (_leavingPeers.TryAdd(silo, 0))
+        {
+            _logger.LogInformation("silo {Silo} is leaving: no key is placed on it any more", silo);
+            Rebuild(_membership.CurrentSnapshot);
+        }
+    }
+
+    /// <summary>Asks every local activation to check its owner again (see <see cref="Track"/>).</summary>
+    public void RecheckActivations()
+    {
+        foreach (var (grain, recheck) in _activations)
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await recheck().ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    _logger.LogDebug("ownership re-check of {Grain} failed: {Message}", grain, e.Message);
+                }
+            });
+        }
+    }
+
+    /// <summary>
     /// Records a local activation, with how to ask it to check its ownership again (a grain call to itself);
     /// dispose the result when the activation ends.
     /// </summary>
@@ -133,48 +189,97 @@ public sealed class ClusterView : IDisposable
 
     private async Task FollowAsync()
     {
-        var updates = Task.Run(async () =>
+        try
         {
-            try
+            await foreach (var snapshot in _membership.MembershipUpdates.WithCancellation(_stop.Token).ConfigureAwait(false))
             {
-                await foreach (var snapshot in _membership.MembershipUpdates.WithCancellation(_stop.Token).ConfigureAwait(false))
+                try
                 {
                     Rebuild(snapshot);
                 }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _logger.LogError(e, "the cluster view could not follow membership version {Version}", snapshot.Version);
+                }
             }
-            catch (OperationCanceledException)
-            {
-            }
-        });
-
-        // Metadata of a new member arrives after its membership entry: poll until every active member has it.
-        while (!_stop.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(PollInterval, _stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-
-            Rebuild(_membership.CurrentSnapshot);
         }
-
-        await updates.ConfigureAwait(false);
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "the cluster view stopped following Orleans' membership");
+        }
     }
 
-    private void Rebuild(ClusterMembershipSnapshot snapshot)
+    /// <summary>
+    /// Looks at the membership again until every Active member's metadata has arrived: after 50 ms, then twice as
+    /// long each time up to every second. One such wait at a time; none while nothing is missing.
+    /// </summary>
+    private void AwaitMissingMetadata()
+    {
+        if (Interlocked.Exchange(ref _metadataWait, 1) == 1)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            var delay = FirstMetadataLook;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var warned = false;
+            try
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxMetadataLook.Ticks));
+                    var missing = Rebuild(_membership.CurrentSnapshot);
+                    if (missing.Count == 0)
+                    {
+                        break;
+                    }
+
+                    if (!warned && clock.Elapsed > MetadataLateAfter)
+                    {
+                        warned = true;
+                        _logger.LogWarning("the silo metadata of {Silos} has not arrived {Seconds:0} s after they became active: no key is placed on them until it does", string.Join(", ", missing), clock.Elapsed.TotalSeconds);
+                    }
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            finally
+            {
+                Volatile.Write(ref _metadataWait, 0);
+            }
+
+            // A member whose metadata went missing between the last look and the reset above gets a wait of its own.
+            if (!_stop.IsCancellationRequested)
+            {
+                Rebuild(_membership.CurrentSnapshot);
+            }
+        });
+    }
+
+    /// <summary>Builds the view from a membership snapshot and installs it if it changed; returns the Active members whose metadata is missing.</summary>
+    private IReadOnlyList<string> Rebuild(ClusterMembershipSnapshot snapshot)
     {
         State next;
         lock (_rebuildLock)
         {
             next = Build(snapshot);
+            if (next.MissingMetadata.Count > 0)
+            {
+                AwaitMissingMetadata();
+            }
+
             var previous = _state;
             if (previous.View.SameMembership(next.View) && previous.Placement.Count == next.Placement.Count)
             {
-                return;
+                return next.MissingMetadata;
             }
 
             _state = next;
@@ -184,34 +289,17 @@ public sealed class ClusterView : IDisposable
             }
         }
 
-        ViewChanged?.Invoke(next.View);
         RecheckActivations();
         // Once more a little later: a member that just joined may not be a placement target yet when the view first
         // lists it (Orleans has not received its grain manifest), and the director then keeps a grain where it is.
         _ = Task.Delay(RecheckAgainAfter, _stop.Token).ContinueWith(t => RecheckActivations(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-    }
-
-    private void RecheckActivations()
-    {
-        foreach (var (grain, recheck) in _activations)
-        {
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await recheck().ConfigureAwait(false);
-                }
-                catch (Exception e)
-                {
-                    _logger.LogDebug("ownership re-check of {Grain} failed: {Message}", grain, e.Message);
-                }
-            });
-        }
+        return next.MissingMetadata;
     }
 
     private State Build(ClusterMembershipSnapshot? snapshot)
     {
         var entries = new Dictionary<string, (SiloEntry Entry, SiloAddress Address)>(StringComparer.Ordinal);
+        var missing = new List<string>();
         var now = DateTimeOffset.UtcNow;
         foreach (var member in snapshot?.Members.Values ?? [])
         {
@@ -223,16 +311,25 @@ public sealed class ClusterView : IDisposable
             SiloEntry? entry;
             if (member.SiloAddress.Equals(LocalAddress))
             {
-                entry = new SiloEntry(Self.SiloId, Self.DataAddress, Map(member.Status), Self.CapacityBytes, Self.StartedAt, now, Self.Version);
+                entry = new SiloEntry(Self.SiloId, Self.DataAddress, _leaving ? SiloStatus.ShuttingDown : Map(member.Status), Self.CapacityBytes, Self.StartedAt, now, Self.Version);
             }
             else
             {
                 entry = FromMetadata(member, now);
+                if (entry is null && member.Status == OrleansStatus.Active)
+                {
+                    missing.Add(member.Name);
+                }
             }
 
             if (entry is null)
             {
                 continue;
+            }
+
+            if (entry.Status == SiloStatus.Active && _leavingPeers.ContainsKey(member.SiloAddress))
+            {
+                entry = entry with { Status = SiloStatus.ShuttingDown };
             }
 
             // Of several generations of one silo id (a restart), the newest wins.
@@ -248,18 +345,30 @@ public sealed class ClusterView : IDisposable
             {
                 _known.TryRemove(gone, out _);
             }
+
+            // Once Orleans' membership shows a leaving silo's shutdown (or drops it), the mark has done its work.
+            foreach (var left in _leavingPeers.Keys.Where(a => !snapshot.Members.TryGetValue(a, out var m) || m.Status != OrleansStatus.Active))
+            {
+                _leavingPeers.TryRemove(left, out _);
+            }
         }
 
         if (!entries.ContainsKey(Self.SiloId))
         {
             // Before the first snapshot lists it, this silo still counts itself in, so the view is never empty.
-            entries[Self.SiloId] = (new SiloEntry(Self.SiloId, Self.DataAddress, SiloStatus.Active, Self.CapacityBytes, Self.StartedAt, now, Self.Version), LocalAddress);
+            entries[Self.SiloId] = (new SiloEntry(Self.SiloId, Self.DataAddress, _leaving ? SiloStatus.ShuttingDown : SiloStatus.Active, Self.CapacityBytes, Self.StartedAt, now, Self.Version), LocalAddress);
         }
 
         var view = new MembershipSnapshot(snapshot?.Version.Value ?? 0, entries.Values.Select(e => e.Entry));
-        var active = entries.Values.Where(e => e.Entry.Status == SiloStatus.Active || e.Entry.SiloId == Self.SiloId).ToList();
+        var active = entries.Values.Where(e => e.Entry.Status == SiloStatus.Active && e.Entry.SiloId != Self.SiloId).ToList();
+        if (!_leaving || active.Count == 0)
+        {
+            // This silo counts itself in (even while joining), and while leaving when no other member can take its keys.
+            active.Add(entries[Self.SiloId]);
+        }
+
         var placement = new PlacementView(active.Select(e => new PlacementMember(e.Entry.SiloId, Math.Max(1, e.Entry.CapacityBytes))));
-        return new State(view, placement, active.ToDictionary(e => e.Entry.SiloId, e => e.Address, StringComparer.Ordinal));
+        return new State(view, placement, active.ToDictionary(e => e.Entry.SiloId, e => e.Address, StringComparer.Ordinal), missing);
     }
 
     private SiloEntry? FromMetadata(ClusterMember member, DateTimeOffset now)
@@ -301,7 +410,7 @@ public sealed class ClusterView : IDisposable
         _stop.Dispose();
     }
 
-    private sealed record State(MembershipSnapshot View, PlacementView Placement, Dictionary<string, SiloAddress> Addresses);
+    private sealed record State(MembershipSnapshot View, PlacementView Placement, Dictionary<string, SiloAddress> Addresses, IReadOnlyList<string> MissingMetadata);
 
     private sealed class ActivationCounts
     {

@@ -9,8 +9,9 @@ public static class ClusterViewSiloBuilderExtensions
 {
     /// <summary>
     /// Names the silo <see cref="ClusterViewSelf.SiloId"/>, publishes its data address and capacity as silo metadata,
-    /// registers the one <see cref="ClusterView"/> (started when the silo becomes active, <see cref="ClusterViewStarter"/>)
-    /// and the <see cref="RendezvousPlacementDirector"/> that places grains by it.
+    /// registers the one <see cref="ClusterView"/> (started when the silo becomes active, <see cref="ClusterViewStarter"/>),
+    /// the <see cref="RendezvousPlacementDirector"/> that places grains by it, and the <see cref="ClusterHandover"/> that
+    /// hands the silo's activations over when it stops gracefully.
     /// </summary>
     public static ISiloBuilder AddClusterView(this ISiloBuilder silo, ClusterViewSelf self)
     {
@@ -23,6 +24,7 @@ public static class ClusterViewSiloBuilderExtensions
         silo.Services.AddSingleton<ClusterView>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ClusterViewStarter>();
         silo.Services.AddPlacementDirector<RendezvousPlacement, RendezvousPlacementDirector>();
+        silo.Services.AddHostedService<ClusterHandover>();
         return silo;
     }
 }

@@ -2,6 +2,8 @@ using Orleans.Placement;
 using Orleans.Runtime.Placement;
 using OrleansMount.Core;
 using OrleansMount.Core.Placement;
+using OrleansMount.Storage.Catalog;
+using OrleansMount.Storage.ObjectStores;
 
 namespace OrleansMount.Grains.Cluster;
 
@@ -36,7 +38,7 @@ public sealed class RendezvousPlacementDirector(ClusterView view) : IPlacementDi
         var compatible = context.GetCompatibleSilos(target);
         if (GrainKeys.NodeOf(target.GrainIdentity) is { } siloId)
         {
-            // A node grain lives on its silo, or nowhere: the caller then does the work itself.
+            // A node (or cluster view) grain lives on its silo, or nowhere: the caller then does the work itself.
             return view.AddressOf(siloId) is { } address && Array.IndexOf(compatible, address) >= 0
                 ? Task.FromResult(address)
                 : throw new SiloUnavailableException($"silo {siloId} is not an active member");
@@ -58,11 +60,12 @@ public static class GrainKeys
     private const string ChunkPrefix = "chunk/";
     private const string RangePrefix = "range/";
     private const string NodePrefix = "node/";
+    private const string SnapshotPrefix = "snapshot/";
 
-    /// <summary>The key of a silo's node grain.</summary>
+    /// <summary>The key of a silo's node grain (and of its <see cref="IClusterViewGrain"/>).</summary>
     public static string Node(string siloId) => NodePrefix + siloId;
 
-    /// <summary>The silo id a node grain's key names; null for other grains.</summary>
+    /// <summary>The silo id a node or cluster view grain's key names; null for other grains.</summary>
     public static string? NodeOf(GrainId grain)
     {
         var key = grain.Key.ToString()!;
@@ -72,6 +75,27 @@ public static class GrainKeys
     public static string Chunk(ChunkId id) => ChunkPrefix + id;
 
     public static string Range(RangeId id) => RangePrefix + id.Hash;
+
+    /// <summary>The key of a snapshot name's grain: <c>snapshot/NAME@CATALOG</c> (a valid name holds no <c>@</c>).</summary>
+    public static string Snapshot(StoreUri catalog, string name)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        SnapshotCatalog.ValidateName(name);
+        return $"{SnapshotPrefix}{name}@{catalog}";
+    }
+
+    /// <summary>The catalog and name a snapshot grain's key names.</summary>
+    public static (string Catalog, string Name) SnapshotOf(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var at = key.IndexOf('@', StringComparison.Ordinal);
+        if (!key.StartsWith(SnapshotPrefix, StringComparison.Ordinal) || at < 0)
+        {
+            throw new ArgumentException($"'{key}' is not a snapshot grain key", nameof(key));
+        }
+
+        return (key[(at + 1)..], key[SnapshotPrefix.Length..at]);
+    }
 
     /// <summary>The placement key of a grain: its chunk's or range's, else a hash of the whole key.</summary>
     public static ulong PlacementKeyOf(GrainId grain)

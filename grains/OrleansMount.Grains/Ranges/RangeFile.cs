@@ -8,9 +8,9 @@ using OrleansMount.Storage.Metadata;
 namespace OrleansMount.Grains.Ranges;
 
 /// <summary>
-/// One range or metarange file kept on its owner (held by its <see cref="RangeGrain"/>): the file's exact bytes in
-/// the owner's range directory, read from the catalog once (single-flight per instance) however many silos ask, so
-/// peers copy it from here instead of each reading the catalog.
+/// One range or metarange file kept on its owner (one instance per file and silo, <see cref="RangeFiles"/>): the
+/// file's exact bytes in the owner's range directory, read from the catalog once (single-flight) however many silos
+/// ask, so peers copy it from here instead of each reading the catalog.
 /// <para>
 /// Integrity: beside <c>range-ID.sst</c> a <c>range-ID.check</c> file records the length and CRC32C
 /// of the bytes fetched. Every read checks the file against it; a truncated or damaged file (or one
@@ -29,6 +29,7 @@ public sealed class RangeFile
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private Task? _fill;
+    private long _fillsStarted;
 
     public RangeFile(CatalogFile file, SnapshotCatalog catalog, string directory, NodeCounters counters, ILogger logger)
     {
@@ -44,8 +45,6 @@ public sealed class RangeFile
     /// <summary>The extension of the file that records a range file's length and CRC32C.</summary>
     public const string CheckExtension = ".check";
 
-    public bool IsBusy => _fill is { IsCompleted: false };
-
     /// <summary>Where the owner keeps a range file: <c>DIR/range-ID.sst</c> or <c>DIR/metarange-ID.sst</c>.</summary>
     public static string PathIn(string directory, CatalogFile file)
     {
@@ -53,36 +52,55 @@ public sealed class RangeFile
         return Path.Combine(directory, $"{file.Kind.ToString().ToLowerInvariant()}-{file.Id}.sst");
     }
 
+    /// <summary>
+    /// The file's bytes, checked. A file found missing or damaged is filled from the catalog, at most twice per call; a
+    /// file is judged damaged only when no fill ran while it was read (a fill in progress renames the file into place
+    /// before it writes the check file, which is not damage).
+    /// </summary>
     public async Task<byte[]> ReadAsync(CancellationToken cancellationToken)
     {
-        for (var attempt = 0; ; attempt++)
+        var fills = 0;
+        while (true)
         {
-            if (TryReadChecked(out var problem) is { } bytes)
-            {
-                return bytes;
-            }
-
-            if (problem is not null)
-            {
-                _counters.RangeCorrupted();
-                _logger.LogWarning("Range file {Path} is damaged ({Problem}); deleted it, reading {File} from the catalog again", _path, problem, _file);
-                Delete();
-            }
-
-            if (attempt == 2)
-            {
-                throw new IOException($"{_file} read from the catalog did not pass its check at {_path} after 3 attempts");
-            }
-
-            Task fill;
+            Task? fill;
+            long started;
             lock (_lock)
             {
-                if (_fill is null || _fill.IsCompleted)
+                fill = _fill is { IsCompleted: false } ? _fill : null;
+                started = _fillsStarted;
+            }
+
+            if (fill is null)
+            {
+                if (TryReadChecked(out var problem) is { } bytes)
                 {
-                    _fill = FillAsync();
+                    return bytes;
                 }
 
-                fill = _fill;
+                lock (_lock)
+                {
+                    if (_fillsStarted == started)
+                    {
+                        // No fill ran while the file was read: what was seen is the file's state.
+                        if (problem is not null)
+                        {
+                            _counters.RangeCorrupted();
+                            _logger.LogWarning("Range file {Path} is damaged ({Problem}); deleted it, reading {File} from the catalog again", _path, problem, _file);
+                            Delete();
+                        }
+
+                        if (fills == 2)
+                        {
+                            throw new IOException($"{_file} read from the catalog did not pass its check at {_path} after 3 attempts");
+                        }
+
+                        _fill = FillAsync();
+                        _fillsStarted++;
+                        fills++;
+                    }
+
+                    fill = _fill!;
+                }
             }
 
             await fill.WaitAsync(cancellationToken).ConfigureAwait(false);

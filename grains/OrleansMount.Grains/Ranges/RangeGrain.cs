@@ -19,7 +19,7 @@ public sealed class RangeGrain(NodeResources node, ClusterView view, ILogger<Ran
             throw new ArgumentException($"{file} sent to the activation of {this.GetPrimaryKeyString()}", nameof(file));
         }
 
-        _file ??= new RangeFile(file, node.Catalog, node.RangeDirectory, node.Counters, logger);
+        _file ??= node.RangeFiles.Of(file, logger);
         await _file.ReadAsync(CancellationToken.None).ConfigureAwait(true);
         return View.SiloId;
     }

@@ -13,14 +13,13 @@ public sealed class NodeCounters
     private long _peerFetches;
     private long _peerBytes;
     private long _ownerFallbacks;
-    private long _suspectSkips;
-    private long _staleViewRefreshes;
     private long _rangesFromCatalog;
     private long _rangesFromPeers;
     private long _rangeBytesFromPeers;
     private long _authRejections;
     private long _tlsRejections;
     private long _rangeCorruptions;
+    private long _streamedWhileFilling;
 
     public long ObjectStoreGets => Interlocked.Read(ref _objectStoreGets);
 
@@ -44,12 +43,6 @@ public sealed class NodeCounters
 
     /// <summary>Chunks (and range files) read from the object store here because their owner did not deliver.</summary>
     public long OwnerFallbacks => Interlocked.Read(ref _ownerFallbacks);
-
-    /// <summary>Of <see cref="OwnerFallbacks"/>, those that did not even ask the owner because it was suspected.</summary>
-    public long SuspectSkips => Interlocked.Read(ref _suspectSkips);
-
-    /// <summary>Times an owner answered that this silo's membership view was stale (it then refreshed and routed again).</summary>
-    public long StaleViewRefreshes => Interlocked.Read(ref _staleViewRefreshes);
 
     /// <summary>Range and metarange files this silo read from the catalog (as their owner, or as a fallback).</summary>
     public long RangesFromCatalog => Interlocked.Read(ref _rangesFromCatalog);
@@ -80,16 +73,7 @@ public sealed class NodeCounters
         Interlocked.Add(ref _peerBytes, bytes);
     }
 
-    public void OwnerFallback(bool suspected = false)
-    {
-        Interlocked.Increment(ref _ownerFallbacks);
-        if (suspected)
-        {
-            Interlocked.Increment(ref _suspectSkips);
-        }
-    }
-
-    public void StaleViewRefreshed() => Interlocked.Increment(ref _staleViewRefreshes);
+    public void OwnerFallback() => Interlocked.Increment(ref _ownerFallbacks);
 
     public void RangeFromCatalog() => Interlocked.Increment(ref _rangesFromCatalog);
 
@@ -121,4 +105,9 @@ public sealed class NodeCounters
     }
 
     public void FillFailed() => Interlocked.Increment(ref _fillErrors);
+
+    /// <summary>Chunks this silo sent to a peer while it was still filling them from the object store (streamed as they arrived).</summary>
+    public long PeerStreamsWhileFilling => Interlocked.Read(ref _streamedWhileFilling);
+
+    public void StreamedWhileFilling() => Interlocked.Increment(ref _streamedWhileFilling);
 }

@@ -1,11 +1,7 @@
 namespace OrleansMount.Grains.Runtime;
 
 /// <summary>
-/// A call to a peer silo did not deliver. <see cref="Unreachable"/> when there was no answer at all
-/// (refused, reset, timed out). An answer that is an error (5xx, wrong
-/// length or checksum) is a failure of that call only.
+/// A copy from a peer silo's data endpoint did not deliver: no answer (refused, reset, timed out) or an answer that
+/// is an error (5xx, wrong length or checksum). Either way the caller reads the object store or catalog instead.
 /// </summary>
-public class PeerException(string message, bool unreachable, Exception? inner = null) : Exception(message, inner)
-{
-    public bool Unreachable { get; } = unreachable;
-}
+public sealed class PeerException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,5 +1,6 @@
 using OrleansMount.Core;
 using OrleansMount.Grains.Chunks;
+using OrleansMount.Storage.Catalog;
 using OrleansMount.Storage.Metadata;
 
 namespace OrleansMount.Grains.Serialization;
@@ -65,4 +66,38 @@ public sealed class PrefetchFailureConverter : IConverter<Grains.Prefetch.Prefet
     public Grains.Prefetch.PrefetchFailure ConvertFromSurrogate(in PrefetchFailureSurrogate surrogate) => new(surrogate.Object, surrogate.Reason);
 
     public PrefetchFailureSurrogate ConvertToSurrogate(in Grains.Prefetch.PrefetchFailure value) => new(value.Object, value.Reason);
+}
+
+[GenerateSerializer, Immutable, Alias("om.SnapshotRecord")]
+public readonly record struct SnapshotRecordSurrogate(
+    [property: Id(0)] int Format,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string Id,
+    [property: Id(3)] string Metarange,
+    [property: Id(4)] string Source,
+    [property: Id(5)] DateTimeOffset CreatedAt,
+    [property: Id(6)] long Entries,
+    [property: Id(7)] long Bytes,
+    [property: Id(8)] int Ranges,
+    [property: Id(9)] Dictionary<string, long> Skipped);
+
+[RegisterConverter]
+public sealed class SnapshotRecordConverter : IConverter<SnapshotRecord, SnapshotRecordSurrogate>
+{
+    public SnapshotRecord ConvertFromSurrogate(in SnapshotRecordSurrogate surrogate) => new()
+    {
+        Format = surrogate.Format,
+        Name = surrogate.Name,
+        Id = surrogate.Id,
+        Metarange = surrogate.Metarange,
+        Source = surrogate.Source,
+        CreatedAt = surrogate.CreatedAt,
+        Entries = surrogate.Entries,
+        Bytes = surrogate.Bytes,
+        Ranges = surrogate.Ranges,
+        Skipped = surrogate.Skipped,
+    };
+
+    public SnapshotRecordSurrogate ConvertToSurrogate(in SnapshotRecord value) =>
+        new(value.Format, value.Name, value.Id, value.Metarange, value.Source, value.CreatedAt, value.Entries, value.Bytes, value.Ranges, value.Skipped);
 }

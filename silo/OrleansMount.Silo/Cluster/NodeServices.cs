@@ -29,7 +29,7 @@ public sealed class NodeServices(SiloNode node) : INodeServices
         }
 
         var results = Channel.CreateUnbounded<PeerPrefetchOutcome>(new UnboundedChannelOptions { SingleReader = true });
-        var run = node.Prefetch.Worker.RunAsync(batch.JobId, batch.Concurrency, batch.Chunks, batch.Routed, results.Writer, cancellationToken);
+        var run = node.Prefetch.Worker.RunAsync(batch.JobId, batch.Concurrency, batch.Chunks, results.Writer, cancellationToken);
         var outcomes = new List<PeerPrefetchOutcome>(batch.Chunks.Count);
         await foreach (var outcome in results.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {

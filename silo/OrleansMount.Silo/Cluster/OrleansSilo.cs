@@ -1,4 +1,5 @@
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using OrleansMount.Grains.Cluster;
 using OrleansMount.Grains.Prefetch;
 using StackExchange.Redis;
@@ -84,5 +85,12 @@ public static class OrleansSilo
 
         // A grain call that takes longer than --peer-timeout counts as not answered (the caller reads the object store).
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = options.PeerTimeout);
+
+        if (options.OrleansDashboard)
+        {
+            // Mapped at /orleans by SiloHost. Its log stream stays off: the silo logs through Serilog, which the
+            // stream does not see, and the product's dashboard shows the recent warnings and errors.
+            silo.AddDashboard(o => o.HideTrace = true);
+        }
     }
 }

@@ -65,6 +65,7 @@ public sealed class NodeReporter
             [
                 new GrainActivations("ChunkGrain", (int)node.ActivationsOf("ChunkGrain").Current, node.ActivationsOf("ChunkGrain").Total),
                 new GrainActivations("RangeGrain", (int)node.ActivationsOf("RangeGrain").Current, node.ActivationsOf("RangeGrain").Total),
+                new GrainActivations("SnapshotGrain", (int)node.ActivationsOf("SnapshotGrain").Current, node.ActivationsOf("SnapshotGrain").Total),
                 new GrainActivations("PrefetchJob", prefetch.JobsRunning, prefetch.JobsStarted),
             ],
             [.. tiers.Select(t => new TierReads(t.Tier, t.Reads, t.Bytes, reads == 0 ? 0 : (double)t.Reads / reads))],

@@ -73,7 +73,7 @@ public sealed class RecentErrorLog : ILogEventSink
 
         return source switch
         {
-            "OwnerRouter" => "fallback",
+            "SiloNode" => "fallback", // its only warnings: an owner or grain did not deliver, read elsewhere
             "ChunkGrain" or "RangeGrain" => "fill",
             "ClusterAuth" => "auth",
             "PrefetchService" or "PrefetchWorker" or "ReadaheadService" => message.Contains("did not deliver", StringComparison.Ordinal) ? "fallback" : "prefetch",

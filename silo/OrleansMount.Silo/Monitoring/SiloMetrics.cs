@@ -38,8 +38,8 @@ public sealed class SiloMetrics
         Gauge("orleansmount_range_files_owned", "Range and metarange files kept as their owner.", () => NodeReporter.CountRangeFiles(node.RangeDirectory));
         Counter("orleansmount_metadata_ranges_fetched_total", "Range files ingested into the node's metadata store.", () => node.Metadata.RangesFetched);
 
-        Gauge("orleansmount_grain_activations", "Live activations per grain type (PrefetchJob: jobs running that this silo coordinates).", "grain_type", () => [("ChunkGrain", node.ActivationsOf("ChunkGrain").Current), ("RangeGrain", node.ActivationsOf("RangeGrain").Current), ("PrefetchJob", node.Prefetch.Stats().JobsRunning)]);
-        Counter("orleansmount_grain_activations_total", "Activations created per grain type since start.", "grain_type", () => [("ChunkGrain", node.ActivationsOf("ChunkGrain").Total), ("RangeGrain", node.ActivationsOf("RangeGrain").Total), ("PrefetchJob", node.Prefetch.Stats().JobsStarted)]);
+        Gauge("orleansmount_grain_activations", "Live activations per grain type (PrefetchJob: jobs running that this silo coordinates).", "grain_type", () => [("ChunkGrain", node.ActivationsOf("ChunkGrain").Current), ("RangeGrain", node.ActivationsOf("RangeGrain").Current), ("SnapshotGrain", node.ActivationsOf("SnapshotGrain").Current), ("PrefetchJob", node.Prefetch.Stats().JobsRunning)]);
+        Counter("orleansmount_grain_activations_total", "Activations created per grain type since start.", "grain_type", () => [("ChunkGrain", node.ActivationsOf("ChunkGrain").Total), ("RangeGrain", node.ActivationsOf("RangeGrain").Total), ("SnapshotGrain", node.ActivationsOf("SnapshotGrain").Total), ("PrefetchJob", node.Prefetch.Stats().JobsStarted)]);
 
         Counter("orleansmount_reads_total", "Chunk reads answered per tier: local disk, copied from the owner peer, filled from the object store.", "tier", () => [("local", c.LocalHits), ("peer", c.PeerFetches), ("object_store", c.ObjectStoreGets)]);
         Counter("orleansmount_reads_bytes_total", "Bytes of the chunk reads per tier.", "tier", () => [("local", c.LocalHitBytes), ("peer", c.PeerBytes), ("object_store", c.ObjectStoreBytes)]);
@@ -51,8 +51,6 @@ public sealed class SiloMetrics
         Counter("orleansmount_object_store_failures_total", "Object-store and catalog requests that failed for good (a permanent error, or the retries or deadline used up).", () => node.StoreCounters.Failures);
         Counter("orleansmount_range_corruptions_total", "Range files kept for peers that failed their check and were read again.", () => c.RangeCorruptions);
         Counter("orleansmount_owner_fallbacks_total", "Chunks and range files read from the object store here because their owner did not deliver.", () => c.OwnerFallbacks);
-        Counter("orleansmount_suspect_skips_total", "Of the fallbacks, those not even sent to the owner because it was suspected.", () => c.SuspectSkips);
-        Counter("orleansmount_stale_view_refreshes_total", "Times an owner answered that this silo's membership view was stale.", () => c.StaleViewRefreshes);
         Counter("orleansmount_range_files_total", "Range and metarange files this silo obtained, by source.", "source", () => [("catalog", c.RangesFromCatalog), ("peer", c.RangesFromPeers)]);
         Counter("orleansmount_auth_rejections_total", "Requests refused for lacking a valid cluster-secret signature.", () => c.AuthRejections);
         Counter("orleansmount_tls_rejections_total", "Orleans silo-to-silo connections refused because the peer presented another certificate than the cluster certificate.", () => c.TlsRejections);

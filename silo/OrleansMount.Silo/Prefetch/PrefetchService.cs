@@ -295,14 +295,14 @@ public sealed class PrefetchService : IDisposable, IPrefetchRunner
             var chunks = batch.Select(i => plan.Chunks[i]).ToList();
             if (owner is null)
             {
-                await RunHereAsync(job, batch, chunks, concurrency, routed: everyNode).ConfigureAwait(false);
+                await RunHereAsync(job, batch, chunks, concurrency).ConfigureAwait(false);
                 continue;
             }
 
             var finished = new bool[batch.Count];
             try
             {
-                var outcomes = await NodeOf(owner).PrefetchChunksAsync(new PeerPrefetchBatch(job.Id, concurrency, chunks, everyNode)).WaitAsync(job.Token).ConfigureAwait(false);
+                var outcomes = await NodeOf(owner).PrefetchChunksAsync(new PeerPrefetchBatch(job.Id, concurrency, chunks)).WaitAsync(job.Token).ConfigureAwait(false);
                 foreach (var outcome in outcomes)
                 {
                     if (outcome.Index >= 0 && outcome.Index < batch.Count && !finished[outcome.Index])
@@ -335,7 +335,7 @@ public sealed class PrefetchService : IDisposable, IPrefetchRunner
                 _node.Counters.OwnerFallback();
                 _logger.LogWarning("prefetch job {Id}: owner {Owner} did not deliver ({Message}); filling its remaining chunks through this silo", job.Id, owner.SiloId, e.Message);
                 var rest = Enumerable.Range(0, batch.Count).Where(i => !finished[i]).ToList();
-                await RunHereAsync(job, [.. rest.Select(i => batch[i])], [.. rest.Select(i => chunks[i])], concurrency, routed: true).ConfigureAwait(false);
+                await RunHereAsync(job, [.. rest.Select(i => batch[i])], [.. rest.Select(i => chunks[i])], concurrency).ConfigureAwait(false);
             }
         }
     }
@@ -356,10 +356,10 @@ public sealed class PrefetchService : IDisposable, IPrefetchRunner
         }
     }
 
-    private async Task RunHereAsync(PrefetchJob job, List<int> planIndexes, List<ChunkRequest> chunks, int concurrency, bool routed)
+    private async Task RunHereAsync(PrefetchJob job, List<int> planIndexes, List<ChunkRequest> chunks, int concurrency)
     {
         var results = Channel.CreateUnbounded<PeerPrefetchOutcome>(new UnboundedChannelOptions { SingleReader = true });
-        var run = Worker.RunAsync(job.Id, concurrency, chunks, routed, results.Writer, job.Token);
+        var run = Worker.RunAsync(job.Id, concurrency, chunks, results.Writer, job.Token);
         await foreach (var outcome in results.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
             job.Record(outcome, job.Plan.ChunkFiles[planIndexes[outcome.Index]]);

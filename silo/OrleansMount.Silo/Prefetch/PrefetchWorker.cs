@@ -52,12 +52,11 @@ public sealed class PrefetchWorker
     /// <summary>
     /// Fills <paramref name="chunks"/> in order and writes one outcome per finished chunk to <paramref name="results"/>
     /// (completed when done). Cancelled chunks get no outcome. Each chunk goes through the read path (its grain on its
-    /// owner, then a copy from the silo holding it); <paramref name="routed"/> only says whether this silo coordinates the job.
+    /// owner, then a copy from the silo holding it).
     /// </summary>
-    public async Task RunAsync(string jobId, int concurrency, IReadOnlyList<ChunkRequest> chunks, bool routed, ChannelWriter<PeerPrefetchOutcome> results, CancellationToken cancellationToken)
+    public async Task RunAsync(string jobId, int concurrency, IReadOnlyList<ChunkRequest> chunks, ChannelWriter<PeerPrefetchOutcome> results, CancellationToken cancellationToken)
     {
         Func<ChunkRequest, CancellationToken, Task<ChunkLocation>> ensure = _node.EnsureAsync;
-        _ = routed;
         ArgumentNullException.ThrowIfNull(chunks);
         ArgumentNullException.ThrowIfNull(results);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -10,6 +10,5 @@ public sealed record SiloError(string Error, string Kind)
     public const string ObjectStore = "object-store";
     public const string BadRequest = "bad-request";
     public const string Internal = "internal";
-    public const string StaleView = "stale-view";
     public const string Unauthorized = "unauthorized";
 }

@@ -21,8 +21,6 @@ public sealed record SiloStats(
     long PeerFetches = 0,
     long PeerBytes = 0,
     long OwnerFallbacks = 0,
-    long SuspectSkips = 0,
-    long StaleViewRefreshes = 0,
     long RangesFromCatalog = 0,
     long RangesFromPeers = 0,
     long RangeBytesFromPeers = 0,
@@ -34,4 +32,5 @@ public sealed record SiloStats(
     long ObjectStoreRetries = 0,
     long ObjectStoreFailures = 0,
     long RangeCorruptionsDetected = 0,
-    long TlsRejected = 0);
+    long TlsRejected = 0,
+    long PeerStreamsWhileFilling = 0);

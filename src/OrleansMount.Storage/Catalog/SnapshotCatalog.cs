@@ -72,8 +72,11 @@ public sealed class SnapshotCatalog : IDisposable
     }
 
     public async Task<SnapshotRecord> GetSnapshotAsync(string name, CancellationToken cancellationToken = default) =>
-        await TryGetSnapshotAsync(name, cancellationToken).ConfigureAwait(false)
-        ?? throw new OrleansMountException($"unknown snapshot '{name}' in catalog {Location}: run 'orleansmount snapshots --catalog {Location}' to list them, or import it first", 4);
+        await TryGetSnapshotAsync(name, cancellationToken).ConfigureAwait(false) ?? throw UnknownSnapshot(name);
+
+    /// <summary>The error for a name the catalog has no record of (exit code 4).</summary>
+    public OrleansMountException UnknownSnapshot(string name) =>
+        new($"unknown snapshot '{name}' in catalog {Location}: run 'orleansmount snapshots --catalog {Location}' to list them, or import it first", 4);
 
     public Task PutSnapshotAsync(SnapshotRecord record, CancellationToken cancellationToken = default)
     {

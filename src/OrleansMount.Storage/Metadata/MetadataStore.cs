@@ -47,9 +47,14 @@ public sealed class MetadataStore : IDisposable
     internal RocksDatabase Database => _db;
 
     /// <summary>Reads the snapshot record and its metarange (fetching it once if needed).</summary>
-    public async Task<SnapshotView> OpenSnapshotAsync(string name, CancellationToken cancellationToken = default)
+    public async Task<SnapshotView> OpenSnapshotAsync(string name, CancellationToken cancellationToken = default) =>
+        await OpenSnapshotAsync(await _catalog.GetSnapshotAsync(name, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Opens a snapshot whose record was already read: reads its metarange (fetching it once if needed).</summary>
+    public async Task<SnapshotView> OpenSnapshotAsync(SnapshotRecord record, CancellationToken cancellationToken = default)
     {
-        var record = await _catalog.GetSnapshotAsync(name, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(record);
+        var name = record.Name;
         var metarange = MetarangeId.Parse(record.Metarange);
         await EnsureAsync(KeyCodec.MetarangeMarkerKind, new CatalogFile(CatalogFileKind.Metarange, metarange.Hash, _catalog.MetarangeKey(metarange)), cancellationToken).ConfigureAwait(false);
         var ranges = new List<RangeDescriptor>();

@@ -106,7 +106,10 @@ public sealed class FileObjectStore : IObjectStore
         return Task.FromResult(file.Exists ? ToInfo(key, file.Length, file.LastWriteTimeUtc) : null);
     }
 
-    public async Task<int> ReadAsync(string key, long offset, Memory<byte> buffer, string? ifMatchETag, CancellationToken cancellationToken = default)
+    public Task<int> ReadAsync(string key, long offset, Memory<byte> buffer, string? ifMatchETag, CancellationToken cancellationToken = default) =>
+        ReadAsync(key, offset, buffer, ifMatchETag, null, cancellationToken);
+
+    public async Task<int> ReadAsync(string key, long offset, Memory<byte> buffer, string? ifMatchETag, Action<int>? progress, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -140,6 +143,7 @@ public sealed class FileObjectStore : IObjectStore
                 }
             }
 
+            progress?.Invoke(0);
             var total = 0;
             while (total < buffer.Length)
             {
@@ -150,6 +154,7 @@ public sealed class FileObjectStore : IObjectStore
                 }
 
                 total += n;
+                progress?.Invoke(total);
             }
 
             return total;

@@ -30,6 +30,21 @@ public interface IObjectStore : IDisposable
     /// </summary>
     Task<int> ReadAsync(string key, long offset, Memory<byte> buffer, string? ifMatchETag, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="ReadAsync(string, long, Memory{byte}, string?, CancellationToken)"/> that says how far it got while it
+    /// reads, so the bytes can be passed on before the read ends (a chunk streamed to a peer while its owner fills it).
+    /// <paramref name="progress"/> is called with how many bytes at the start of <paramref name="buffer"/> now hold the
+    /// object's bytes: with 0 once the store has answered and the ETag was checked, then as bytes arrive. A retried
+    /// attempt starts again from 0 and writes the same bytes again (If-Match holds every attempt to the same object).
+    /// Stores that cannot tell report once, at the end.
+    /// </summary>
+    async Task<int> ReadAsync(string key, long offset, Memory<byte> buffer, string? ifMatchETag, Action<int>? progress, CancellationToken cancellationToken = default)
+    {
+        var read = await ReadAsync(key, offset, buffer, ifMatchETag, cancellationToken).ConfigureAwait(false);
+        progress?.Invoke(read);
+        return read;
+    }
+
     /// <summary>Writes (or replaces) an object with the given bytes.</summary>
     Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default);
 

@@ -136,7 +136,10 @@ public sealed class S3ObjectStore : IObjectStore
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<int> ReadAsync(string key, long offset, Memory<byte> buffer, string? ifMatchETag, CancellationToken cancellationToken = default)
+    public Task<int> ReadAsync(string key, long offset, Memory<byte> buffer, string? ifMatchETag, CancellationToken cancellationToken = default) =>
+        ReadAsync(key, offset, buffer, ifMatchETag, null, cancellationToken);
+
+    public async Task<int> ReadAsync(string key, long offset, Memory<byte> buffer, string? ifMatchETag, Action<int>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -152,13 +155,13 @@ public sealed class S3ObjectStore : IObjectStore
             ByteRange = new ByteRange(offset, offset + buffer.Length - 1),
             EtagToMatch = ifMatchETag is null ? null : $"\"{ifMatchETag}\"",
         };
-        var read = await RetryAsync<int?>(key, ct => ReadOnceAsync(request, buffer, ifMatchETag, ct), cancellationToken).ConfigureAwait(false);
+        var read = await RetryAsync<int?>(key, ct => ReadOnceAsync(request, buffer, ifMatchETag, progress, ct), cancellationToken).ConfigureAwait(false);
         // At or past the end (or an empty object): no bytes, but the key and ETag must still hold.
         return read ?? await CheckWithoutReadingAsync(key, ifMatchETag, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One ranged GET into <paramref name="buffer"/>; null when the range is past the end (416).</summary>
-    private async Task<int?> ReadOnceAsync(GetObjectRequest request, Memory<byte> buffer, string? ifMatchETag, CancellationToken cancellationToken)
+    private async Task<int?> ReadOnceAsync(GetObjectRequest request, Memory<byte> buffer, string? ifMatchETag, Action<int>? progress, CancellationToken cancellationToken)
     {
         GetObjectResponse response;
         try
@@ -189,6 +192,7 @@ public sealed class S3ObjectStore : IObjectStore
                 return 0;
             }
 
+            progress?.Invoke(0);
             var total = 0;
             while (total < buffer.Length)
             {
@@ -199,6 +203,7 @@ public sealed class S3ObjectStore : IObjectStore
                 }
 
                 total += n;
+                progress?.Invoke(total);
             }
 
             // A body that ends before its announced length is a cut connection, not the end of the object.

@@ -121,6 +121,9 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
 
         var placement = new PlacementView([new("node-x", SiloCapacity), new("node-y", SiloCapacity)]);
         var ownedByY = 0;
+        // Counted from here: opening the snapshot above may itself have cost a fallback (its grain answering after
+        // the 1 s peer timeout on a loaded machine), which is not what this test is about.
+        var fallbacksBefore = (await reader.StatsAsync()).OwnerFallbacks;
         foreach (var item in listing.Items)
         {
             var request = new ChunkRequest(item.Address!, item.ETag!, item.Size, 0, 4 * MiB, "fb", id);
@@ -138,15 +141,18 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
             connections = accepted.Count;
         }
 
-        output.WriteLine($"node-x: {stats.ObjectStoreGets} GETs, {stats.OwnerFallbacks} fallbacks ({ownedByY} chunks owned by node-y); node-y's silent listener accepted {connections} connections");
+        var fallbacks = stats.OwnerFallbacks - fallbacksBefore;
+        output.WriteLine($"node-x: {stats.ObjectStoreGets} GETs, {fallbacks} fallbacks ({ownedByY} chunks owned by node-y; {fallbacksBefore} before the reads); node-y's silent listener accepted {connections} connections");
         Assert.True(ownedByY >= 3, $"only {ownedByY} of the chunks are node-y's; the test needs several");
         // node-y's grains filled its chunks (its Orleans endpoint answers); the copies from its silent data endpoint
         // timed out, and node-x read those chunks from the object store itself.
         Assert.Equal(files.Values.Sum(f => (long)f.Length), stats.ObjectStoreBytes);
         Assert.Equal(0, stats.PeerFetches);
-        Assert.Equal(ownedByY, stats.OwnerFallbacks);
+        Assert.True(ownedByY == fallbacks, $"{fallbacks} fallbacks for {ownedByY} chunks owned by node-y; node-x's warnings:\n{string.Join('\n', reader.Log.Split('\n').Where(l => l.Contains("WRN", StringComparison.Ordinal)))}");
         Assert.InRange(connections, 1, ownedByY);
         await WaitForAsync(() => reader.Log.Contains("reading it from the object store", StringComparison.Ordinal), "the fallback log line");
+        var report = await reader.GetJsonAsync<NodeReport>("api/v1/node");
+        Assert.Contains(report.RecentErrors, e => e.Kind == "fallback" && e.Source == "SiloNode" && e.Message.Contains("reading it from the object store", StringComparison.Ordinal));
         silent.Stop();
         await acceptLoop;
         foreach (var socket in accepted)
@@ -183,10 +189,9 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
         }
 
         var stats = await reader.StatsAsync();
-        output.WriteLine($"node-x: {stats.OwnerFallbacks} fallbacks, {stats.SuspectSkips} skips, {ownedByY} chunks owned by node-y");
+        output.WriteLine($"node-x: {stats.OwnerFallbacks} fallbacks, {ownedByY} chunks owned by node-y");
         Assert.True(ownedByY >= 2);
         Assert.Equal(ownedByY, stats.OwnerFallbacks);
-        Assert.Equal(0, stats.SuspectSkips); // it answered: an error of that call, not a silent owner
         await WaitForAsync(() => reader.Log.Contains("reading it from the object store", StringComparison.Ordinal), "the fallback log line");
     }
 
@@ -273,12 +278,15 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
         var read = 0;
         var readAfterStop = 0;
         var stopped = false;
+        var slowestTicks = 0L;
         var keys = files.Keys.Order(StringComparer.Ordinal).ToList();
         var readers = mounts.Select((mnt, m) => Task.Run(async () =>
         {
             foreach (var key in m == 0 ? keys : Enumerable.Reverse(keys))
             {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
                 var bytes = await File.ReadAllBytesAsync(Path.Combine(mnt, key));
+                InterlockedMax(ref slowestTicks, clock.Elapsed.Ticks);
                 Assert.True(files[key].AsSpan().SequenceEqual(bytes), $"content of {key} through {names[m]}");
                 Interlocked.Increment(ref read);
                 if (Volatile.Read(ref stopped))
@@ -292,7 +300,9 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
         await WaitForAsync(() => Volatile.Read(ref read) >= 20, "the first reads");
         var c = Silos[2];
         var cBefore = await c.StatsAsync();
+        var stopClock = System.Diagnostics.Stopwatch.StartNew();
         await c.StopAsync();
+        var stopTime = stopClock.Elapsed;
         Volatile.Write(ref stopped, true);
         await Task.WhenAll(readers); // no read failed and every byte was right
 
@@ -302,15 +312,38 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
             output.WriteLine($"{s.SiloId}: {s.PeerFetches} chunks from peers, {s.ObjectStoreGets} GETs, {s.OwnerFallbacks} fallbacks");
         }
 
-        output.WriteLine($"node-c served {cBefore.Chunks} chunks before its shutdown; {readAfterStop} of {2 * keys.Count} file reads came after it");
+        var slowest = TimeSpan.FromTicks(Interlocked.Read(ref slowestTicks));
+        var handover = c.Log.Split('\n').FirstOrDefault(l => l.Contains("over to their next owners", StringComparison.Ordinal))?.Trim();
+        output.WriteLine($"node-c served {cBefore.Chunks} chunks before its shutdown; {readAfterStop} of {2 * keys.Count} file reads came after it; SIGTERM to exit {stopTime.TotalSeconds:F2} s; slowest read {slowest.TotalSeconds:F2} s");
+        output.WriteLine("node-c's cluster view and handover:");
+        output.WriteLine(handover is null ? c.Log : string.Join('\n', c.Log.Split('\n').Where(l => l.Contains("Cluster", StringComparison.Ordinal) && !l.Contains("Polly", StringComparison.Ordinal))));
         Assert.True(readAfterStop > 0, "every read finished before node-c stopped: the test did not overlap the handover");
         Assert.True(cBefore.Chunks > 0, "node-c owned nothing that was read before it stopped");
-        // Orleans stops a silo gracefully but does not hand its activations over first: a call that reaches node-c
-        // while it deactivates is rejected and read from the object store instead (seen: 0 or 1 per run). Bounded, and
-        // never a failed read. Handing activations over before the stop (PLATFORM.md's recipe, step 5) is left to do.
-        Assert.InRange(stats.Sum(s => s.OwnerFallbacks), 0, 3);
+        // node-c hands its activations over before its data endpoint closes (ClusterHandover): node-a and node-b stop
+        // placing keys on it, its chunk and range grains migrate to their next owners, which fill from the object
+        // store (fills, not fallbacks), and no call reaches node-c after it stopped serving.
+        Assert.Equal(0, c.ExitCode); // a stop cut short (System.CommandLine's 2 s default ended it with 143) would hand nothing over
+        Assert.Contains("activations over to their next owners", handover ?? "", StringComparison.Ordinal);
+        Assert.Equal(0, stats.Sum(s => s.OwnerFallbacks));
         Assert.All(stats, s => Assert.Equal(0, s.FillErrors));
+        // No call waited for a response timeout (--peer-timeout, 10 s): migrating onto a stopping silo would.
+        Assert.True(slowest < TimeSpan.FromSeconds(5), $"a read took {slowest.TotalSeconds:F1} s during the handover");
         Assert.Contains("left the cluster", c.Log, StringComparison.Ordinal);
         await WaitForActiveAsync(Silos[0], 2);
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var current = Interlocked.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
     }
 }

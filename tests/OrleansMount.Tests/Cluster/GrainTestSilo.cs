@@ -1,10 +1,12 @@
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Orleans.Configuration;
 using Orleans.TestingHost;
 using OrleansMount.Grains;
 using OrleansMount.Grains.Cluster;
 using OrleansMount.Grains.Runtime;
+using OrleansMount.Grains.Snapshots;
 using OrleansMount.Storage.Catalog;
 using OrleansMount.Storage.Chunks;
 using OrleansMount.Storage.ObjectStores;
@@ -16,13 +18,17 @@ namespace OrleansMount.Tests.Cluster;
 /// One silo of <see cref="GrainTestCluster"/>: the product's cluster view and placement
 /// (<see cref="ClusterViewSiloBuilderExtensions.AddClusterView"/>, silo id = the TestingHost silo name, capacity from
 /// the test's configuration), the distributed grain directory as <c>OrleansSilo</c> configures it, and
-/// <see cref="NodeResources"/> of its own: a chunk store in its own directory, the object store on the shared test
-/// directory behind a <see cref="CountingObjectStore"/>, and a <see cref="ChunkCallProbe"/> on incoming calls.
+/// <see cref="NodeResources"/> of its own: a chunk store in its own directory, the object store and the catalog on the
+/// shared test directory behind <see cref="CountingObjectStore"/>s, snapshot grains on <see cref="SnapshotClock"/>, and
+/// a <see cref="ChunkCallProbe"/> on incoming calls.
 /// </summary>
 public sealed class GrainTestSilo : ISiloConfigurator
 {
     /// <summary>The configuration key of the test's temp directory (chunk stores and test objects live under it).</summary>
     public const string RootKey = "OrleansMountTest:Root";
+
+    /// <summary>The clock of every test silo's snapshot grains (<see cref="SnapshotGrainOptions.Time"/>): moved by the tests only.</summary>
+    public static FakeTimeProvider SnapshotClock { get; } = new();
 
     /// <summary>The configuration key of a silo's capacity in bytes (its placement weight and chunk store size).</summary>
     public static string CapacityKey(string siloName) => $"OrleansMountTest:Capacity:{siloName}";
@@ -50,7 +56,10 @@ public sealed class GrainTestSilo : ISiloConfigurator
         var services = siloBuilder.Services;
         services.AddSingleton(_ => new CountingObjectStore(new FileObjectStore(StoreUri.File("/"))));
         services.AddSingleton(_ => new ChunkStore(new ChunkStoreOptions { Directory = Path.Combine(directory, "cache"), CapacityBytes = capacity }));
-        services.AddSingleton(_ => new SnapshotCatalog(new InMemoryObjectStore(), StoreUri.S3("catalog"), ownsStore: true));
+        // One catalog directory for the cluster, each silo reading it through a store of its own that counts its reads.
+        var catalog = StoreUri.File(Directory.CreateDirectory(Path.Combine(root, "catalog")).FullName);
+        services.AddSingleton(_ => new SnapshotCatalog(new CountingObjectStore(new FileObjectStore(catalog)), catalog, ownsStore: true));
+        services.Configure<SnapshotGrainOptions>(o => o.Time = SnapshotClock);
         services.AddSingleton(sp =>
         {
             var store = sp.GetRequiredService<CountingObjectStore>();

@@ -3,12 +3,16 @@ using OrleansMount.Core.Placement;
 using OrleansMount.Grains;
 using OrleansMount.Grains.Chunks;
 using OrleansMount.Grains.Cluster;
+using OrleansMount.Grains.Snapshots;
+using OrleansMount.Storage.Catalog;
+using OrleansMount.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace OrleansMount.Tests.Cluster;
 
 /// <summary>
-/// The chunk grain's placement, single fill and re-homing on in-process Orleans silos (TestingHost) wired as the
+/// The chunk grain's placement, single fill and re-homing, and the snapshot grain's one catalog read for the cluster,
+/// on in-process Orleans silos (TestingHost) wired as the
 /// product wires them (<see cref="ClusterViewSiloBuilderExtensions.AddClusterView"/>). Expected owners come from a
 /// <see cref="PlacementView"/> built here from the silos' names and capacities, not from the silos' own views.
 /// </summary>
@@ -69,6 +73,49 @@ public sealed class GrainTests(GrainClusterFixture fixture, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Locate_answers_filling_once_the_store_answered_and_every_caller_joins_that_one_fill()
+    {
+        var cluster = fixture.Cluster;
+        var silos = cluster.Silos;
+        var (key, chunks) = await cluster.PutObjectAsync("locate.bin", 1, ChunkSize);
+        var request = chunks[0];
+        var grainKey = GrainKeys.Chunk(request.Id);
+        var owner = cluster.ExpectedPlacement().OwnerOf(PlacementKey.Of(request.Id));
+        var ownerSilo = silos.Single(s => s.Name == owner);
+        var other = silos.First(s => s.Name != owner);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        foreach (var silo in silos)
+        {
+            GrainTestCluster.StoreOf(silo).HoldBytesOf(key, release.Task);
+        }
+
+        // The store answered, no byte arrived: the grain says where the fill runs, without waiting for it.
+        var located = await GrainTestCluster.GrainsOf(other).GetGrain<IChunkGrain>(grainKey).LocateAsync(request).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(located.Filling);
+        Assert.Equal(owner, located.SiloId);
+        Assert.False(located.Location.Cached);
+        var fill = GrainTestCluster.Get<NodeResources>(ownerSilo).Fills.Find(request.Id);
+        Assert.NotNull(fill);
+        Assert.Equal(0, fill.Available);
+        var ensured = GrainTestCluster.GrainsOf(other).GetGrain<IChunkGrain>(grainKey).EnsureAsync(request);
+        var locatedAgain = await GrainTestCluster.GrainsOf(ownerSilo).GetGrain<IChunkGrain>(grainKey).LocateAsync(request);
+        Assert.True(locatedAgain.Filling);
+        Assert.False(ensured.IsCompleted);
+
+        await GrainTestCluster.Get<ChunkCallProbe>(ownerSilo).Arrived(grainKey, 1).WaitAsync(TimeSpan.FromSeconds(10)); // inside the grain
+
+        release.SetResult();
+        var answer = await ensured.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal((owner, true), (answer.SiloId, answer.Location.Cached));
+        Assert.Equal(answer.Location.Crc32C, await fill.Completed);
+        Assert.True(await fill.Finished);
+        Assert.Equal(1, silos.Sum(s => GrainTestCluster.StoreOf(s).ReadsOf(key)));
+        Assert.Null(GrainTestCluster.Get<NodeResources>(ownerSilo).Fills.Find(request.Id));
+        var stored = await GrainTestCluster.GrainsOf(other).GetGrain<IChunkGrain>(grainKey).LocateAsync(request);
+        Assert.Equal((false, true, ChunkTier.Local), (stored.Filling, stored.Location.Cached, stored.Location.Tier));
+    }
+
+    [Fact]
     public async Task A_joining_silo_takes_its_keys_within_seconds_and_no_key_moves_between_the_silos_that_stayed()
     {
         var timeout = TimeSpan.FromSeconds(15);
@@ -125,5 +172,74 @@ public sealed class GrainTests(GrainClusterFixture fixture, ITestOutputHelper ou
         Assert.Empty(moved);
         Assert.True(newKeys > 0, "the new silo owns no key; the test needs some");
         Assert.True(misplaced == 0, $"{misplaced} keys still answered from a silo that does not own them {timeout.TotalSeconds} s after {joined.Name} joined");
+    }
+
+    [Fact]
+    public async Task A_snapshot_record_is_read_from_the_catalog_once_for_every_silo_and_a_reimport_is_seen_after_the_refresh()
+    {
+        const int Calls = 30;
+        var silos = fixture.Cluster.Silos;
+        var catalog = GrainTestCluster.Get<SnapshotCatalog>(silos[0]);
+        var name = "snap-" + Guid.NewGuid().ToString("N")[..8];
+        await catalog.PutSnapshotAsync(SnapshotRecordOf(name, "id-1"));
+        var key = GrainKeys.Snapshot(catalog.Location, name);
+        var grainId = GrainTestCluster.GrainsOf(silos[0]).GetGrain<ISnapshotGrain>(key).GetGrainId();
+        var owner = fixture.Cluster.ExpectedPlacement().OwnerOf(GrainKeys.PlacementKeyOf(grainId));
+        Dictionary<string, int> Reads() => silos.ToDictionary(s => s.Name, s => ((CountingObjectStore)GrainTestCluster.Get<SnapshotCatalog>(s).Store).ReadsOf(catalog.SnapshotKey(name)));
+        Task<SnapshotRecord?[]> AskFromEverySilo(string? expectedId) =>
+            Task.WhenAll(Enumerable.Range(0, Calls).Select(i => GrainTestCluster.GrainsOf(silos[i % silos.Count]).GetGrain<ISnapshotGrain>(key).GetAsync(expectedId)));
+
+        var first = await AskFromEverySilo(null);
+
+        Assert.All(first, r => Assert.Equal(("id-1", name, "s3://bucket/ds/", 3), (r?.Id, r?.Name, r?.Source, r?.Ranges)));
+        Assert.Equal(silos.ToDictionary(s => s.Name, s => s.Name == owner ? 1 : 0), Reads());
+
+        // A re-import: answered from memory until the refresh (the clock stands still)...
+        await catalog.PutSnapshotAsync(SnapshotRecordOf(name, "id-2"));
+        Assert.All(await AskFromEverySilo(null), r => Assert.Equal("id-1", r?.Id));
+        Assert.Equal(1, Reads()[owner]);
+
+        // ...and seen by every silo once RefreshAfter has passed, with one more read of the catalog.
+        GrainTestSilo.SnapshotClock.Advance(new SnapshotGrainOptions().RefreshAfter);
+        Assert.All(await AskFromEverySilo(null), r => Assert.Equal("id-2", r?.Id));
+        Assert.Equal(2, Reads().Values.Sum());
+
+        // A mount pinned to the import before gets the current record, so its silo can say the name was replaced.
+        Assert.All(await AskFromEverySilo("id-1"), r => Assert.Equal("id-2", r?.Id));
+        Assert.Null(await GrainTestCluster.GrainsOf(silos[1]).GetGrain<ISnapshotGrain>(GrainKeys.Snapshot(catalog.Location, name + "-none")).GetAsync(null));
+        output.WriteLine($"snapshot grain {key} on {owner}; record reads per silo: {string.Join(", ", Reads().Select(r => $"{r.Key} {r.Value}"))}");
+    }
+
+    private static SnapshotRecord SnapshotRecordOf(string name, string id) =>
+        new() { Name = name, Id = id, Metarange = "m-" + id, Source = "s3://bucket/ds/", Ranges = 3 };
+
+    [Fact]
+    public async Task A_silo_stopped_gracefully_hands_its_activations_to_the_next_owners_and_no_key_moves_between_the_others()
+    {
+        await using var cluster = await GrainTestCluster.StartAsync(3);
+        await cluster.WaitForViewsAsync(TimeSpan.FromSeconds(10));
+        var (_, chunks) = await cluster.PutObjectAsync("leave.bin", 300, ChunkSize);
+        var before = (await cluster.EnsureAllAsync(chunks)).Select(a => a.SiloId).ToArray();
+        var leaving = cluster.Silos.Single(s => s.Name == "Secondary_2");
+        var stayers = cluster.Silos.Where(s => s != leaving).ToList();
+        var onLeaving = before.Count(b => b == leaving.Name);
+        long LiveOnStayers() => stayers.Sum(s => GrainTestCluster.Get<ClusterView>(s).ActivationsOf(nameof(ChunkGrain)).Current);
+        var liveBefore = LiveOnStayers();
+
+        var clock = Stopwatch.StartNew();
+        await cluster.Cluster.StopSiloAsync(leaving);
+        var stopTime = clock.Elapsed;
+
+        // The leaving silo's activations migrated to their next owners before it left: they are live there now,
+        // without a call. (Without the handover Orleans deactivates them, and the next call activates them anew.)
+        var live = LiveOnStayers();
+        output.WriteLine($"{leaving.Name} held {onLeaving} of {chunks.Length} chunk activations; graceful stop took {stopTime.TotalSeconds:F2} s; live on the others {liveBefore} before, {live} after");
+        Assert.True(onLeaving > 0, "the leaving silo owned no key; the test needs some");
+        Assert.Equal(liveBefore + onLeaving, live);
+
+        var twoSilos = cluster.ExpectedPlacement();
+        var after = (await cluster.EnsureAllAsync(chunks)).Select(a => a.SiloId).ToArray();
+        Assert.Equal(chunks.Select(c => twoSilos.OwnerOf(PlacementKey.Of(c.Id))), after);
+        Assert.All(Enumerable.Range(0, chunks.Length).Where(i => before[i] != leaving.Name), i => Assert.Equal(before[i], after[i]));
     }
 }

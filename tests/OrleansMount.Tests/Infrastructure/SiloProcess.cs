@@ -105,6 +105,9 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public Task<HttpResponseMessage> PostJsonAsync<T>(string path, T body) => _http.PostAsJsonAsync(path, body);
 
+    /// <summary>The exit code, once the process has exited (a graceful stop exits 0).</summary>
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>kill -9: no goodbye to the cluster, no cleanup.</summary>
     public async Task KillAsync()
     {

@@ -1,6 +1,7 @@
 using System.Text;
 using OrleansMount.Client.Mount;
 using OrleansMount.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace OrleansMount.Tests.Mount;
 

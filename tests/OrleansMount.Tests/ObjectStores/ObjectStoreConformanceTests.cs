@@ -246,6 +246,38 @@ public abstract class ObjectStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Read_WithProgress_ReportsHowFarItGot_AndNothingForAStaleETag()
+    {
+        var store = await CreateStoreAsync();
+        var content = RandomBytes(300_000, 9);
+        await store.PutAsync("progress.bin", content);
+        var etag = (await store.HeadAsync("progress.bin"))!.ETag;
+
+        var reports = new List<int>();
+        var buffer = new byte[200_000];
+        var read = await store.ReadAsync("progress.bin", 50_000, buffer, etag, n =>
+        {
+            // Every report is a promise about the bytes already in the buffer.
+            Assert.True(buffer.AsSpan(0, n).SequenceEqual(content.AsSpan(50_000, n)), $"progress said {n} bytes but the buffer does not hold them");
+            lock (reports)
+            {
+                reports.Add(n);
+            }
+        });
+
+        Assert.Equal(200_000, read);
+        Assert.Equal(content.AsSpan(50_000, 200_000).ToArray(), buffer);
+        Assert.NotEmpty(reports);
+        Assert.Equal(200_000, reports[^1]);
+        Assert.Equal(reports.Order(), reports); // no retry here, so never back
+
+        var stale = new List<int>();
+        await store.PutAsync("progress.bin", RandomBytes(300_000, 10));
+        await Assert.ThrowsAsync<ObjectChangedException>(() => store.ReadAsync("progress.bin", 0, new byte[100], etag, stale.Add));
+        Assert.Empty(stale);
+    }
+
+    [Fact]
     public async Task Read_OfAMissingKey_ThrowsObjectNotFound()
     {
         var store = await CreateStoreAsync();

@@ -1,0 +1,228 @@
+using System.Buffers;
+using System.Runtime.ExceptionServices;
+using OrleansMount.Core;
+
+namespace OrleansMount.Grains.Chunks;
+
+/// <summary>
+/// A chunk being filled from the object store, readable while it fills, so a peer gets its bytes as they arrive
+/// instead of after the owner's whole fill (object-store read, checksum, disk write and rename). One writer, the
+/// fill, and any number of readers:
+/// <list type="bullet">
+/// <item>The writer puts the bytes into <see cref="Destination"/> and says with <see cref="Advance"/> how many at the
+/// start are the object's (never fewer than before: a retried object-store read writes the same bytes again), then
+/// <see cref="Complete"/> with the CRC32C of the whole chunk, or <see cref="Fail"/>; and <see cref="Finish"/> once the
+/// chunk is in the chunk store (or could not be stored).</item>
+/// <item>A reader holds a reference (<see cref="TryAcquire"/>, <see cref="Release"/>) while it reads
+/// <see cref="Data"/>, and waits for more with <see cref="WaitAsync"/>. It has the chunk only once
+/// <see cref="Completed"/> gave it the CRC32C: a fill that fails midway faults every wait and <see cref="Completed"/>,
+/// so no reader ever ends with part of a chunk taken for all of it.</item>
+/// </list>
+/// The memory is pooled and goes back to the pool when the writer and the last reader have released it.
+/// </summary>
+public sealed class ChunkFillBuffer
+{
+    private readonly byte[] _buffer;
+    private readonly Lock _lock = new();
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<uint> _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<bool> _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource? _progress;
+    private Exception? _error;
+    private int _available;
+    private int _references = 1;
+
+    /// <summary>A buffer for chunk <paramref name="id"/> of <paramref name="length"/> bytes; the caller holds its first reference (the writer's).</summary>
+    public ChunkFillBuffer(ChunkId id, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        Id = id;
+        Length = length;
+        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+    }
+
+    public ChunkId Id { get; }
+
+    public int Length { get; }
+
+    /// <summary>Where the writer puts the chunk's bytes.</summary>
+    public Memory<byte> Destination => _buffer.AsMemory(0, Length);
+
+    /// <summary>The chunk's bytes as far as they arrived (<see cref="Available"/>); read only while holding a reference.</summary>
+    public ReadOnlyMemory<byte> Data => _buffer.AsMemory(0, Length);
+
+    /// <summary>How many bytes at the start of <see cref="Data"/> are the object's.</summary>
+    public int Available
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _available;
+            }
+        }
+    }
+
+    /// <summary>Completes when the object store has answered with the right object (the first <see cref="Advance"/>); faults when the fill failed before.</summary>
+    public Task Started => _started.Task;
+
+    /// <summary>The CRC32C of the whole chunk, once every byte is there; faults when the fill failed.</summary>
+    public Task<uint> Completed => _completed.Task;
+
+    /// <summary>Whether the chunk was stored in the chunk store, once the fill is over; faults when it failed.</summary>
+    public Task<bool> Finished => _finished.Task;
+
+    /// <summary>The writer: the first <paramref name="available"/> bytes of <see cref="Destination"/> are the object's.</summary>
+    public void Advance(int available)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(available);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(available, Length);
+        TaskCompletionSource? wake = null;
+        lock (_lock)
+        {
+            if (_error is not null || _completed.Task.IsCompleted)
+            {
+                return;
+            }
+
+            if (available > _available)
+            {
+                _available = available;
+                (wake, _progress) = (_progress, null);
+            }
+        }
+
+        _started.TrySetResult();
+        wake?.TrySetResult();
+    }
+
+    /// <summary>The writer: every byte is there and their CRC32C is <paramref name="crc32C"/>.</summary>
+    public void Complete(uint crc32C)
+    {
+        TaskCompletionSource? wake;
+        lock (_lock)
+        {
+            if (_error is not null)
+            {
+                throw new InvalidOperationException($"the fill of chunk {Id} failed already");
+            }
+
+            _available = Length;
+            (wake, _progress) = (_progress, null);
+        }
+
+        _started.TrySetResult();
+        _completed.TrySetResult(crc32C);
+        wake?.TrySetResult();
+    }
+
+    /// <summary>The writer: the chunk is in the chunk store (<paramref name="stored"/>) or could not be stored.</summary>
+    public void Finish(bool stored) => _finished.TrySetResult(stored);
+
+    /// <summary>
+    /// The writer: the fill failed. Before <see cref="Complete"/>, every reader's wait fails with <paramref name="error"/>;
+    /// after it (the bytes were whole and checked, only storing them failed), only <see cref="Finished"/> does.
+    /// </summary>
+    public void Fail(Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        TaskCompletionSource? wake = null;
+        lock (_lock)
+        {
+            if (!_completed.Task.IsCompleted)
+            {
+                _error = error;
+                (wake, _progress) = (_progress, null);
+            }
+        }
+
+        if (_error is not null)
+        {
+            Fault(_started, error);
+            Fault(_completed, error);
+        }
+
+        Fault(_finished, error);
+        wake?.TrySetResult();
+    }
+
+    /// <summary>
+    /// Waits until more than <paramref name="position"/> bytes are there (or all of them); returns how many are. Throws the
+    /// fill's error if it failed before completing.
+    /// </summary>
+    public async ValueTask<int> WaitAsync(int position, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task more;
+            lock (_lock)
+            {
+                if (_error is not null)
+                {
+                    ExceptionDispatchInfo.Throw(_error);
+                }
+
+                if (_available > position || _available == Length)
+                {
+                    return _available;
+                }
+
+                _progress ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                more = _progress.Task;
+            }
+
+            await more.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A reader: takes a reference so the memory stays; false when the fill is over and its memory gone.</summary>
+    public bool TryAcquire()
+    {
+        lock (_lock)
+        {
+            if (_references == 0)
+            {
+                return false;
+            }
+
+            _references++;
+            return true;
+        }
+    }
+
+    /// <summary>Drops a reference (the writer's or a reader's); the last one returns the memory to the pool.</summary>
+    public void Release()
+    {
+        bool last;
+        lock (_lock)
+        {
+            if (_references == 0)
+            {
+                throw new InvalidOperationException($"the fill buffer of chunk {Id} was released more often than acquired");
+            }
+
+            last = --_references == 0;
+        }
+
+        if (last)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+    }
+
+    private static void Fault(TaskCompletionSource source, Exception error)
+    {
+        if (source.TrySetException(error))
+        {
+            _ = source.Task.Exception; // observed: nobody need wait on it
+        }
+    }
+
+    private static void Fault<T>(TaskCompletionSource<T> source, Exception error)
+    {
+        if (source.TrySetException(error))
+        {
+            _ = source.Task.Exception;
+        }
+    }
+}
