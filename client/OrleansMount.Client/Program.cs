@@ -9,4 +9,8 @@ root.Subcommands.Add(MountCommand.Create());
 root.Subcommands.Add(UmountCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(PrefetchCommand.Create());
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+
+// System.CommandLine ends the process 2 s after SIGTERM or Ctrl+C by default: a foreground mount unmounting and
+// deregistering from its silo, or an import waiting for its uploads in flight before removing its work directory,
+// may need longer. Each bounds its own cleanup; this only catches one that hangs.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(10) }).ConfigureAwait(false);

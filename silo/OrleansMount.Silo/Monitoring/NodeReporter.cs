@@ -116,7 +116,18 @@ public sealed class NodeReporter
 
         try
         {
-            var json = await grains.GetGrain<INodeGrain>(GrainKeys.Node(entry.SiloId)).ReportJsonAsync().WaitAsync(PeerTimeout, cancellationToken).ConfigureAwait(false);
+            string json;
+            try
+            {
+                json = await grains.GetGrain<INodeGrain>(GrainKeys.Node(entry.SiloId)).ReportJsonAsync().WaitAsync(PeerTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && clock.Elapsed < PeerTimeout)
+            {
+                // Orleans cancels a call whose grain directory lookup went to a silo just declared dead (its
+                // partition is being taken over): a live member must not look unreachable for that. Ask once more.
+                json = await grains.GetGrain<INodeGrain>(GrainKeys.Node(entry.SiloId)).ReportJsonAsync().WaitAsync(PeerTimeout - clock.Elapsed, cancellationToken).ConfigureAwait(false);
+            }
+
             var report = JsonSerializer.Deserialize<NodeReport>(json, Json);
             return new ClusterNode(member, report is not null, report is null ? "sent an empty answer" : null, clock.Elapsed.TotalMilliseconds, report);
         }
