@@ -30,12 +30,19 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     /// <summary>Children asked of the silo per readdir page: what an open directory holds in memory at most.</summary>
     public const int ListingPageSize = 1_000;
 
+    /// <summary>Lookups remembered after the kernel forgets them (~200 B each): a bound, not a budget per file.</summary>
+    public const int RecentLookups = 32_768;
+
     private readonly IMountBackend _backend;
     private readonly MountOptions _options;
     private readonly ILogger _logger;
     private readonly InodeTable _inodes;
     private readonly ConcurrentDictionary<ulong, OpenFile> _handles = new();
     private readonly ConcurrentDictionary<ulong, OpenDirectory> _directoryHandles = new();
+
+    // Names found by lookup or listed by readdir, kept after the kernel forgets them (drop_caches, memory pressure), so a dataset read
+    // again soon (the next epoch) costs no silo round trip per file. Bounded: what it holds does not grow with the snapshot.
+    private readonly ConcurrentDictionary<(ulong Parent, string Name), ListingItem> _recentLookups = new();
     private readonly DateTimeOffset _mountTime;
     private long _nextHandle;
     private long _errors;
@@ -71,7 +78,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             return;
         }
 
-        Run(req, LookupAsync(directory, name), item =>
+        Run(req, LookupAsync(parent, directory, name), item =>
         {
             if (item is null)
             {
@@ -450,20 +457,42 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     }
 
     /// <summary>One name in one directory, asked of the silo as a point read: a lookup never lists the directory.</summary>
-    private async Task<ListingItem?> LookupAsync(string directory, string name)
+    private Task<ListingItem?> LookupAsync(ulong parent, string directory, string name) =>
+        _recentLookups.TryGetValue((parent, name), out var known) ? Task.FromResult<ListingItem?>(known) : FetchLookupAsync(parent, directory, name);
+
+    private async Task<ListingItem?> FetchLookupAsync(ulong parent, string directory, string name)
     {
         var item = await _backend.LookupAsync(directory, name, CancellationToken.None).ConfigureAwait(false);
-        return item is null ? null : Compact(directory, Checked(directory, item));
+        if (item is null)
+        {
+            return null; // the kernel caches the negative entry itself
+        }
+
+        item = Compact(directory, Checked(directory, item));
+        Remember(parent, item);
+        return item;
+    }
+
+    /// <summary>Keeps a child found by lookup or listed by readdir for the lookups that follow the kernel's forget.</summary>
+    private void Remember(ulong parent, ListingItem item)
+    {
+        if (_recentLookups.Count >= RecentLookups)
+        {
+            _recentLookups.Clear(); // bounded: start over rather than grow with the snapshot
+        }
+
+        _recentLookups[(parent, item.Name)] = item;
     }
 
     /// <summary>One page of a directory from the silo, its items compacted.</summary>
-    private async Task<DirectoryPageView> FetchPageAsync(string directory, string? after, long firstOffset)
+    private async Task<DirectoryPageView> FetchPageAsync(ulong directoryIno, string directory, string? after, long firstOffset)
     {
         var listing = await _backend.ListAsync(directory, after, ListingPageSize, CancellationToken.None).ConfigureAwait(false);
         var items = new ListingItem[listing.Items.Count];
         for (var i = 0; i < items.Length; i++)
         {
             items[i] = Compact(directory, Checked(directory, listing.Items[i]));
+            Remember(directoryIno, items[i]);
         }
 
         return new DirectoryPageView(firstOffset, items, listing.Next);
@@ -590,12 +619,12 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
                 var page = _page;
                 if (page is null || offset < page.FirstOffset)
                 {
-                    page = await fs.FetchPageAsync(path, null, 2).ConfigureAwait(false);
+                    page = await fs.FetchPageAsync(Ino, path, null, 2).ConfigureAwait(false);
                 }
 
                 while (!Holds(page, offset))
                 {
-                    page = await fs.FetchPageAsync(path, page.Next, page.EndOffset).ConfigureAwait(false);
+                    page = await fs.FetchPageAsync(Ino, path, page.Next, page.EndOffset).ConfigureAwait(false);
                 }
 
                 Volatile.Write(ref _page, page);

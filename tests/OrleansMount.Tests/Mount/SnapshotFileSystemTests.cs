@@ -52,6 +52,12 @@ public sealed class SnapshotFileSystemTests
         Assert.Equal(FuseErrno.ENOENT, (await Call(r => _fs.Lookup(r, 12345, "x"))).Value);
         Assert.Equal(2, _backend.Lookups); // one point read per name asked, found or not
         Assert.False(_backend.Listings.ContainsKey(""), "a lookup listed the directory");
+
+        // Forgotten by the kernel (drop_caches), asked again: answered from the mount's recent lookups.
+        var again = (FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "data.bin"))).Value!;
+        Assert.Equal(entry.Ino, again.Ino);
+        Assert.Equal(2, _backend.Lookups);
+        Assert.Equal("attr", (await Call(r => _fs.GetAttr(r, entry.Ino))).Kind);
     }
 
     [Fact]
