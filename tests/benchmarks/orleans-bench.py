@@ -107,15 +107,8 @@ class Bench(Cluster):
         while now() < deadline:
             if s["proc"].poll() is not None:
                 die(f"silo {s['name']} exited with {s['proc'].returncode} (logs in {benchlib.WORK})")
-            try:
-                if "http" not in s:
-                    http_json(f"{s['api']}/info")
-                    s["http"] = now() - s["t0"]
-                if active(s["api"], s["name"]):
-                    s["ready"] = now() - s["t0"]
-                    return s
-            except (OSError, ValueError):
-                pass
+            if Bench.try_ready(s):
+                return s
             time.sleep(POLL)
         die(f"silo {s['name']} not ready after {seconds} s (logs in {benchlib.WORK})")
 
@@ -207,7 +200,8 @@ class Bench(Cluster):
                     f"{records[-2]['rss'] / 2**20:.0f} / {records[-1]['rss'] / 2**20:.0f} MiB")
         return records
 
-    def try_ready(self, s):
+    @staticmethod
+    def try_ready(s):
         """One non-blocking readiness poll of s (sets http/ready); True once ready."""
         try:
             if "http" not in s:

@@ -44,20 +44,10 @@ public sealed class SnapshotView
     public IEnumerable<RangeDescriptor> RangesUnder(string directory) => RangeIndexesUnder(directory).Select(i => _ranges[i]);
 
     /// <summary>The file at <paramref name="path"/>, or null when there is none (it may be a directory).</summary>
-    public async Task<SnapshotEntry?> GetFileAsync(string path, CancellationToken cancellationToken = default)
-    {
-        var key = Encoding.UTF8.GetBytes(path);
-        var i = FirstRangeEndingAtOrAfter(key);
-        if (i >= _ranges.Length || _firstPaths[i].AsSpan().SequenceCompareTo(key) > 0)
-        {
-            return null;
-        }
-
-        var range = _ranges[i];
-        await _store.EnsureRangeAsync(range.Id, cancellationToken).ConfigureAwait(false);
-        var value = _store.Database.Get(KeyCodec.Key(KeyCodec.RangeEntryKind, range.Id.Hash, key));
-        return value is null ? null : EntryCodec.Decode(path, value, Record.Source + path);
-    }
+    public async Task<SnapshotEntry?> GetFileAsync(string path, CancellationToken cancellationToken = default) =>
+        await ReadFileValueAsync(path, cancellationToken).ConfigureAwait(false) is var (_, value)
+            ? EntryCodec.Decode(path, value, Record.Source + path)
+            : null;
 
     /// <summary>Whether some file lies below <paramref name="path"/> ("" is the root and always a directory).</summary>
     public async Task<bool> IsDirectoryAsync(string path, CancellationToken cancellationToken = default)
@@ -67,18 +57,7 @@ public sealed class SnapshotView
             return true;
         }
 
-        var prefix = Encoding.UTF8.GetBytes(path + "/");
-        foreach (var range in RangesUnder(path))
-        {
-            var (iterator, seek) = await SeekInRangeAsync(range, prefix, cancellationToken).ConfigureAwait(false);
-            using var _ = iterator;
-            if (iterator.Valid && iterator.Key.StartsWith(seek))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return await FirstFileBelowAsync(path, cancellationToken).ConfigureAwait(false) is not null;
     }
 
     /// <summary>
@@ -173,20 +152,40 @@ public sealed class SnapshotView
     public async Task<DirectoryItem?> LookupAsync(string directory, string name, CancellationToken cancellationToken = default)
     {
         var path = directory.Length == 0 ? name : directory + "/" + name;
-        var key = Encoding.UTF8.GetBytes(path);
-        var i = FirstRangeEndingAtOrAfter(key);
-        if (i < _ranges.Length && _firstPaths[i].AsSpan().SequenceCompareTo(key) <= 0)
+        if (await ReadFileValueAsync(path, cancellationToken).ConfigureAwait(false) is var (range, value))
         {
-            var range = _ranges[i];
-            await _store.EnsureRangeAsync(range.Id, cancellationToken).ConfigureAwait(false);
-            var value = _store.Database.Get(KeyCodec.Key(KeyCodec.RangeEntryKind, range.Id.Hash, key));
-            if (value is not null)
-            {
-                var ino = OrdinalAt(i, path, value) is { } ordinal ? InodeNumbers.File(ordinal) : (ulong?)null;
-                return new DirectoryItem(name, EntryCodec.Decode(path, value, Record.Source + path), ino);
-            }
+            var ino = OrdinalAt(range, path, value) is { } ordinal ? InodeNumbers.File(ordinal) : (ulong?)null;
+            return new DirectoryItem(name, EntryCodec.Decode(path, value, Record.Source + path), ino);
         }
 
+        if (await FirstFileBelowAsync(path, cancellationToken).ConfigureAwait(false) is var (firstRange, firstPath, firstValue))
+        {
+            var first = OrdinalAt(firstRange, firstPath, firstValue);
+            return new DirectoryItem(name, null, first is { } ordinal ? InodeNumbers.Directory(ordinal, InodeNumbers.Depth(path)) : null);
+        }
+
+        return null;
+    }
+
+    /// <summary>The stored value of the file at <paramref name="path"/> and the index of its range: one point read; null when there is no such file.</summary>
+    private async Task<(int Range, byte[] Value)?> ReadFileValueAsync(string path, CancellationToken cancellationToken)
+    {
+        var key = Encoding.UTF8.GetBytes(path);
+        var i = FirstRangeEndingAtOrAfter(key);
+        if (i >= _ranges.Length || _firstPaths[i].AsSpan().SequenceCompareTo(key) > 0)
+        {
+            return null;
+        }
+
+        var range = _ranges[i];
+        await _store.EnsureRangeAsync(range.Id, cancellationToken).ConfigureAwait(false);
+        var value = _store.Database.Get(KeyCodec.Key(KeyCodec.RangeEntryKind, range.Id.Hash, key));
+        return value is null ? null : (i, value);
+    }
+
+    /// <summary>The first file below <paramref name="path"/> in key order (its range, path and value): one seek per range crossed; null when none.</summary>
+    private async Task<(int Range, string Path, byte[] Value)?> FirstFileBelowAsync(string path, CancellationToken cancellationToken)
+    {
         var prefix = Encoding.UTF8.GetBytes(path + "/");
         foreach (var r in RangeIndexesUnder(path))
         {
@@ -194,8 +193,7 @@ public sealed class SnapshotView
             using var _ = iterator;
             if (iterator.Valid && iterator.Key.StartsWith(seek))
             {
-                var first = OrdinalAt(r, KeyCodec.SuffixString(iterator.Key), iterator.Value);
-                return new DirectoryItem(name, null, first is { } ordinal ? InodeNumbers.Directory(ordinal, InodeNumbers.Depth(path)) : null);
+                return (r, KeyCodec.SuffixString(iterator.Key), iterator.Value.ToArray());
             }
         }
 
