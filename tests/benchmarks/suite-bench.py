@@ -10,7 +10,7 @@ comparing cold small files with their ceiling (issue 21), which a run of every p
 
 Parts: meta (find | wc -l, ls -lR, Python glob + os.stat; cold and warm; memory after the find), small (N x 128 KiB,
 8 readers; also the ceiling, GetBench --parallel 8 GETting the same objects, and OrleansMount once more with a silo that
-served 300 other files first), large (fio 1 MiB sequential; fio 4 KiB randread, 4 jobs), cluster (object-store GETs and bytes per epoch,
+served 300 other files first, and with a fresh silo on the runtime's default tiered compilation), large (fio 1 MiB sequential; fio 4 KiB randread, 4 jobs), cluster (object-store GETs and bytes per epoch,
 3 nodes of each system). Every cold figure is measured against s3rver directly and (meta and small in every mode,
 large in the full run) once more behind the latency proxy at 20 ms time to first byte, which also counts the requests.
 
@@ -29,7 +29,8 @@ SYSTEMS = ("local", "passthrough_ll", "orleansmount", "rclone", "s3fs")
 PEERS = ("rclone", "s3fs")
 REMOTE = ("orleansmount", "rclone", "s3fs")
 LABEL = {"local": "local disk", "passthrough_ll": "passthrough_ll", "orleansmount": "OrleansMount",
-         "rclone": "rclone", "s3fs": "s3fs", "orleansmount_warmed": "OrleansMount, silo warmed", "parallel_get": "ceiling"}
+         "rclone": "rclone", "s3fs": "s3fs", "orleansmount_warmed": "OrleansMount, silo warmed",
+         "orleansmount_tiered": "OrleansMount, tiered compilation on", "parallel_get": "ceiling"}
 # meta files, small files, large MiB, repetitions, randread seconds, cluster files (the first of the small files).
 # --quick is smaller than the issue's example (20,000 / 2,000) to finish in 10 minutes on this shared 2-core machine:
 # rclone stats each file with a HEAD request, one after another (~4.5 ms each against loopback s3rver here), and
@@ -47,6 +48,9 @@ SMALL_READERS = 8  # reader threads of the small-files figures, and the parallel
 # The cold small files once more with the silo process warm (WARMUP_FILES of another snapshot read through it first):
 # OrleansMount's per-file cost without the one-time cost of a fresh process (its JIT), beside the fresh-silo figure.
 WARMED, WARMUP_FILES = "orleansmount_warmed", 300
+# And once more with a fresh silo on the runtime's default tiered compilation (decision 0025 turned it off for deployed silos).
+TIERED = "orleansmount_tiered"
+OM_VARIANTS = (WARMED, TIERED)
 CEILING = "parallel_get"  # the small-files ceiling: GetBench --parallel SMALL_READERS over the same objects
 # Issue 21's targets for cold small files, directly and behind the proxy: OrleansMount >= this x the ceiling, and x the best peer.
 CEILING_TARGET, PEER_TARGET = 0.8, 1.5
@@ -128,7 +132,7 @@ class Suite(Cluster):
         if system.startswith("local"):
             return f"{self.local}/{dataset}", [], lambda: None
         mnt = f"{w}/mnt-{system}-{n}"
-        if system not in ("orleansmount", WARMED):
+        if system not in ("orleansmount", WARMED, TIERED):
             os.makedirs(mnt)
         endpoint = self.endpoints[variant]
         if system == "passthrough_ll":
@@ -146,10 +150,15 @@ class Suite(Cluster):
                                                f"use_cache={w}/s3fs-cache-{n},ro,max_stat_cache_size=250000"])
             return self._fuse(mnt, p, mnt)
         self.env["AWS_ENDPOINT_URL"] = endpoint  # the silo reads the object store there
+        # As deployed (the systemd unit and the container entrypoint, decision 0025): tiered compilation off; TIERED
+        # keeps the runtime's default, which the tests and a silo started by hand use.
+        if system != TIERED:
+            self.env["DOTNET_TieredCompilation"] = "0"
         try:
             silo = self.start_silo(f"om-{n}", BUCKET, "16GiB", f"solo-{n}")
         finally:
             self.env["AWS_ENDPOINT_URL"] = self.endpoints["direct"]
+            self.env.pop("DOTNET_TieredCompilation", None)
         if system == WARMED:
             # The silo process warm (its read path run and compiled by the JIT), its cache still without a byte of
             # `dataset`: every file of another snapshot read through a mount first, that mount gone.
@@ -236,7 +245,7 @@ class Suite(Cluster):
         for variant, reps in (("direct", self.reps), ("proxy", 1 if self.mode == "full" else self.reps)):
             for rep in range(1, reps + 1):
                 recs.append(self.get_ceiling(variant, rep, keys))
-                for system in (*SYSTEMS, WARMED) if variant == "direct" else (*REMOTE, WARMED):
+                for system in (*SYSTEMS, *OM_VARIANTS) if variant == "direct" else (*REMOTE, *OM_VARIANTS):
                     root, _, close = self.open_fs(system, "small", variant)
                     try:
                         before = self.slow_counters()
@@ -633,7 +642,7 @@ def ceiling_report(raw, doc, raw_name):
              f"| OrleansMount × best peer (target ≥ {PEER_TARGET}×) |", "|---|---|---|---|---|---|"]
     for variant, title in (("direct", "s3rver directly"), ("proxy", f"behind the {PROXY_TTFB_MS} ms proxy")):
         f = {}
-        for system in (CEILING, *REMOTE, WARMED):
+        for system in (CEILING, *REMOTE, *OM_VARIANTS):
             v = [mbps(r) for r in s["records"] if r["system"] == system and r["variant"] == variant and r["phase"] == "cold"]
             if v:
                 f[system] = summ(v)
@@ -642,7 +651,8 @@ def ceiling_report(raw, doc, raw_name):
         cell = lambda q: f"{q['median']:,.1f}" + (f" ({q['min']:,.1f}–{q['max']:,.1f})" if q["n"] > 1 else "")  # noqa: E731
         best = max((p for p in PEERS if p in f), key=lambda p: f[p]["median"], default=None)
         verdict = lambda r, t: "–" if r is None else f"**{r:.2f}×** {'PASS' if r >= t else 'MISS'}"  # noqa: E731
-        for om, what in (("orleansmount", "fresh silo (the target)"), (WARMED, "silo warmed")):
+        for om, what in (("orleansmount", "fresh silo (the target)"), (WARMED, "silo warmed"),
+                         (TIERED, "fresh silo, tiered compilation on")):
             if om not in f:
                 continue
             r_ceiling = f[om]["median"] / f[CEILING]["median"]
@@ -653,7 +663,9 @@ def ceiling_report(raw, doc, raw_name):
     lines += ["", "*Fresh silo*: the suite's cold figure (a silo started on an empty cache for the pass, as for every cold figure). "
               f"*Silo warmed*: the same with a silo that first served {WARMUP_FILES} files of another snapshot through a mount "
               "(its read path run and compiled by the JIT), its cache still empty of these files: what a silo that has been "
-              "running costs per file. The issue's targets are judged on the fresh silo."]
+              "running costs per file. The issue's targets are judged on the fresh silo. Silos run as deployed, with "
+              "`DOTNET_TieredCompilation=0` (decision 0025); *tiered compilation on* is a fresh silo on the runtime's "
+              "default, as before that decision."]
     proxy_req = {r["system"]: r["requests"] for r in s["records"] if r["variant"] == "proxy" and "requests" in r and r["rep"] == 1}
     if proxy_req:
         lines += ["", "Object-store requests of one cold pass behind the proxy: " + ", ".join(
