@@ -23,6 +23,14 @@ public sealed class MetadataStore : IDisposable
     private readonly ConcurrentDictionary<Hash128, Lazy<Task>> _fetches = new();
     private long _rangesFetched;
 
+    /// <summary>
+    /// RocksDB's block cache for the node's metadata: 8 MiB instead of RocksDB's default 32 MiB. The range files
+    /// stay in the kernel's page cache either way (a missed block costs a pread and a decode, no disk read while the
+    /// files are cached), and a full walk of a large snapshot filled the default cache: +32 MiB of silo memory for
+    /// every node that walked it (docs/benchmarks.md, the walk's notes).
+    /// </summary>
+    public const long BlockCacheBytes = 8L << 20;
+
     public MetadataStore(string directory, SnapshotCatalog catalog, ILogger? logger = null, IRangeSource? source = null)
     {
         Directory.CreateDirectory(directory);
@@ -33,7 +41,7 @@ public sealed class MetadataStore : IDisposable
         }
 
         Directory.CreateDirectory(_incoming);
-        _db = RocksDatabase.Open(Path.Combine(directory, "db"));
+        _db = RocksDatabase.Open(Path.Combine(directory, "db"), new RocksDatabaseOptions(BlockCacheBytes: BlockCacheBytes));
         _catalog = catalog;
         _logger = logger ?? NullLogger.Instance;
         _source = source ?? new CatalogRangeSource(catalog);
