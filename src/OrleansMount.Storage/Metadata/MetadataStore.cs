@@ -21,6 +21,10 @@ public sealed class MetadataStore : IDisposable
     private readonly ILogger _logger;
     private readonly IRangeSource _source;
     private readonly ConcurrentDictionary<Hash128, Lazy<Task>> _fetches = new();
+
+    // Files known to be ingested (the store never drops one): every lookup and listing page asks, and a hit here
+    // saves a RocksDB read of the file's marker per request. One small entry per range file this process has used.
+    private readonly ConcurrentDictionary<(byte Kind, Hash128 Id), bool> _ingested = new();
     private long _rangesFetched;
 
     /// <summary>
@@ -91,9 +95,15 @@ public sealed class MetadataStore : IDisposable
 
     private Task EnsureAsync(byte markerKind, CatalogFile file, CancellationToken cancellationToken)
     {
+        if (_ingested.ContainsKey((markerKind, file.Id)))
+        {
+            return Task.CompletedTask;
+        }
+
         var marker = KeyCodec.Key(markerKind, file.Id, ReadOnlySpan<byte>.Empty);
         if (_db.Get(marker) is not null)
         {
+            _ingested.TryAdd((markerKind, file.Id), true);
             return Task.CompletedTask;
         }
 
@@ -127,6 +137,7 @@ public sealed class MetadataStore : IDisposable
             await _source.DownloadAsync(catalogFile, file, cancellationToken).ConfigureAwait(false);
             _db.IngestExternalFiles([file], moveFiles: true);
             _db.Put(marker, BitConverter.GetBytes(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+            _ingested.TryAdd((marker[0], catalogFile.Id), true);
             Interlocked.Increment(ref _rangesFetched);
             _logger.LogDebug("ingested {File}", catalogFile);
         }
