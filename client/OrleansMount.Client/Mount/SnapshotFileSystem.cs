@@ -521,7 +521,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     private ListingItem Compact(string directory, ListingItem item) =>
         item.Dir
             ? item
-            : item with { Identity = null, Address = item.Address == _options.SourceAddress + PathRules.Join(directory, item.Name) ? null : item.Address };
+            : item with { Identity = null, Address = item.Address is null || item.Address == _options.SourceAddress + PathRules.Join(directory, item.Name) ? null : item.Address };
 
     private string AddressOf(string path, ListingItem file) => file.Address ?? _options.SourceAddress + path;
 
