@@ -2,6 +2,11 @@ using System.CommandLine;
 using OrleansMount.Core;
 using OrleansMount.Silo;
 
+// Before the host starts its threads: two malloc arenas instead of glibc's 8 per core (RocksDB's native memory
+// freed on one thread-pool thread is otherwise kept in that thread's arena; docs/benchmarks.md, the walk's notes).
+// MALLOC_ARENA_MAX in the environment still decides when set.
+OrleansMount.Native.Memory.MallocArenas.Limit(2);
+
 var cacheDir = new Option<string>("--cache-dir") { Description = "Directory for cached chunks and metadata.", DefaultValueFactory = _ => NodeDefaults.CacheDirectory, HelpName = "DIR" };
 var cacheSize = new Option<string>("--cache-size") { Description = "Disk budget for cached chunks, e.g. 20GiB or 500MiB.", DefaultValueFactory = _ => "10GiB", HelpName = "SIZE" };
 var catalog = new Option<string?>("--catalog") { Description = "Catalog URI holding the snapshots (e.g. s3://bucket/.orleansmount/). Default: $ORLEANSMOUNT_CATALOG.", HelpName = "URI" };

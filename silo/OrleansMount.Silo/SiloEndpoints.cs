@@ -21,6 +21,7 @@ public static class SiloEndpoints
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(node);
         var api = app.MapGroup("/api/v1");
+        var compactJson = CompactJsonOf(app); // the host's JSON settings, null fields left out
         api.MapGet("/info", () => Results.Json(SiloApi.Info(node)));
         api.MapGet("/stats", () => Results.Json(SiloApi.Stats(node)));
         api.MapGet("/members", () =>
@@ -39,7 +40,7 @@ public static class SiloEndpoints
             return Results.Json(view.Record);
         }));
 
-        api.MapGet("/snapshots/{name}/list", (string name, string? id, string? path, string? after, int? limit, CancellationToken ct) => Guard(async () =>
+        api.MapGet("/snapshots/{name}/list", (string name, string? id, string? path, string? after, int? limit, bool? compact, CancellationToken ct) => Guard(async () =>
         {
             if (limit is < 1 or > MaxListingPage)
             {
@@ -54,11 +55,12 @@ public static class SiloEndpoints
                 return Error(StatusCodes.Status404NotFound, SiloError.NotFound, $"no directory '{directory}' in snapshot '{name}'");
             }
 
-            return Results.Json(new DirectoryListing(view.Record.Id, directory, [.. page.Items.Select(i => ToWire(i, view))], page.Next));
+            var listing = new DirectoryListing(view.Record.Id, directory, [.. page.Items.Select(i => ToWire(i, view, compact == true))], page.Next);
+            return compact == true ? Results.Json(listing, compactJson) : Results.Json(listing);
         }));
 
         // One name in one directory: a point read, whatever the directory's size.
-        api.MapGet("/snapshots/{name}/lookup", (string name, string? id, string? path, string? child, CancellationToken ct) => Guard(async () =>
+        api.MapGet("/snapshots/{name}/lookup", (string name, string? id, string? path, string? child, bool? compact, CancellationToken ct) => Guard(async () =>
         {
             if (child is null || !PathRules.IsValidName(child))
             {
@@ -70,7 +72,7 @@ public static class SiloEndpoints
             var item = await view.LookupAsync(directory, child, ct).ConfigureAwait(false);
             return item is null
                 ? Error(StatusCodes.Status404NotFound, SiloError.NotFound, $"no '{child}' in directory '{directory}' of snapshot '{name}'")
-                : Results.Json(ToWire(item, view));
+                : compact == true ? Results.Json(ToWire(item, view, compact: true), compactJson) : Results.Json(ToWire(item, view));
         }));
 
         // Local mounts: routed by placement (owned here, near cache, or copied from the owner).
@@ -285,7 +287,18 @@ public static class SiloEndpoints
         }
     }
 
-    private static ListingItem ToWire(DirectoryItem item, SnapshotView view)
+    /// <summary>
+    /// The JSON settings of listings and lookups with <c>compact=true</c> (what mounts ask for): no identity (a mount derives it when asked),
+    /// no address when it is the snapshot's source plus the path (almost always), and null fields left out. A
+    /// listing page of 1,000 files is then about half the bytes to write and to parse.
+    /// </summary>
+    private static System.Text.Json.JsonSerializerOptions CompactJsonOf(WebApplication app) =>
+        new(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions)
+        {
+            DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        };
+
+    private static ListingItem ToWire(DirectoryItem item, SnapshotView view, bool compact = false)
     {
         var ino = item.Ino ?? throw new OrleansMountException(
             $"snapshot '{view.Record.Name}' was imported before inode numbering (entry format {EntryCodec.Version1}) and cannot be mounted: "
@@ -295,7 +308,19 @@ public static class SiloEndpoints
             return new ListingItem(item.Name, true, 0, EntryCodec.ToUnixNanoseconds(view.Record.CreatedAt), null, null, null, ino);
         }
 
-        return new ListingItem(item.Name, false, entry.Size, EntryCodec.ToUnixNanoseconds(entry.ModifiedTime), entry.ETag, entry.Identity.ToString(), entry.PhysicalAddress, ino);
+        return compact
+            ? new ListingItem(item.Name, false, entry.Size, EntryCodec.ToUnixNanoseconds(entry.ModifiedTime), entry.ETag, null, IsDerived(entry, view) ? null : entry.PhysicalAddress, ino)
+            : new ListingItem(item.Name, false, entry.Size, EntryCodec.ToUnixNanoseconds(entry.ModifiedTime), entry.ETag, entry.Identity.ToString(), entry.PhysicalAddress, ino);
+    }
+
+    /// <summary>Whether the entry's address is the snapshot's source followed by its path (compared without building the string).</summary>
+    private static bool IsDerived(SnapshotEntry entry, SnapshotView view)
+    {
+        var source = view.Record.Source;
+        var address = entry.PhysicalAddress;
+        return address.Length == source.Length + entry.Path.Length
+            && address.StartsWith(source, StringComparison.Ordinal)
+            && address.AsSpan(source.Length).SequenceEqual(entry.Path);
     }
 
     internal static async Task<IResult> Guard(Func<Task<IResult>> body)

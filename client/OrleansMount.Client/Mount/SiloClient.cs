@@ -75,16 +75,19 @@ public sealed class SiloClient : IDisposable
     public Task<SnapshotRecord> GetSnapshotAsync(string name, CancellationToken cancellationToken = default) =>
         SendAsync<SnapshotRecord>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/snapshots/{Uri.EscapeDataString(name)}"), cancellationToken);
 
-    /// <summary>One page of a directory (at most <paramref name="limit"/> children after <paramref name="after"/>, a cursor from the previous page).</summary>
+    /// <summary>
+    /// One page of a directory (at most <paramref name="limit"/> children after <paramref name="after"/>, a cursor from the previous page),
+    /// compact: items carry no identity, and no address when it is the snapshot's source plus the path (docs/api.md).
+    /// </summary>
     public Task<DirectoryListing> ListAsync(string name, string snapshotId, string path, string? after, int limit, CancellationToken cancellationToken = default) =>
-        SendAsync<DirectoryListing>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/snapshots/{Uri.EscapeDataString(name)}/list?id={snapshotId}&path={Uri.EscapeDataString(path)}&limit={limit}" + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}")), cancellationToken);
+        SendAsync<DirectoryListing>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/snapshots/{Uri.EscapeDataString(name)}/list?id={snapshotId}&path={Uri.EscapeDataString(path)}&limit={limit}&compact=true" + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}")), cancellationToken);
 
     /// <summary>The child <paramref name="child"/> of directory <paramref name="path"/>; null when there is none.</summary>
     public async Task<ListingItem?> LookupAsync(string name, string snapshotId, string path, string child, CancellationToken cancellationToken = default)
     {
         try
         {
-            return await SendAsync<ListingItem>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/snapshots/{Uri.EscapeDataString(name)}/lookup?id={snapshotId}&path={Uri.EscapeDataString(path)}&child={Uri.EscapeDataString(child)}"), cancellationToken).ConfigureAwait(false);
+            return await SendAsync<ListingItem>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/snapshots/{Uri.EscapeDataString(name)}/lookup?id={snapshotId}&path={Uri.EscapeDataString(path)}&child={Uri.EscapeDataString(child)}&compact=true"), cancellationToken).ConfigureAwait(false);
         }
         catch (SiloException e) when (e.Kind == SiloError.NotFound)
         {

@@ -43,6 +43,11 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     // Names found by lookup or listed by readdir, kept after the kernel forgets them (drop_caches, memory pressure), so a dataset read
     // again soon (the next epoch) costs no silo round trip per file. Bounded: what it holds does not grow with the snapshot.
     private readonly ConcurrentDictionary<(ulong Parent, string Name), ListingItem> _recentLookups = new();
+
+    // How many names _recentLookups holds, near enough (an add racing a clear may go uncounted until the next clear):
+    // ConcurrentDictionary.Count takes every lock of the table, and asking it once per listed child cost more CPU than
+    // the rest of a first walk (docs/benchmarks.md, the walk's notes).
+    private int _recentLookupsCount;
     private readonly DateTimeOffset _mountTime;
     private long _nextHandle;
     private long _errors;
@@ -476,12 +481,20 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     /// <summary>Keeps a child found by lookup or listed by readdir for the lookups that follow the kernel's forget.</summary>
     private void Remember(ulong parent, ListingItem item)
     {
-        if (_recentLookups.Count >= RecentLookups)
+        if (Volatile.Read(ref _recentLookupsCount) >= RecentLookups)
         {
+            Volatile.Write(ref _recentLookupsCount, 0);
             _recentLookups.Clear(); // bounded: start over rather than grow with the snapshot
         }
 
-        _recentLookups[(parent, item.Name)] = item;
+        if (_recentLookups.TryAdd((parent, item.Name), item))
+        {
+            Interlocked.Increment(ref _recentLookupsCount);
+        }
+        else
+        {
+            _recentLookups[(parent, item.Name)] = item;
+        }
     }
 
     /// <summary>One page of a directory from the silo, its items compacted.</summary>
@@ -508,7 +521,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     private ListingItem Compact(string directory, ListingItem item) =>
         item.Dir
             ? item
-            : item with { Identity = null, Address = item.Address == _options.SourceAddress + PathRules.Join(directory, item.Name) ? null : item.Address };
+            : item with { Identity = null, Address = item.Address is null || item.Address == _options.SourceAddress + PathRules.Join(directory, item.Name) ? null : item.Address };
 
     private string AddressOf(string path, ListingItem file) => file.Address ?? _options.SourceAddress + path;
 

@@ -17,6 +17,9 @@ public static class OrleansSilo
     /// <summary>The Orleans service id every OrleansMount silo shares (clusters are told apart by cluster id).</summary>
     public const string ServiceId = "orleansmount";
 
+    /// <summary>Remote grain locations each silo remembers (<see cref="GrainDirectoryOptions.CacheSize"/>).</summary>
+    public const int DirectoryCacheSize = 100_000;
+
     public static void Configure(ISiloBuilder silo, SiloOptions options, ClusterViewSelf self, ClusterTls? tls)
     {
         ArgumentNullException.ThrowIfNull(silo);
@@ -77,7 +80,15 @@ public static class OrleansSilo
 #pragma warning disable ORLEANSEXP003
         silo.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003
-        silo.Configure<GrainDirectoryOptions>(o => o.RangeLeaseDuration = TimeSpan.Zero);
+        // Its location cache holds where remote grains live; Orleans sizes it for 1,000,000 entries and allocates
+        // the table for them up front (9.3 MB of every silo's heap, measured with dotnet-gcdump). A miss costs one
+        // directory call before a grain call, and the grains this silo calls remotely are chunk grains (each call
+        // then copies up to a chunk from a peer), range and snapshot grains: 100,000 entries cost nothing measurable.
+        silo.Configure<GrainDirectoryOptions>(o =>
+        {
+            o.RangeLeaseDuration = TimeSpan.Zero;
+            o.CacheSize = DirectoryCacheSize;
+        });
 
         // A chunk's activation holds nothing but a finished fill: collect idle ones after 2 min (Orleans' default is
         // 15), as the home-made activation table did, so a long epoch does not keep one object per chunk alive.

@@ -75,18 +75,44 @@ public sealed class MountInodeTests(S3rverServer s3) : NodeProcessTests(s3, "om-
         return inos;
     }
 
-    /// <summary>Every file and directory as the silo's listing API numbers it (root 1).</summary>
+    /// <summary>
+    /// Every file and directory as the silo's listing API numbers it (root 1). Each directory is also listed compact (what
+    /// mounts ask for): the same items without identity, and without the address exactly when it is the source plus the path.
+    /// </summary>
     private static async Task<Dictionary<string, ulong>> WalkSiloAsync(int port, string snapshot)
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        using var record = JsonDocument.Parse(await http.GetStringAsync($"api/v1/snapshots/{snapshot}"));
+        var source = record.RootElement.GetProperty("source").GetString()!;
         var inos = new Dictionary<string, ulong>(StringComparer.Ordinal) { [""] = InodeNumbers.Root };
         var pending = new Stack<string>([""]);
         while (pending.TryPop(out var directory))
         {
             using var listing = JsonDocument.Parse(await http.GetStringAsync($"api/v1/snapshots/{snapshot}/list?path={Uri.EscapeDataString(directory)}"));
-            foreach (var item in listing.RootElement.GetProperty("items").EnumerateArray())
+            using var compact = JsonDocument.Parse(await http.GetStringAsync($"api/v1/snapshots/{snapshot}/list?path={Uri.EscapeDataString(directory)}&compact=true"));
+            var compactItems = compact.RootElement.GetProperty("items").EnumerateArray().ToList();
+            Assert.Equal(listing.RootElement.GetProperty("items").GetArrayLength(), compactItems.Count);
+            foreach (var (item, small) in listing.RootElement.GetProperty("items").EnumerateArray().Zip(compactItems))
             {
                 var path = PathRules.Join(directory, item.GetProperty("name").GetString()!);
+                Assert.Equal(item.GetProperty("name").GetString(), small.GetProperty("name").GetString());
+                foreach (var field in new[] { "dir", "size", "mtimeNs", "ino" })
+                {
+                    Assert.Equal(item.GetProperty(field).GetRawText(), small.GetProperty(field).GetRawText());
+                }
+
+                Assert.False(small.TryGetProperty("identity", out _), path);
+                if (!item.GetProperty("dir").GetBoolean())
+                {
+                    Assert.Equal(item.GetProperty("eTag").GetString(), small.GetProperty("eTag").GetString());
+                    var address = item.GetProperty("address").GetString();
+                    Assert.Equal(address == source + path, !small.TryGetProperty("address", out var kept));
+                    if (address != source + path)
+                    {
+                        Assert.Equal(address, kept.GetString());
+                    }
+                }
+
                 inos.Add(path, item.GetProperty("ino").GetUInt64());
                 if (item.GetProperty("dir").GetBoolean())
                 {
