@@ -292,6 +292,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         }
 
         _handles.Clear();
+        _inodes.Dispose();
     }
 
     private static void ReplyXattr(FuseRequest req, byte[] value, int size)

@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
 using OrleansMount.Client.Mount;
 using OrleansMount.Grains.Protocol;
 
@@ -57,4 +61,218 @@ public sealed class InodeTableTests
         Assert.Equal(rootPath, table.PathOf(1)); // the root never goes
         Assert.Equal(2, table.Count);
     }
+
+    [Fact]
+    public void A_record_is_64_bytes()
+    {
+        Assert.Equal(64, Unsafe.SizeOf<InodeTable.Record>());
+    }
+
+    /// <summary>
+    /// Random references, re-references and forgets (with counts past the references held, of unknown inodes and of
+    /// the root) against a plain dictionary: after every step the count agrees, and the inodes touched (and every one
+    /// at the end) give the same attributes, path, ETag and address. Enough steps to grow and shrink the record blocks
+    /// and the index and to compact the name arena several times.
+    /// </summary>
+    [Fact]
+    public void Behaves_like_a_dictionary_through_random_lookups_forgets_and_lookups_again()
+    {
+        Prop.ForAll(Arb.From(Gen.Choose(0, int.MaxValue)), seed => Check(seed)).Check(Config.QuickThrowOnFailure.WithMaxTest(12));
+
+        static void Check(int seed)
+        {
+            var random = new Random(seed);
+            const ulong root = 1;
+            var rootPath = random.Next(2) == 0 ? "" : "sub/dir";
+
+            // The snapshot: every inode has one parent, name and set of attributes for good (it never changes).
+            var universe = new List<(ulong Parent, ListingItem Item)>();
+            var directories = new List<ulong> { root };
+            var count = random.Next(3_000, 9_000);
+            for (var i = 0; i < count; i++)
+            {
+                var ino = 0x10000UL + ((ulong)i * 7919) + (ulong)random.Next(7919);
+                var parent = directories[random.Next(directories.Count)];
+                var name = RandomName(random, i);
+                var item = random.Next(6) == 0
+                    ? new ListingItem(name, true, 0, 0, null, null, null, ino)
+                    : new ListingItem(name, false, random.NextInt64(1L << 40), random.NextInt64(), RandomETag(random), null, random.Next(20) == 0 ? "s3://elsewhere/" + name : null, ino);
+                if (item.Dir)
+                {
+                    directories.Add(ino);
+                }
+
+                universe.Add((parent, item));
+            }
+
+            var table = new InodeTable(root, rootPath, arenaBlockBytes: 4096);
+            var model = new Dictionary<ulong, (ulong Parent, ListingItem Item, long Lookups)>();
+            try
+            {
+                var steps = random.Next(20_000, 40_000);
+                for (var step = 0; step < steps; step++)
+                {
+                    // Phases that mostly add and phases that mostly forget, so the table grows and shrinks.
+                    var adding = (step / 5_000) % 2 == 0 ? 8 : 2;
+                    var (parent, item) = universe[random.Next(universe.Count)];
+                    if (random.Next(10) < adding)
+                    {
+                        table.Reference(parent, item);
+                        model[item.Ino] = model.TryGetValue(item.Ino, out var known) ? known with { Lookups = known.Lookups + 1 } : (parent, item, 1);
+                    }
+                    else
+                    {
+                        var ino = random.Next(50) == 0 ? root : random.Next(50) == 0 ? 0xdead_0000UL + (ulong)random.Next(100) : item.Ino;
+                        var forgets = (ulong)random.Next(1, 4);
+                        table.Forget(ino, forgets);
+                        if (ino != root && model.TryGetValue(ino, out var known))
+                        {
+                            if (known.Lookups > (long)forgets)
+                            {
+                                model[ino] = known with { Lookups = known.Lookups - (long)forgets };
+                            }
+                            else
+                            {
+                                model.Remove(ino);
+                            }
+                        }
+                    }
+
+                    Assert.Equal(model.Count + 1, table.Count);
+                    Same(table, model, root, rootPath, item.Ino);
+                    Same(table, model, root, rootPath, universe[random.Next(universe.Count)].Item.Ino);
+                }
+
+                foreach (var (_, item) in universe)
+                {
+                    Same(table, model, root, rootPath, item.Ino);
+                }
+
+                // Then the kernel forgets everything (drop_caches), in any order: the table shrinks back.
+                foreach (var (ino, known) in model.OrderBy(_ => random.Next()).ToList())
+                {
+                    table.Forget(ino, (ulong)known.Lookups);
+                    model.Remove(ino);
+                    Assert.Equal(model.Count + 1, table.Count);
+                    Same(table, model, root, rootPath, ino);
+                    Same(table, model, root, rootPath, universe[random.Next(universe.Count)].Item.Ino);
+                }
+
+                Same(table, model, root, rootPath, root);
+                Assert.True(table.Maintenance is { Compactions: > 0, Reindexes: >= 4 }, $"{table.Maintenance}: the steps did not exercise the arena's compaction and the index's growth and shrinking");
+                Assert.True(table.MemoryBytes < 1 << 20, $"{table.MemoryBytes:N0} bytes left for the root alone");
+            }
+            finally
+            {
+                table.Dispose();
+            }
+        }
+
+        static void Same(InodeTable table, Dictionary<ulong, (ulong Parent, ListingItem Item, long Lookups)> model, ulong root, string rootPath, ulong ino)
+        {
+            var present = ino == root || model.ContainsKey(ino);
+            Assert.Equal(present, table.TryGet(ino, out var info));
+            var expectedPath = PathIn(model, root, rootPath, ino);
+            Assert.Equal(expectedPath, table.PathOf(ino));
+            if (!present || ino == root)
+            {
+                Assert.Null(table.FileOf(ino));
+                return;
+            }
+
+            var item = model[ino].Item;
+            Assert.Equal((item.Dir, item.Dir ? 0 : item.Size, item.Dir ? 0 : item.MtimeNs), (info.IsDirectory, info.Size, info.MtimeNs));
+            var file = table.FileOf(ino);
+            if (item.Dir || expectedPath is null)
+            {
+                Assert.Null(file);
+                return;
+            }
+
+            Assert.NotNull(file);
+            var (got, path) = file.Value;
+            Assert.Equal(expectedPath, path);
+            Assert.Equal(item with { Identity = null }, got);
+        }
+
+        static string? PathIn(Dictionary<ulong, (ulong Parent, ListingItem Item, long Lookups)> model, ulong root, string rootPath, ulong ino)
+        {
+            var names = new List<string>();
+            for (var current = ino; current != root; current = model[current].Parent)
+            {
+                if (!model.ContainsKey(current))
+                {
+                    return null;
+                }
+
+                names.Add(model[current].Item.Name);
+            }
+
+            names.Reverse();
+            return string.Join('/', rootPath.Length == 0 ? names : names.Prepend(rootPath));
+        }
+    }
+
+    /// <summary>
+    /// Memory follows the references: 200,000 files with ImageNet-length names cost under 100 bytes each (a 64-byte
+    /// record, the name, the index), and forgetting them gives the blocks back.
+    /// </summary>
+    [Fact]
+    public void Memory_follows_the_inodes_referenced()
+    {
+        using var table = new InodeTable(1, "");
+        var empty = table.MemoryBytes;
+        const int Directories = 200, PerDirectory = 1_000;
+        for (var d = 0; d < Directories; d++)
+        {
+            var dir = 0x100000UL + (ulong)d;
+            table.Reference(1, new ListingItem($"n{d:D8}", true, 0, 0, null, null, null, dir));
+            for (var f = 0; f < PerDirectory; f++)
+            {
+                table.Reference(dir, new ListingItem($"n{d:D8}_{f}.JPEG", false, 110_000, 1, "\"0123456789abcdef0123456789abcdef\"", null, null, 0x1000000UL + (ulong)((d * PerDirectory) + f)));
+            }
+        }
+
+        var files = Directories * PerDirectory;
+        Assert.Equal(files + Directories + 1, table.Count);
+        var perFile = table.MemoryBytes / (double)files;
+        Assert.True(perFile < 100, $"{perFile:F1} B per referenced file");
+        Assert.Equal("n00000199/n00000199_999.JPEG", table.PathOf(0x1000000UL + (ulong)(files - 1)));
+
+        for (var i = 0; i < files; i++)
+        {
+            table.Forget(0x1000000UL + (ulong)i, 1);
+        }
+
+        Assert.Equal(Directories + 1, table.Count);
+        Assert.True(table.MemoryBytes < empty + (1 << 20), $"{table.MemoryBytes:N0} bytes left for {table.Count} inodes");
+        Assert.Equal("n00000007", table.PathOf(0x100007));
+    }
+
+    private static string RandomName(Random random, int i)
+    {
+        string[] pieces = ["a", "é", "日", "🙂", " ", "\t", "\n", "\"", "\\", "%", "#", "~", ";", "*", "?", "[", "}", "'", "`", "$", "!", "\u0001", "\u007f", ".", "-", "ß"];
+        var length = random.Next(10) == 0 ? random.Next(60, 120) : random.Next(1, 24);
+        var builder = new StringBuilder($"{i}-");
+        while (builder.Length < length)
+        {
+            var piece = pieces[random.Next(pieces.Length)];
+            if (Encoding.UTF8.GetByteCount(builder.ToString()) + Encoding.UTF8.GetByteCount(piece) > 255)
+            {
+                break;
+            }
+
+            builder.Append(piece);
+        }
+
+        return builder.ToString();
+    }
+
+    private static string? RandomETag(Random random) => random.Next(8) switch
+    {
+        0 => null,
+        1 => $"\"{random.NextInt64():x}-{random.Next(2, 99)}\"",
+        2 => new string('e', random.Next(100, 300)),
+        _ => $"\"{random.NextInt64():x16}{random.NextInt64():x16}\"",
+    };
 }
