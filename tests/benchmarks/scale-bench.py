@@ -23,7 +23,7 @@ of docs/benchmarks.md. Needs root (drop_caches, FUSE).
     tests/benchmarks/scale-bench.py [import|walk|all] [--objects N] [--flat N] [--stats N] [--links] [--keep-tree] [--no-doc]
     tests/benchmarks/scale-bench.py walk --report docs/benchmarks/scale-walk.json
 
-Trees live under /var/tmp/orleansmount-scale-bench (import: tree/; walk: walk/imagenet-N/, walk/flat-N/) and are
+Trees live under /var/tmp/orleansmount-scale-bench (or $ORLEANSMOUNT_SCALE_BENCH_WORK; import: tree/; walk: walk/imagenet-N/, walk/flat-N/) and are
 reused by a run of the same size (creating millions of files takes minutes; --links makes every file a hard link
 to one of 1,000 inodes, much quicker); they are deleted after the run unless --keep-tree or --tree-only.
 Needs ./build.sh first.
@@ -34,7 +34,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
 from benchlib import ROOT, OM, say, die  # noqa: E402
 
-WORK = "/var/tmp/orleansmount-scale-bench"
+# ORLEANSMOUNT_SCALE_BENCH_WORK moves it, so two checkouts can run the benchmark side by side.
+WORK = os.environ.get("ORLEANSMOUNT_SCALE_BENCH_WORK", "/var/tmp/orleansmount-scale-bench")
 TARGET_RSS = 1 << 30
 FILES_PER_DIR = 1000
 BEGIN, END = "<!-- scale-bench-import:begin -->", "<!-- scale-bench-import:end -->"
