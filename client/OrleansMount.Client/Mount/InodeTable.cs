@@ -11,14 +11,16 @@ namespace OrleansMount.Client.Mount;
 internal readonly record struct InodeInfo(ulong Ino, bool IsDirectory, long Size, long MtimeNs);
 
 /// <summary>
-/// The inodes the kernel holds references to (handed out by lookup and readdirplus, given back by forget), and
-/// nothing else: the mount's only per-file memory. Each is a fixed 64-byte <see cref="Record"/> (number, parent's
-/// number, size, mtime, ETag: a quoted 32-digit MD5 hex ETag, the usual S3 form, packed into 16 bytes, and where its
-/// name lies) in native blocks of <see cref="RecordsPerBlock"/>, kept dense (a forgotten record's place is taken by
-/// the last one); names as UTF-8 in one append-only arena of native blocks, compacted once more of it is garbage
-/// than live; an open-addressing index from inode number to record, growing and shrinking by halves. So memory
-/// follows the number of referenced inodes (~64 B + the name + ~8 B of index each), with no object per entry for
-/// the GC to trace and no doubled array left behind on the large-object heap (decision 0023). Paths are rebuilt
+/// The inodes the kernel holds references to (handed out by lookup and readdirplus, given back by forget), plus a
+/// bounded set of recent ones it holds none to (listed by readdir, or forgotten: after drop_caches a dataset read
+/// again soon, the next epoch, costs no silo round trip per file); the mount's only per-file memory. Each is a fixed
+/// 64-byte <see cref="Record"/> (number, parent's number, size, mtime, ETag: a quoted 32-digit MD5 hex ETag, the usual
+/// S3 form, packed into 16 bytes, references held, where its name lies) in native blocks of
+/// <see cref="RecordsPerBlock"/>, kept dense (a removed record's place is taken by the last one); names as UTF-8 in
+/// one append-only arena of native blocks, compacted once more of it is garbage than live; two open-addressing
+/// indexes, inode number -> record and (parent, name) -> record, growing and shrinking by halves. So memory follows
+/// the number of inodes (~64 B + the name + ~16 B of index each), with no object per entry for the GC to trace or
+/// to promote and drop, and no doubled array left behind on the large-object heap (decision 0023). Paths are rebuilt
 /// from the parent chain when a file is opened or a directory listed; the kernel keeps a parent's dentry, so its
 /// inode, while a child's is referenced: a referenced inode's chain is always complete.
 /// </summary>
@@ -40,50 +42,72 @@ internal sealed unsafe class InodeTable : IDisposable
     private readonly Dictionary<ulong, string> _addresses = []; // the rare file whose address is not source + path
     private readonly string _rootPath;
     private readonly ulong _rootIno;
+    private readonly int _recentLimit;
     private readonly int _arenaBlockBytes;
 
     private nint[] _recordBlocks = new nint[4];
     private int _recordBlockCount;
     private int _count;
+    private int _recent; // records with no reference
+    private readonly ulong[] _recentInos; // every inode that became recent since the last sweep (some referenced again since)
+    private int _recentInoCount;
 
-    private int* _index; // record number + 1 per slot, 0 = empty; linear probing, deletion by backward shift
+    // Record number + 1 per slot, 0 = empty; linear probing, deletion by backward shift. Both have _indexSlots slots.
+    private int* _byIno;
+    private int* _byName;
     private int _indexSlots;
 
     private readonly List<ArenaBlock> _arena = [];
     private long _arenaLive; // bytes of names and ETags that records point at
-    private long _arenaGarbage; // bytes of forgotten names and unused block tails
+    private long _arenaGarbage; // bytes of removed names and unused block tails
 
     private bool _disposed;
     private int _compactions;
     private int _reindexes;
+    private int _sweeps;
 
+    /// <param name="recentLimit">Inodes kept with no reference at most; past it, all of them go (a bound, not a budget per file).</param>
     /// <param name="arenaBlockBytes">The name arena's block size: smaller in tests, so they compact it often.</param>
-    public InodeTable(ulong rootIno, string rootPath, int arenaBlockBytes = DefaultArenaBlockBytes)
+    public InodeTable(ulong rootIno, string rootPath, int recentLimit, int arenaBlockBytes = DefaultArenaBlockBytes)
     {
-        _arenaBlockBytes = arenaBlockBytes;
         _rootIno = rootIno;
         _rootPath = rootPath;
+        _recentLimit = recentLimit;
+        _recentInos = new ulong[Math.Max(16, 4 * recentLimit)];
+        _arenaBlockBytes = arenaBlockBytes;
         _indexSlots = MinIndexSlots;
-        _index = (int*)NativeMemory.AllocZeroed((nuint)_indexSlots, sizeof(int));
-        ref var root = ref Add(rootIno);
-        root.Kind = Directory;
-        root.Lookups = 1;
+        _byIno = (int*)NativeMemory.AllocZeroed((nuint)_indexSlots, sizeof(int));
+        _byName = (int*)NativeMemory.AllocZeroed((nuint)_indexSlots, sizeof(int));
+        Add(rootIno, 0, [], Directory, 0, 0, 0, 0, null, 1);
     }
 
     ~InodeTable() => Free();
 
+    /// <summary>The inodes the kernel holds references to, and the root.</summary>
     public int Count
     {
         get
         {
             lock (_lock)
             {
-                return _count;
+                return _count - _recent;
             }
         }
     }
 
-    /// <summary>Native bytes the table holds: record blocks, name arena and index (for tests and sizing).</summary>
+    /// <summary>The inodes kept with no reference (at most the limit given).</summary>
+    public int RecentCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _recent;
+            }
+        }
+    }
+
+    /// <summary>Native bytes the table holds: record blocks, name arena and indexes (for tests and sizing).</summary>
     public long MemoryBytes
     {
         get
@@ -96,19 +120,20 @@ internal sealed unsafe class InodeTable : IDisposable
                     arena += block.Capacity;
                 }
 
-                return ((long)_recordBlockCount * RecordsPerBlock * sizeof(Record)) + arena + ((long)_indexSlots * sizeof(int));
+                return ((long)_recordBlockCount * RecordsPerBlock * sizeof(Record)) + arena + (2L * _indexSlots * sizeof(int));
             }
         }
     }
 
-    /// <summary>How often the name arena was compacted and the index rebuilt at another size (for tests).</summary>
-    internal (int Compactions, int Reindexes) Maintenance => (_compactions, _reindexes);
+    /// <summary>How often the name arena was compacted, the indexes rebuilt at another size, and the recent inodes dropped (for tests).</summary>
+    internal (int Compactions, int Reindexes, int Sweeps) Maintenance => (_compactions, _reindexes, _sweeps);
 
+    /// <summary>A referenced inode's attributes.</summary>
     public bool TryGet(ulong ino, out InodeInfo info)
     {
         lock (_lock)
         {
-            var at = Find(ino);
+            var at = FindReferenced(ino);
             if (at >= 0)
             {
                 ref var e = ref At(at);
@@ -121,80 +146,69 @@ internal sealed unsafe class InodeTable : IDisposable
         return false;
     }
 
+    /// <summary>The child <paramref name="name"/> of <paramref name="parent"/> when the table holds it, referenced or recent.</summary>
+    public ListingItem? Lookup(ulong parent, string name)
+    {
+        var length = Encoding.UTF8.GetByteCount(name);
+        if (length > ushort.MaxValue)
+        {
+            return null;
+        }
+
+        var rented = length > 512 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        try
+        {
+            Span<byte> bytes = rented is null ? stackalloc byte[512] : rented;
+            bytes = bytes[..Encoding.UTF8.GetBytes(name, bytes)];
+            lock (_lock)
+            {
+                var at = FindName(parent, bytes);
+                return at < 0 ? null : ItemOf(at, name);
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
     /// <summary>Hands out one reference to the child <paramref name="item"/> of <paramref name="parent"/> (adding it if new).</summary>
     public void Reference(ulong parent, ListingItem item)
     {
         lock (_lock)
         {
-            if (_disposed)
-            {
-                return;
-            }
-
             var at = Find(item.Ino);
             if (at >= 0)
             {
-                At(at).Lookups++;
+                if (At(at).Lookups++ == 0)
+                {
+                    _recent--;
+                }
+
                 return;
             }
 
-            var nameBytes = Encoding.UTF8.GetByteCount(item.Name);
-            if (nameBytes > ushort.MaxValue)
-            {
-                throw new ArgumentException($"a name of {nameBytes} bytes: longer than any the snapshot can hold", nameof(item));
-            }
+            AddItem(parent, item, 1);
+        }
+    }
 
-            byte kind;
-            ulong high = 0, low = 0;
-            var etagBytes = 0;
-            if (item.Dir)
+    /// <summary>Keeps the child <paramref name="item"/> of <paramref name="parent"/> (listed by readdir) for the lookups that may follow, without a reference.</summary>
+    public void Remember(ulong parent, ListingItem item)
+    {
+        lock (_lock)
+        {
+            if (!_disposed && Find(item.Ino) < 0)
             {
-                kind = Directory;
-            }
-            else if (item.ETag is null)
-            {
-                kind = FileNoETag;
-            }
-            else if (TryPackHexETag(item.ETag, out high, out low))
-            {
-                kind = FileHexETag;
-            }
-            else
-            {
-                // Rare (multipart uploads, other stores): kept in the arena after the name, its length in ETagLow.
-                kind = FileOtherETag;
-                etagBytes = Encoding.UTF8.GetByteCount(item.ETag);
-                low = (ulong)etagBytes;
-            }
-
-            var offset = Append(nameBytes + etagBytes, out var destination);
-            Encoding.UTF8.GetBytes(item.Name, destination[..nameBytes]);
-            if (etagBytes > 0)
-            {
-                Encoding.UTF8.GetBytes(item.ETag, destination[nameBytes..]);
-            }
-
-            ref var e = ref Add(item.Ino);
-            e.Parent = parent;
-            e.NameOffset = offset;
-            e.NameLength = (ushort)nameBytes;
-            e.Lookups = 1;
-            e.Kind = kind;
-            if (kind != Directory)
-            {
-                e.Size = item.Size;
-                e.MtimeNs = item.MtimeNs;
-                e.ETagHigh = high;
-                e.ETagLow = low;
-                if (item.Address is not null)
-                {
-                    _addresses[item.Ino] = item.Address;
-                }
+                AddItem(parent, item, 0);
+                BecameRecent(item.Ino);
             }
         }
     }
 
-    /// <summary>Gives back <paramref name="count"/> references; the inode goes at zero (the root never does).</summary>
+    /// <summary>Gives back <paramref name="count"/> references; at zero the inode is kept as a recent one (the root always stays).</summary>
     public void Forget(ulong ino, ulong count)
     {
         if (ino == _rootIno)
@@ -204,7 +218,7 @@ internal sealed unsafe class InodeTable : IDisposable
 
         lock (_lock)
         {
-            var at = Find(ino);
+            var at = FindReferenced(ino);
             if (at < 0)
             {
                 return;
@@ -217,43 +231,35 @@ internal sealed unsafe class InodeTable : IDisposable
                 return;
             }
 
-            Remove(at);
-            _addresses.Remove(ino);
+            e.Lookups = 0;
+            BecameRecent(ino);
         }
     }
 
-    /// <summary>The inode's path in the snapshot ("" for the snapshot root); null when the kernel holds no reference to it.</summary>
+    /// <summary>A referenced inode's path in the snapshot ("" for the snapshot root); null when the kernel holds no reference to it.</summary>
     public string? PathOf(ulong ino)
     {
         lock (_lock)
         {
-            return PathOfLocked(ino);
+            return FindReferenced(ino) < 0 ? null : PathOfLocked(ino);
         }
     }
 
     /// <summary>
-    /// A file's listing entry and path, rebuilt from the table (the address only when it is not source + path);
-    /// null when the inode is unknown or a directory.
+    /// A referenced file's listing entry and path, rebuilt from the table (the address only when it is not source +
+    /// path); null when the inode is unknown, not referenced or a directory.
     /// </summary>
     public (ListingItem File, string Path)? FileOf(ulong ino)
     {
         lock (_lock)
         {
-            var at = Find(ino);
+            var at = FindReferenced(ino);
             if (at < 0 || At(at).Kind == Directory || PathOfLocked(ino) is not { } path)
             {
                 return null;
             }
 
-            ref var e = ref At(at);
-            var etag = e.Kind switch
-            {
-                FileHexETag => UnpackHexETag(e.ETagHigh, e.ETagLow),
-                FileOtherETag => Encoding.UTF8.GetString(Stored(e).Slice(e.NameLength, (int)e.ETagLow)),
-                _ => null,
-            };
-            var name = Encoding.UTF8.GetString(NameOf(e));
-            return (new ListingItem(name, false, e.Size, e.MtimeNs, etag, null, _addresses.GetValueOrDefault(ino), ino), path);
+            return (ItemOf(at, null), path);
         }
     }
 
@@ -291,11 +297,30 @@ internal sealed unsafe class InodeTable : IDisposable
 
     internal static string UnpackHexETag(ulong high, ulong low) => string.Create(CultureInfo.InvariantCulture, $"\"{high:x16}{low:x16}\"");
 
+    /// <summary>The record as a listing item (<paramref name="name"/> when the caller has it already).</summary>
+    private ListingItem ItemOf(int at, string? name)
+    {
+        ref var e = ref At(at);
+        name ??= Encoding.UTF8.GetString(NameOf(e));
+        if (e.Kind == Directory)
+        {
+            return new ListingItem(name, true, 0, 0, null, null, null, e.Ino);
+        }
+
+        var etag = e.Kind switch
+        {
+            FileHexETag => UnpackHexETag(e.ETagHigh, e.ETagLow),
+            FileOtherETag => Encoding.UTF8.GetString(Stored(e).Slice(e.NameLength, (int)e.ETagLow)),
+            _ => null,
+        };
+        return new ListingItem(name, false, e.Size, e.MtimeNs, etag, null, _addresses.GetValueOrDefault(e.Ino), e.Ino);
+    }
+
     private string? PathOfLocked(ulong ino)
     {
         if (ino == _rootIno)
         {
-            return _disposed ? null : _rootPath;
+            return _rootPath;
         }
 
         // The chain from the inode up to the root, as record numbers; then the names root-first, '/'-separated.
@@ -368,9 +393,57 @@ internal sealed unsafe class InodeTable : IDisposable
     private ref Record At(int at) =>
         ref new Span<Record>((void*)_recordBlocks[at >> RecordBlockShift], RecordsPerBlock)[at & (RecordsPerBlock - 1)];
 
-    /// <summary>A new record for <paramref name="ino"/> (not in the table), zeroed, indexed.</summary>
-    private ref Record Add(ulong ino)
+    private void AddItem(ulong parent, ListingItem item, int lookups)
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        var nameBytes = Encoding.UTF8.GetByteCount(item.Name);
+        if (nameBytes > ushort.MaxValue)
+        {
+            throw new ArgumentException($"a name of {nameBytes} bytes: longer than any the snapshot can hold", nameof(item));
+        }
+
+        var name = nameBytes <= 512 ? stackalloc byte[nameBytes] : new byte[nameBytes];
+        Encoding.UTF8.GetBytes(item.Name, name);
+        if (item.Dir)
+        {
+            Add(item.Ino, parent, name, Directory, 0, 0, 0, 0, null, lookups);
+        }
+        else if (item.ETag is null)
+        {
+            Add(item.Ino, parent, name, FileNoETag, item.Size, item.MtimeNs, 0, 0, null, lookups);
+        }
+        else if (TryPackHexETag(item.ETag, out var high, out var low))
+        {
+            Add(item.Ino, parent, name, FileHexETag, item.Size, item.MtimeNs, high, low, null, lookups);
+        }
+        else
+        {
+            // Rare (multipart uploads, other stores): kept in the arena after the name, its length in ETagLow.
+            Add(item.Ino, parent, name, FileOtherETag, item.Size, item.MtimeNs, 0, 0, item.ETag, lookups);
+        }
+
+        if (!item.Dir && item.Address is not null)
+        {
+            _addresses[item.Ino] = item.Address;
+        }
+    }
+
+    /// <summary>A new record for <paramref name="ino"/> (not in the table), indexed.</summary>
+    private void Add(ulong ino, ulong parent, ReadOnlySpan<byte> name, byte kind, long size, long mtimeNs, ulong high, ulong low, string? otherETag, int lookups)
+    {
+        var etagBytes = otherETag is null ? 0 : Encoding.UTF8.GetByteCount(otherETag);
+        var offset = Append(name.Length + etagBytes, out var destination);
+        name.CopyTo(destination);
+        if (otherETag is not null)
+        {
+            Encoding.UTF8.GetBytes(otherETag, destination[name.Length..]);
+            low = (ulong)etagBytes;
+        }
+
         if (_count == _recordBlockCount * RecordsPerBlock)
         {
             if (_recordBlockCount == _recordBlocks.Length)
@@ -387,11 +460,47 @@ internal sealed unsafe class InodeTable : IDisposable
         }
 
         var at = _count++;
-        ref var e = ref At(at);
-        e = default;
-        e.Ino = ino;
-        Insert(ino, at);
-        return ref e;
+        At(at) = new Record
+        {
+            Ino = ino,
+            Parent = parent,
+            Size = size,
+            MtimeNs = mtimeNs,
+            ETagHigh = high,
+            ETagLow = low,
+            NameOffset = offset,
+            Lookups = lookups,
+            NameLength = (ushort)name.Length,
+            Kind = kind,
+        };
+        Insert(_byIno, InoHome(ino), at);
+        Insert(_byName, NameHome(parent, name), at);
+    }
+
+    /// <summary>
+    /// Counts a recent inode; past the limit drops all of them (a bound: start over rather than grow with the snapshot),
+    /// found through the inodes noted since the last time, not by a pass over the table.
+    /// </summary>
+    private void BecameRecent(ulong ino)
+    {
+        _recent++;
+        _recentInos[_recentInoCount++] = ino;
+        if (_recent <= _recentLimit && _recentInoCount < _recentInos.Length)
+        {
+            return;
+        }
+
+        _sweeps++;
+        foreach (var recent in _recentInos.AsSpan(0, _recentInoCount))
+        {
+            var at = Find(recent);
+            if (at >= 0 && At(at).Lookups == 0)
+            {
+                Remove(at);
+            }
+        }
+
+        _recentInoCount = _recent = 0;
     }
 
     /// <summary>Removes record <paramref name="at"/>: the last record moves into its place, so records stay dense.</summary>
@@ -400,17 +509,21 @@ internal sealed unsafe class InodeTable : IDisposable
         ref var e = ref At(at);
         _arenaLive -= StoredLength(e);
         _arenaGarbage += StoredLength(e);
-        Unindex(e.Ino);
+        _addresses.Remove(e.Ino);
+        Unindex(_byIno, SlotOf(_byIno, InoHome(e.Ino), at), isInoIndex: true);
+        Unindex(_byName, SlotOf(_byName, NameHome(e.Parent, NameOf(e)), at), isInoIndex: false);
         var last = _count - 1;
         if (at != last)
         {
-            e = At(last);
-            _index[SlotOf(e.Ino)] = at + 1;
+            ref var moved = ref At(last);
+            _byIno[SlotOf(_byIno, InoHome(moved.Ino), last)] = at + 1;
+            _byName[SlotOf(_byName, NameHome(moved.Parent, NameOf(moved)), last)] = at + 1;
+            e = moved;
         }
 
         _count--;
 
-        // Shrink with hysteresis: one spare record block, the index back to a quarter to half full.
+        // Shrink with hysteresis: one spare record block, the indexes back to a quarter to half full.
         while (_recordBlockCount > 1 && _count <= (_recordBlockCount - 2) * RecordsPerBlock)
         {
             NativeMemory.Free((void*)_recordBlocks[--_recordBlockCount]);
@@ -428,9 +541,19 @@ internal sealed unsafe class InodeTable : IDisposable
         }
     }
 
-    // ---- index: inode number -> record number
+    // ---- indexes: inode number -> record, (parent, name) -> record
 
-    private static int Hash(ulong ino, int slots) => (int)((ino * 0x9E3779B97F4A7C15UL) >> (64 - BitOperations.Log2((uint)slots)));
+    private int Home(ulong hash) => (int)((hash * 0x9E3779B97F4A7C15UL) >> (64 - BitOperations.Log2((uint)_indexSlots)));
+
+    private int InoHome(ulong ino) => Home(ino);
+
+    private int NameHome(ulong parent, ReadOnlySpan<byte> name) => Home(System.IO.Hashing.XxHash3.HashToUInt64(name, (long)parent));
+
+    private int FindReferenced(ulong ino)
+    {
+        var at = Find(ino);
+        return at >= 0 && (At(at).Lookups > 0 || ino == _rootIno) ? at : -1;
+    }
 
     /// <summary>The record number of <paramref name="ino"/>, or -1.</summary>
     private int Find(ulong ino)
@@ -441,9 +564,9 @@ internal sealed unsafe class InodeTable : IDisposable
         }
 
         var mask = _indexSlots - 1;
-        for (var slot = Hash(ino, _indexSlots); ; slot = (slot + 1) & mask)
+        for (var slot = InoHome(ino); ; slot = (slot + 1) & mask)
         {
-            var value = _index[slot];
+            var value = _byIno[slot];
             if (value == 0)
             {
                 return -1;
@@ -456,65 +579,94 @@ internal sealed unsafe class InodeTable : IDisposable
         }
     }
 
-    /// <summary>The slot holding <paramref name="ino"/> (which is in the table).</summary>
-    private int SlotOf(ulong ino)
+    /// <summary>The record number of the child <paramref name="name"/> of <paramref name="parent"/>, or -1.</summary>
+    private int FindName(ulong parent, ReadOnlySpan<byte> name)
     {
-        var mask = _indexSlots - 1;
-        for (var slot = Hash(ino, _indexSlots); ; slot = (slot + 1) & mask)
+        if (_disposed)
         {
-            var value = _index[slot];
+            return -1;
+        }
+
+        var mask = _indexSlots - 1;
+        for (var slot = NameHome(parent, name); ; slot = (slot + 1) & mask)
+        {
+            var value = _byName[slot];
             if (value == 0)
             {
-                throw new InvalidOperationException($"inode {ino} is missing from the inode table's index");
+                return -1;
             }
 
-            if (At(value - 1).Ino == ino)
+            ref var e = ref At(value - 1);
+            if (e.Parent == parent && e.NameLength == name.Length && NameOf(e).SequenceEqual(name) && e.Ino != _rootIno)
+            {
+                return value - 1;
+            }
+        }
+    }
+
+    /// <summary>The slot of <paramref name="index"/> holding record <paramref name="at"/>, whose home slot is <paramref name="home"/>.</summary>
+    private int SlotOf(int* index, int home, int at)
+    {
+        var mask = _indexSlots - 1;
+        for (var slot = home; ; slot = (slot + 1) & mask)
+        {
+            var value = index[slot];
+            if (value == 0)
+            {
+                throw new InvalidOperationException($"record {at} is missing from an index of the inode table");
+            }
+
+            if (value == at + 1)
             {
                 return slot;
             }
         }
     }
 
-    private void Insert(ulong ino, int at)
+    private void Insert(int* index, int home, int at)
     {
         var mask = _indexSlots - 1;
-        var slot = Hash(ino, _indexSlots);
-        while (_index[slot] != 0)
+        var slot = home;
+        while (index[slot] != 0)
         {
             slot = (slot + 1) & mask;
         }
 
-        _index[slot] = at + 1;
+        index[slot] = at + 1;
     }
 
-    /// <summary>Empties the slot of <paramref name="ino"/> and shifts back the entries of its probe run that may move.</summary>
-    private void Unindex(ulong ino)
+    /// <summary>Empties slot <paramref name="hole"/> and shifts back the entries of its probe run that may move.</summary>
+    private void Unindex(int* index, int hole, bool isInoIndex)
     {
         var mask = _indexSlots - 1;
-        var hole = SlotOf(ino);
-        for (var slot = (hole + 1) & mask; _index[slot] != 0; slot = (slot + 1) & mask)
+        for (var slot = (hole + 1) & mask; index[slot] != 0; slot = (slot + 1) & mask)
         {
-            var home = Hash(At(_index[slot] - 1).Ino, _indexSlots);
+            ref var e = ref At(index[slot] - 1);
+            var home = isInoIndex ? InoHome(e.Ino) : NameHome(e.Parent, NameOf(e));
             // The entry may fill the hole when its home is not cyclically within (hole, slot].
             if (((slot - home) & mask) >= ((slot - hole) & mask))
             {
-                _index[hole] = _index[slot];
+                index[hole] = index[slot];
                 hole = slot;
             }
         }
 
-        _index[hole] = 0;
+        index[hole] = 0;
     }
 
     private void Reindex(int slots)
     {
         _reindexes++;
-        NativeMemory.Free(_index);
-        _index = (int*)NativeMemory.AllocZeroed((nuint)slots, sizeof(int));
+        NativeMemory.Free(_byIno);
+        NativeMemory.Free(_byName);
+        _byIno = (int*)NativeMemory.AllocZeroed((nuint)slots, sizeof(int));
+        _byName = (int*)NativeMemory.AllocZeroed((nuint)slots, sizeof(int));
         _indexSlots = slots;
         for (var at = 0; at < _count; at++)
         {
-            Insert(At(at).Ino, at);
+            ref var e = ref At(at);
+            Insert(_byIno, InoHome(e.Ino), at);
+            Insert(_byName, NameHome(e.Parent, NameOf(e)), at);
         }
     }
 
@@ -594,9 +746,10 @@ internal sealed unsafe class InodeTable : IDisposable
             NativeMemory.Free((void*)block.Pointer);
         }
 
-        NativeMemory.Free(_index);
-        _index = null;
-        _recordBlockCount = _count = _indexSlots = 0;
+        NativeMemory.Free(_byIno);
+        NativeMemory.Free(_byName);
+        _byIno = _byName = null;
+        _recordBlockCount = _count = _recent = _indexSlots = 0;
         _arena.Clear();
     }
 
@@ -613,7 +766,7 @@ internal sealed unsafe class InodeTable : IDisposable
         public ulong ETagHigh;
         public ulong ETagLow; // for FileOtherETag: the ETag's length in bytes, stored after the name
         public long NameOffset; // arena block << 32 | position
-        public int Lookups;
+        public int Lookups; // references the kernel holds; 0: a recent inode
         public ushort NameLength;
         public byte Kind;
     }

@@ -30,7 +30,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     /// <summary>Children asked of the silo per readdir page: what an open directory holds in memory at most.</summary>
     public const int ListingPageSize = 1_000;
 
-    /// <summary>Lookups remembered after the kernel forgets them (~200 B each): a bound, not a budget per file.</summary>
+    /// <summary>Inodes remembered with no kernel reference (~90 B each in the inode table): a bound, not a budget per file.</summary>
     public const int RecentLookups = 32_768;
 
     private readonly IMountBackend _backend;
@@ -40,9 +40,6 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     private readonly ConcurrentDictionary<ulong, OpenFile> _handles = new();
     private readonly ConcurrentDictionary<ulong, OpenDirectory> _directoryHandles = new();
 
-    // Names found by lookup or listed by readdir, kept after the kernel forgets them (drop_caches, memory pressure), so a dataset read
-    // again soon (the next epoch) costs no silo round trip per file. Bounded: what it holds does not grow with the snapshot.
-    private readonly ConcurrentDictionary<(ulong Parent, string Name), ListingItem> _recentLookups = new();
     private readonly DateTimeOffset _mountTime;
     private long _nextHandle;
     private long _errors;
@@ -53,7 +50,9 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         _options = options;
         _logger = logger;
         _mountTime = snapshotTime;
-        _inodes = new InodeTable(RootIno, options.RootPath);
+        // Names listed by readdir, and inodes the kernel forgot (drop_caches, memory pressure), stay in the table up to
+        // RecentLookups, so a dataset read again soon (the next epoch) costs no silo round trip per file.
+        _inodes = new InodeTable(RootIno, options.RootPath, RecentLookups);
         Readahead = new Readahead(backend, options.ReadaheadChunks, logger);
     }
 
@@ -457,32 +456,16 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         }
     }
 
-    /// <summary>One name in one directory, asked of the silo as a point read: a lookup never lists the directory.</summary>
+    /// <summary>One name in one directory: from the inode table when it holds it (referenced or recent), else asked of the silo as a point read (a lookup never lists the directory).</summary>
     private Task<ListingItem?> LookupAsync(ulong parent, string directory, string name) =>
-        _recentLookups.TryGetValue((parent, name), out var known) ? Task.FromResult<ListingItem?>(known) : FetchLookupAsync(parent, directory, name);
+        _inodes.Lookup(parent, name) is { } known ? Task.FromResult<ListingItem?>(known) : FetchLookupAsync(directory, name);
 
-    private async Task<ListingItem?> FetchLookupAsync(ulong parent, string directory, string name)
+    private async Task<ListingItem?> FetchLookupAsync(string directory, string name)
     {
         var item = await _backend.LookupAsync(directory, name, CancellationToken.None).ConfigureAwait(false);
-        if (item is null)
-        {
-            return null; // the kernel caches the negative entry itself
-        }
-
-        item = Compact(directory, Checked(directory, item));
-        Remember(parent, item);
-        return item;
-    }
-
-    /// <summary>Keeps a child found by lookup or listed by readdir for the lookups that follow the kernel's forget.</summary>
-    private void Remember(ulong parent, ListingItem item)
-    {
-        if (_recentLookups.Count >= RecentLookups)
-        {
-            _recentLookups.Clear(); // bounded: start over rather than grow with the snapshot
-        }
-
-        _recentLookups[(parent, item.Name)] = item;
+        return item is null
+            ? null // the kernel caches the negative entry itself
+            : Compact(directory, Checked(directory, item)); // the reply references it in the table
     }
 
     /// <summary>One page of a directory from the silo, its items compacted.</summary>
@@ -493,7 +476,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         for (var i = 0; i < items.Length; i++)
         {
             items[i] = Compact(directory, Checked(directory, listing.Items[i]));
-            Remember(directoryIno, items[i]);
+            _inodes.Remember(directoryIno, items[i]);
         }
 
         return new DirectoryPageView(firstOffset, items, listing.Next);

@@ -32,7 +32,7 @@ public sealed class InodeTableTests
     [InlineData("train/part")]
     public void Files_come_back_with_their_path_ETag_and_address_and_go_when_forgotten(string rootPath)
     {
-        var table = new InodeTable(1, rootPath);
+        var table = new InodeTable(1, rootPath, recentLimit: 0);
         var prefix = rootPath.Length == 0 ? "" : rootPath + "/";
         var dir = new ListingItem("d é", true, 0, 0, null, null, null, 0x1001);
         var hex = new ListingItem("a.jpg", false, 10, 123, "\"0123456789abcdef0123456789abcdef\"", null, null, 0x2000);
@@ -69,13 +69,14 @@ public sealed class InodeTableTests
     }
 
     /// <summary>
-    /// Random references, re-references and forgets (with counts past the references held, of unknown inodes and of
-    /// the root) against a plain dictionary: after every step the count agrees, and the inodes touched (and every one
-    /// at the end) give the same attributes, path, ETag and address. Enough steps to grow and shrink the record blocks
-    /// and the index and to compact the name arena several times.
+    /// Random references (lookup, readdirplus), children remembered from listings (readdir), lookups by name and forgets
+    /// (with counts past the references held, of unknown inodes and of the root) against a naive model made of
+    /// dictionaries: after every step the counts agree, and the inodes touched (and every one at the end) give the same
+    /// answers: attributes, path, ETag, address, and the child found by name. Enough steps to grow and shrink the
+    /// record blocks and the indexes, to compact the name arena and to drop the recent inodes past their bound.
     /// </summary>
     [Fact]
-    public void Behaves_like_a_dictionary_through_random_lookups_forgets_and_lookups_again()
+    public void Behaves_like_a_naive_model_through_random_lookups_listings_forgets_and_lookups_again()
     {
         Prop.ForAll(Arb.From(Gen.Choose(0, int.MaxValue)), seed => Check(seed)).Check(Config.QuickThrowOnFailure.WithMaxTest(12));
 
@@ -84,6 +85,7 @@ public sealed class InodeTableTests
             var random = new Random(seed);
             const ulong root = 1;
             var rootPath = random.Next(2) == 0 ? "" : "sub/dir";
+            var recentLimit = new[] { 0, 7, 300, 2_000 }[random.Next(4)];
 
             // The snapshot: every inode has one parent, name and set of attributes for good (it never changes).
             var universe = new List<(ulong Parent, ListingItem Item)>();
@@ -105,8 +107,8 @@ public sealed class InodeTableTests
                 universe.Add((parent, item));
             }
 
-            var table = new InodeTable(root, rootPath, arenaBlockBytes: 4096);
-            var model = new Dictionary<ulong, (ulong Parent, ListingItem Item, long Lookups)>();
+            var table = new InodeTable(root, rootPath, recentLimit, arenaBlockBytes: 4096);
+            var model = new NaiveTable(root, rootPath, recentLimit);
             try
             {
                 var steps = random.Next(20_000, 40_000);
@@ -115,52 +117,55 @@ public sealed class InodeTableTests
                     // Phases that mostly add and phases that mostly forget, so the table grows and shrinks.
                     var adding = (step / 5_000) % 2 == 0 ? 8 : 2;
                     var (parent, item) = universe[random.Next(universe.Count)];
-                    if (random.Next(10) < adding)
+                    var dice = random.Next(10);
+                    if (dice < adding)
                     {
-                        table.Reference(parent, item);
-                        model[item.Ino] = model.TryGetValue(item.Ino, out var known) ? known with { Lookups = known.Lookups + 1 } : (parent, item, 1);
+                        if (random.Next(3) == 0)
+                        {
+                            table.Remember(parent, item);
+                            model.Remember(parent, item);
+                        }
+                        else
+                        {
+                            table.Reference(parent, item);
+                            model.Reference(parent, item);
+                        }
                     }
                     else
                     {
                         var ino = random.Next(50) == 0 ? root : random.Next(50) == 0 ? 0xdead_0000UL + (ulong)random.Next(100) : item.Ino;
                         var forgets = (ulong)random.Next(1, 4);
                         table.Forget(ino, forgets);
-                        if (ino != root && model.TryGetValue(ino, out var known))
-                        {
-                            if (known.Lookups > (long)forgets)
-                            {
-                                model[ino] = known with { Lookups = known.Lookups - (long)forgets };
-                            }
-                            else
-                            {
-                                model.Remove(ino);
-                            }
-                        }
+                        model.Forget(ino, forgets);
                     }
 
-                    Assert.Equal(model.Count + 1, table.Count);
-                    Same(table, model, root, rootPath, item.Ino);
-                    Same(table, model, root, rootPath, universe[random.Next(universe.Count)].Item.Ino);
+                    Assert.Equal((model.Count, model.RecentCount), (table.Count, table.RecentCount));
+                    Same(table, model, item.Ino);
+                    var other = universe[random.Next(universe.Count)];
+                    Same(table, model, other.Item.Ino);
+                    Assert.Equal(model.Lookup(other.Parent, other.Item.Name), table.Lookup(other.Parent, other.Item.Name));
+                    Assert.Equal(model.Lookup(parent, item.Name), table.Lookup(parent, item.Name));
                 }
 
-                foreach (var (_, item) in universe)
+                foreach (var (parent, item) in universe)
                 {
-                    Same(table, model, root, rootPath, item.Ino);
+                    Same(table, model, item.Ino);
+                    Assert.Equal(model.Lookup(parent, item.Name), table.Lookup(parent, item.Name));
                 }
 
                 // Then the kernel forgets everything (drop_caches), in any order: the table shrinks back.
-                foreach (var (ino, known) in model.OrderBy(_ => random.Next()).ToList())
+                foreach (var (ino, lookups) in model.Referenced().OrderBy(_ => random.Next()).ToList())
                 {
-                    table.Forget(ino, (ulong)known.Lookups);
-                    model.Remove(ino);
-                    Assert.Equal(model.Count + 1, table.Count);
-                    Same(table, model, root, rootPath, ino);
-                    Same(table, model, root, rootPath, universe[random.Next(universe.Count)].Item.Ino);
+                    table.Forget(ino, (ulong)lookups);
+                    model.Forget(ino, (ulong)lookups);
+                    Assert.Equal((model.Count, model.RecentCount), (table.Count, table.RecentCount));
+                    Same(table, model, ino);
+                    Same(table, model, universe[random.Next(universe.Count)].Item.Ino);
                 }
 
-                Same(table, model, root, rootPath, root);
-                Assert.True(table.Maintenance is { Compactions: > 0, Reindexes: >= 4 }, $"{table.Maintenance}: the steps did not exercise the arena's compaction and the index's growth and shrinking");
-                Assert.True(table.MemoryBytes < 1 << 20, $"{table.MemoryBytes:N0} bytes left for the root alone");
+                Same(table, model, root);
+                Assert.True(table.Maintenance is { Compactions: > 0, Reindexes: >= 3, Sweeps: > 0 }, $"{table.Maintenance}: the steps did not exercise the arena's compaction, the indexes' growth and shrinking, or the recent bound");
+                Assert.True(table.MemoryBytes < (1 << 20) + (recentLimit * 1_000L), $"{table.MemoryBytes:N0} bytes left for the root and {table.RecentCount} recent inodes");
             }
             finally
             {
@@ -168,19 +173,19 @@ public sealed class InodeTableTests
             }
         }
 
-        static void Same(InodeTable table, Dictionary<ulong, (ulong Parent, ListingItem Item, long Lookups)> model, ulong root, string rootPath, ulong ino)
+        static void Same(InodeTable table, NaiveTable model, ulong ino)
         {
-            var present = ino == root || model.ContainsKey(ino);
-            Assert.Equal(present, table.TryGet(ino, out var info));
-            var expectedPath = PathIn(model, root, rootPath, ino);
+            var referenced = model.IsReferenced(ino);
+            Assert.Equal(referenced, table.TryGet(ino, out var info));
+            var expectedPath = referenced ? model.PathOf(ino) : null;
             Assert.Equal(expectedPath, table.PathOf(ino));
-            if (!present || ino == root)
+            var item = model.ItemOf(ino);
+            if (!referenced || item is null)
             {
                 Assert.Null(table.FileOf(ino));
                 return;
             }
 
-            var item = model[ino].Item;
             Assert.Equal((item.Dir, item.Dir ? 0 : item.Size, item.Dir ? 0 : item.MtimeNs), (info.IsDirectory, info.Size, info.MtimeNs));
             var file = table.FileOf(ino);
             if (item.Dir || expectedPath is null)
@@ -194,33 +199,49 @@ public sealed class InodeTableTests
             Assert.Equal(expectedPath, path);
             Assert.Equal(item with { Identity = null }, got);
         }
+    }
 
-        static string? PathIn(Dictionary<ulong, (ulong Parent, ListingItem Item, long Lookups)> model, ulong root, string rootPath, ulong ino)
-        {
-            var names = new List<string>();
-            for (var current = ino; current != root; current = model[current].Parent)
-            {
-                if (!model.ContainsKey(current))
-                {
-                    return null;
-                }
+    [Fact]
+    public void Children_listed_and_inodes_forgotten_are_found_by_name_until_the_recent_bound()
+    {
+        using var table = new InodeTable(1, "", recentLimit: 3);
+        var dir = new ListingItem("d", true, 0, 0, null, null, null, 0x10);
+        table.Reference(1, dir);
+        var files = Enumerable.Range(0, 4).Select(i => new ListingItem($"f{i}", false, i, i, null, null, null, 0x100UL + (ulong)i)).ToArray();
+        table.Remember(0x10, files[0]); // listed by readdir: no reference
+        table.Remember(0x10, files[1]);
+        Assert.Equal((2, 2), (table.Count, table.RecentCount));
+        Assert.Equal(files[0], table.Lookup(0x10, "f0"));
+        Assert.Null(table.Lookup(1, "f0")); // another directory
+        Assert.Null(table.Lookup(0x10, "f9"));
+        Assert.False(table.TryGet(0x100, out _)); // the kernel holds no reference: no getattr
+        Assert.Null(table.PathOf(0x100));
 
-                names.Add(model[current].Item.Name);
-            }
+        table.Reference(0x10, files[0]); // looked up: referenced now
+        Assert.Equal((3, 1), (table.Count, table.RecentCount));
+        Assert.Equal("d/f0", table.PathOf(0x100));
+        table.Forget(0x100, 1); // forgotten: recent again, still found by name
+        Assert.Equal((2, 2), (table.Count, table.RecentCount));
+        Assert.Equal(files[0], table.Lookup(0x10, "f0"));
+        table.Forget(0x10, 1);
+        Assert.Equal((1, 3), (table.Count, table.RecentCount));
+        Assert.Equal(dir, table.Lookup(1, "d"));
 
-            names.Reverse();
-            return string.Join('/', rootPath.Length == 0 ? names : names.Prepend(rootPath));
-        }
+        table.Remember(0x10, files[2]); // a fourth recent inode: past the bound, all of them go
+        Assert.Equal((1, 0), (table.Count, table.RecentCount));
+        Assert.Null(table.Lookup(0x10, "f0"));
+        Assert.Null(table.Lookup(1, "d"));
+        Assert.Equal("", table.PathOf(1));
     }
 
     /// <summary>
-    /// Memory follows the references: 200,000 files with ImageNet-length names cost under 100 bytes each (a 64-byte
-    /// record, the name, the index), and forgetting them gives the blocks back.
+    /// Memory follows the references: 200,000 files with ImageNet-length names cost under 110 bytes each (a 64-byte
+    /// record, the name, two indexes between a quarter and three quarters full), and forgetting them gives the blocks back.
     /// </summary>
     [Fact]
     public void Memory_follows_the_inodes_referenced()
     {
-        using var table = new InodeTable(1, "");
+        using var table = new InodeTable(1, "", recentLimit: 1_000);
         var empty = table.MemoryBytes;
         const int Directories = 200, PerDirectory = 1_000;
         for (var d = 0; d < Directories; d++)
@@ -236,7 +257,7 @@ public sealed class InodeTableTests
         var files = Directories * PerDirectory;
         Assert.Equal(files + Directories + 1, table.Count);
         var perFile = table.MemoryBytes / (double)files;
-        Assert.True(perFile < 100, $"{perFile:F1} B per referenced file");
+        Assert.True(perFile < 110, $"{perFile:F1} B per referenced file");
         Assert.Equal("n00000199/n00000199_999.JPEG", table.PathOf(0x1000000UL + (ulong)(files - 1)));
 
         for (var i = 0; i < files; i++)
@@ -245,6 +266,7 @@ public sealed class InodeTableTests
         }
 
         Assert.Equal(Directories + 1, table.Count);
+        Assert.True(table.RecentCount <= 1_000);
         Assert.True(table.MemoryBytes < empty + (1 << 20), $"{table.MemoryBytes:N0} bytes left for {table.Count} inodes");
         Assert.Equal("n00000007", table.PathOf(0x100007));
     }
@@ -275,4 +297,98 @@ public sealed class InodeTableTests
         2 => new string('e', random.Next(100, 300)),
         _ => $"\"{random.NextInt64():x16}{random.NextInt64():x16}\"",
     };
+
+    /// <summary>The inode table's behaviour in plain dictionaries and lists, for the property test.</summary>
+    private sealed class NaiveTable(ulong root, string rootPath, int recentLimit)
+    {
+        private readonly Dictionary<ulong, (ulong Parent, ListingItem Item, long Lookups)> _entries = [];
+        private readonly List<ulong> _noted = [];
+        private readonly int _noteCapacity = Math.Max(16, 4 * recentLimit);
+
+        public int RecentCount { get; private set; }
+
+        public int Count => _entries.Values.Count(e => e.Lookups > 0) + 1;
+
+        public IEnumerable<(ulong Ino, long Lookups)> Referenced() => _entries.Where(e => e.Value.Lookups > 0).Select(e => (e.Key, e.Value.Lookups));
+
+        public bool IsReferenced(ulong ino) => ino == root || (_entries.TryGetValue(ino, out var e) && e.Lookups > 0);
+
+        public ListingItem? ItemOf(ulong ino) => _entries.TryGetValue(ino, out var e) ? e.Item : null;
+
+        public ListingItem? Lookup(ulong parent, string name) =>
+            _entries.Values.Where(e => e.Parent == parent && e.Item.Name == name).Select(e => e.Item with { Identity = null, Address = e.Item.Dir ? null : e.Item.Address }).FirstOrDefault();
+
+        public void Reference(ulong parent, ListingItem item)
+        {
+            if (_entries.TryGetValue(item.Ino, out var e))
+            {
+                RecentCount -= e.Lookups == 0 ? 1 : 0;
+                _entries[item.Ino] = e with { Lookups = e.Lookups + 1 };
+            }
+            else
+            {
+                _entries[item.Ino] = (parent, item, 1);
+            }
+        }
+
+        public void Remember(ulong parent, ListingItem item)
+        {
+            if (_entries.TryAdd(item.Ino, (parent, item, 0)))
+            {
+                BecameRecent(item.Ino);
+            }
+        }
+
+        public void Forget(ulong ino, ulong count)
+        {
+            if (ino == root || !_entries.TryGetValue(ino, out var e) || e.Lookups == 0)
+            {
+                return;
+            }
+
+            _entries[ino] = e with { Lookups = e.Lookups > (long)count ? e.Lookups - (long)count : 0 };
+            if (e.Lookups <= (long)count)
+            {
+                BecameRecent(ino);
+            }
+        }
+
+        public string? PathOf(ulong ino)
+        {
+            var names = new List<string>();
+            for (var current = ino; current != root; current = _entries[current].Parent)
+            {
+                if (!_entries.ContainsKey(current))
+                {
+                    return null;
+                }
+
+                names.Add(_entries[current].Item.Name);
+            }
+
+            names.Reverse();
+            return string.Join('/', rootPath.Length == 0 ? names : names.Prepend(rootPath));
+        }
+
+        private void BecameRecent(ulong ino)
+        {
+            RecentCount++;
+            _noted.Add(ino);
+            if (RecentCount <= recentLimit && _noted.Count < _noteCapacity)
+            {
+                return;
+            }
+
+            foreach (var noted in _noted)
+            {
+                if (_entries.TryGetValue(noted, out var e) && e.Lookups == 0)
+                {
+                    _entries.Remove(noted);
+                }
+            }
+
+            _noted.Clear();
+            RecentCount = 0;
+        }
+    }
 }
