@@ -17,7 +17,8 @@ namespace OrleansMount.Client.Mount;
 /// them with each listing: unique within the snapshot and the same on every mount, see <see cref="InodeNumbers"/>).
 /// Metadata is asked of the silo by name (lookup: one point read) or a page at a time (readdir: an open
 /// directory holds one page of <see cref="ListingPageSize"/> children); the mount keeps only the inodes the kernel
-/// holds references to (lookup/forget counts), so nothing grows with the snapshot's size. File bytes come
+/// holds references to (lookup/forget counts) and at most <see cref="RecentLookups"/> more, in one compact
+/// <see cref="InodeTable"/>, so nothing grows with the snapshot's size. File bytes come
 /// from chunk files on this node's disk when they are there, else through the silo. No libfuse
 /// thread waits on the network: anything not in memory is answered when its task completes.
 /// </summary>
