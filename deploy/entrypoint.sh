@@ -141,10 +141,13 @@ stop_node() {
   exit 0
 }
 
+# The silo, like the mount, runs with tiered compilation off: its read path compiled optimised once on first use,
+# not compiled twice during the first epoch (docs/decisions/0025-silo-tiered-compilation.md). Set DOTNET_TieredCompilation
+# yourself to override.
 run_node() {
   silo_args
   mountpoint_path
-  orleansmount-silo "${SILO_ARGS[@]}" &
+  DOTNET_TieredCompilation="${DOTNET_TieredCompilation:-0}" orleansmount-silo "${SILO_ARGS[@]}" &
   NODE_SILO=$!
   trap stop_node TERM INT
   wait_for_silo_and_snapshot
@@ -169,7 +172,7 @@ case "$mode" in
   silo)
     shift
     silo_args
-    exec orleansmount-silo "${SILO_ARGS[@]}" "$@"
+    DOTNET_TieredCompilation="${DOTNET_TieredCompilation:-0}" exec orleansmount-silo "${SILO_ARGS[@]}" "$@"
     ;;
   mount)
     shift

@@ -4,14 +4,19 @@ side in one run on the same generated datasets, loopback only (./build.sh bench 
 
   suite-bench.py [--quick | --tiny] [--reps R] [--only PART,...] [--no-doc] [--report RAW.json]
 
+A run of every part writes docs/benchmarks/suite.json, suite.svg and the suite-bench section of docs/benchmarks.md; a run
+of some parts (--only) writes docs/benchmarks/suite-PARTS.json and, when it measured the small files, only the section
+comparing cold small files with their ceiling (issue 21), which a run of every part writes too.
+
 Parts: meta (find | wc -l, ls -lR, Python glob + os.stat; cold and warm; memory after the find), small (N x 128 KiB,
-8 readers), large (fio 1 MiB sequential; fio 4 KiB randread, 4 jobs), cluster (object-store GETs and bytes per epoch,
+8 readers; also the ceiling, GetBench --parallel 8 GETting the same objects, and OrleansMount once more with a silo that
+served 300 other files first, and with a fresh silo on the runtime's default tiered compilation), large (fio 1 MiB sequential; fio 4 KiB randread, 4 jobs), cluster (object-store GETs and bytes per epoch,
 3 nodes of each system). Every cold figure is measured against s3rver directly and (meta and small in every mode,
 large in the full run) once more behind the latency proxy at 20 ms time to first byte, which also counts the requests.
 
 Sizes (SIZES below): full 100,000 metadata files, 10,000 x 128 KiB, 2 GiB, 3 repetitions, cluster 2,000 files;
 --quick 3,000, 500, 512 MiB, 2, 200; --tiny (development) 1,000, 100, 64 MiB, 1, 50.
-Writes docs/benchmarks/suite.json, docs/benchmarks/suite.svg and the suite-bench section of docs/benchmarks.md."""
+"""
 import json, math, os, shutil, statistics, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -24,7 +29,8 @@ SYSTEMS = ("local", "passthrough_ll", "orleansmount", "rclone", "s3fs")
 PEERS = ("rclone", "s3fs")
 REMOTE = ("orleansmount", "rclone", "s3fs")
 LABEL = {"local": "local disk", "passthrough_ll": "passthrough_ll", "orleansmount": "OrleansMount",
-         "rclone": "rclone", "s3fs": "s3fs"}
+         "rclone": "rclone", "s3fs": "s3fs", "orleansmount_warmed": "OrleansMount, silo warmed",
+         "orleansmount_tiered": "OrleansMount, tiered compilation on", "parallel_get": "ceiling"}
 # meta files, small files, large MiB, repetitions, randread seconds, cluster files (the first of the small files).
 # --quick is smaller than the issue's example (20,000 / 2,000) to finish in 10 minutes on this shared 2-core machine:
 # rclone stats each file with a HEAD request, one after another (~4.5 ms each against loopback s3rver here), and
@@ -38,6 +44,16 @@ LEAF = 500  # files per leaf directory of the metadata tree
 PROXY_SUBTREE = "t00/s00"  # the 20 ms proxy walks one leaf directory (rclone: 500 HEAD requests one after another, ~14 s)
 PLL_SUBTREE = 10_000  # passthrough_ll holds an O_PATH fd per inode; the hard open-file limit here is 20,000
 PROXY_TTFB_MS = 20
+SMALL_READERS = 8  # reader threads of the small-files figures, and the parallel GETs of their ceiling
+# The cold small files once more with the silo process warm (WARMUP_FILES of another snapshot read through it first):
+# OrleansMount's per-file cost without the one-time cost of a fresh process (its JIT), beside the fresh-silo figure.
+WARMED, WARMUP_FILES = "orleansmount_warmed", 300
+# And once more with a fresh silo on the runtime's default tiered compilation (decision 0025 turned it off for deployed silos).
+TIERED = "orleansmount_tiered"
+OM_VARIANTS = (WARMED, TIERED)
+CEILING = "parallel_get"  # the small-files ceiling: GetBench --parallel SMALL_READERS over the same objects
+# Issue 21's targets for cold small files, directly and behind the proxy: OrleansMount >= this x the ceiling, and x the best peer.
+CEILING_TARGET, PEER_TARGET = 0.8, 1.5
 WALKS = {
     "find": lambda root: ["bash", "-c", f"find '{root}' -type f | wc -l"],
     "ls_lR": lambda root: ["bash", "-c", f"ls -lR '{root}' | wc -l"],
@@ -86,8 +102,11 @@ class Suite(Cluster):
         meta = {f"meta/t{i // 10000:02d}/s{(i % 10000) // LEAF:02d}/f{i:06d}": 100 + (i * 37) % 1948 for i in range(self.n_meta)}
         small = {f"small/s{i // 1000:02d}/f{i:06d}": 128 * 1024 for i in range(self.n_small)}
         large = {"large/big": self.large_mib * MiB}
+        # Read before the small files by the silo of the "OrleansMount, silo warmed" figure (WARMED).
+        warmup = {f"warmup/w{i:05d}": 128 * 1024 for i in range(min(self.n_small, WARMUP_FILES))}
+        self.warmup_names = [k[len("warmup/"):] for k in warmup]
         t = time.monotonic()
-        self.small_digests = benchlib.seed_tree(bucket, {**meta, **small, **large}, self.local, digest_keys=set(small))
+        self.small_digests = benchlib.seed_tree(bucket, {**meta, **small, **large, **warmup}, self.local, digest_keys=set(small))
         self.meta_dirs = len({k.rsplit("/", 1)[0] for k in meta}) + len({k.split("/")[1] for k in meta})
         self.pll_subtree = "t00"
         self.pll_files = min(self.n_meta, PLL_SUBTREE)
@@ -95,7 +114,7 @@ class Suite(Cluster):
         self.seed_seconds = time.monotonic() - t
         say(f"seeded {len(meta):,} + {len(small):,} + 1 files with directory markers in {self.seed_seconds:.1f} s")
         self.import_seconds = {}
-        for snap in ("meta", "small", "large"):
+        for snap in ("meta", "small", "large", "warmup"):
             t = time.monotonic()
             with open(f"{w}/import-{snap}.log", "wb") as log:  # it warns once per skipped directory marker
                 if subprocess.run([benchlib.OM, "import", f"s3://{BUCKET}/{snap}", "--snapshot", snap], env=self.env,
@@ -113,7 +132,7 @@ class Suite(Cluster):
         if system.startswith("local"):
             return f"{self.local}/{dataset}", [], lambda: None
         mnt = f"{w}/mnt-{system}-{n}"
-        if system != "orleansmount":
+        if system not in ("orleansmount", WARMED, TIERED):
             os.makedirs(mnt)
         endpoint = self.endpoints[variant]
         if system == "passthrough_ll":
@@ -131,10 +150,22 @@ class Suite(Cluster):
                                                f"use_cache={w}/s3fs-cache-{n},ro,max_stat_cache_size=250000"])
             return self._fuse(mnt, p, mnt)
         self.env["AWS_ENDPOINT_URL"] = endpoint  # the silo reads the object store there
+        # As deployed (the systemd unit and the container entrypoint, decision 0025): tiered compilation off; TIERED
+        # keeps the runtime's default, which the tests and a silo started by hand use.
+        if system != TIERED:
+            self.env["DOTNET_TieredCompilation"] = "0"
         try:
             silo = self.start_silo(f"om-{n}", BUCKET, "16GiB", f"solo-{n}")
         finally:
             self.env["AWS_ENDPOINT_URL"] = self.endpoints["direct"]
+            self.env.pop("DOTNET_TieredCompilation", None)
+        if system == WARMED:
+            # The silo process warm (its read path run and compiled by the JIT), its cache still without a byte of
+            # `dataset`: every file of another snapshot read through a mount first, that mount gone.
+            warm = self.mount(silo, "warmup")
+            read_all(warm, self.warmup_names, threads=SMALL_READERS)
+            Procs.umount(warm)
+            time.sleep(2)  # the JIT's background tier-up of what the warm-up ran
         root = self.mount(silo, dataset)
         pids = [silo["proc"].pid, self.mount_pid(root)]
 
@@ -209,9 +240,12 @@ class Suite(Cluster):
         names = [k[len("small/"):] for k in keys]
         check = names[:: max(1, len(names) // 20)]
         recs = []
-        for variant, reps in (("direct", self.reps), ("proxy", 1)):
-            for system in SYSTEMS if variant == "direct" else REMOTE:
-                for rep in range(1, reps + 1):
+        # Round by round (the ceiling, then every system), so load from other work on the machine falls on all of them
+        # alike. Behind the proxy as many rounds as direct, except in the full run (rclone and s3fs take minutes there).
+        for variant, reps in (("direct", self.reps), ("proxy", 1 if self.mode == "full" else self.reps)):
+            for rep in range(1, reps + 1):
+                recs.append(self.get_ceiling(variant, rep, keys))
+                for system in (*SYSTEMS, *OM_VARIANTS) if variant == "direct" else (*REMOTE, *OM_VARIANTS):
                     root, _, close = self.open_fs(system, "small", variant)
                     try:
                         before = self.slow_counters()
@@ -219,7 +253,7 @@ class Suite(Cluster):
                         for phase in phases:
                             if phase != "warm":
                                 drop_caches()
-                            total, secs = read_all(root, names, threads=8)
+                            total, secs = read_all(root, names, threads=SMALL_READERS)
                             rec = {"system": system, "variant": variant, "phase": phase, "rep": rep, "bytes": total, "seconds": secs}
                             if variant == "proxy":
                                 rec["requests"] = self.slow_counters()["requests"] - before["requests"]
@@ -229,7 +263,25 @@ class Suite(Cluster):
                             read_all(root, check, {n: self.small_digests["small/" + n] for n in check})
                     finally:
                         close()
-        return {"files": self.n_small, "file_bytes": 128 * 1024, "records": recs}
+        return {"files": self.n_small, "file_bytes": 128 * 1024, "readers": SMALL_READERS, "records": recs}
+
+    def get_ceiling(self, variant, rep, keys):
+        """The ceiling of a cold small-file read (issue 21): a plain SDK client (GetBench) GETting the same objects from
+        the same endpoint with as many requests in flight as the file systems have readers, s3rver's page cache dropped
+        first as before every cold pass."""
+        before = self.slow_counters()
+        drop_caches()
+        env = {**self.env, "AWS_ENDPOINT_URL": self.endpoints[variant]}
+        out = subprocess.run([benchlib.GETBENCH, "--parallel", str(SMALL_READERS), BUCKET, *keys], env=env, check=True,
+                             capture_output=True, text=True).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        if r["bytes"] != len(keys) * 128 * 1024:
+            die(f"GetBench read {r['bytes']} bytes of {len(keys)} small files, expected {len(keys) * 128 * 1024}")
+        rec = {"system": CEILING, "variant": variant, "phase": "cold", "rep": rep, "bytes": r["bytes"], "seconds": r["seconds"]}
+        if variant == "proxy":
+            rec["requests"] = self.slow_counters()["requests"] - before["requests"]
+        say(f"  small {variant:<6} {CEILING:<14} cold         rep {rep}: {r['bytes'] / r['seconds'] / 1e6:8.1f} MB/s")
+        return rec
 
     def fio(self, path, rw, bs, jobs=1, seconds=None):
         args = ["fio", f"--name={rw}", f"--filename={path}", "--readonly", f"--rw={rw}", f"--bs={bs}", "--ioengine=psync",
@@ -472,7 +524,8 @@ def report(raw, doc):
              "**Warm** = the same walk or read again at once (kernel page/dentry caches and the system's own caches warm). "
              "**Warm, page cache dropped** = then drop the page cache and read again: the bytes come from each system's "
              "own disk cache (local disk and passthrough_ll: from the disk).",
-             f"- **Direct** figures read s3rver itself; **20 ms proxy** figures (one repetition, cold) go through "
+             f"- **Direct** figures read s3rver itself; **20 ms proxy** figures (cold; one repetition, the small files as many as "
+             f"direct outside the full run) go through "
              f"`tests/tools/OrleansMount.LatencyProxy --ttfb-ms {PROXY_TTFB_MS}`, which also counts every request. Loopback s3rver "
              "answers in about a millisecond and hides per-request costs; a real object store takes tens. Coverage: metadata "
              f"(one leaf directory, `meta/{PROXY_SUBTREE}`, {LEAF} files: rclone's walk is {LEAF} HEAD requests one after another) "
@@ -567,6 +620,60 @@ def report(raw, doc):
     benchlib.write_section(doc, BEGIN, END, lines)
 
 
+CEILING_BEGIN, CEILING_END = "<!-- suite-ceiling:begin -->", "<!-- suite-ceiling:end -->"
+
+
+def ceiling_report(raw, doc, raw_name):
+    """Issue 21's cold small-file targets against the parallel-GET ceiling and the best peer, each PASS or MISS, from the
+    small-files records of one run (its own section, so a run of the small files alone can publish it)."""
+    s, m = raw["small"], raw["machine"]
+    readers = s.get("readers", SMALL_READERS)
+    mbps = lambda r: r["bytes"] / r["seconds"] / 1e6  # noqa: E731
+    lines = ["", "## Cold small files against the parallel-GET ceiling (issue 21)", "",
+             f"`tests/benchmarks/suite-bench.py{'' if m['mode'] == 'full' else ' --' + m['mode']}"
+             f"{'' if raw_name == 'suite' else ' --only small'}` — {m['mode']} run, {m['date']}, commit {m['commit']}: "
+             f"{s['files']:,} × 128 KiB read cold by {readers} reader threads (the suite's small-files figure). The **ceiling** is "
+             f"`tests/benchmarks/GetBench --parallel {readers}`: a plain AWSSDK.S3 client GETting the same objects whole, "
+             f"{readers} requests in flight, from the same endpoint (s3rver directly, or the 20 ms latency proxy), its page "
+             "cache dropped first as before every cold pass, and run in rounds (the ceiling, then each system) so that load from other "
+             "work falls on all alike. Figures are medians of the rounds (min–max in brackets); ratios are of medians, "
+             "measured in the same run.", "",
+             f"| figure | ceiling, MB/s | OrleansMount, MB/s | best peer, MB/s | OrleansMount × ceiling (target ≥ {CEILING_TARGET}×) "
+             f"| OrleansMount × best peer (target ≥ {PEER_TARGET}×) |", "|---|---|---|---|---|---|"]
+    for variant, title in (("direct", "s3rver directly"), ("proxy", f"behind the {PROXY_TTFB_MS} ms proxy")):
+        f = {}
+        for system in (CEILING, *REMOTE, *OM_VARIANTS):
+            v = [mbps(r) for r in s["records"] if r["system"] == system and r["variant"] == variant and r["phase"] == "cold"]
+            if v:
+                f[system] = summ(v)
+        if CEILING not in f or "orleansmount" not in f:
+            continue
+        cell = lambda q: f"{q['median']:,.1f}" + (f" ({q['min']:,.1f}–{q['max']:,.1f})" if q["n"] > 1 else "")  # noqa: E731
+        best = max((p for p in PEERS if p in f), key=lambda p: f[p]["median"], default=None)
+        verdict = lambda r, t: "–" if r is None else f"**{r:.2f}×** {'PASS' if r >= t else 'MISS'}"  # noqa: E731
+        for om, what in (("orleansmount", "fresh silo (the target)"), (WARMED, "silo warmed"),
+                         (TIERED, "fresh silo, tiered compilation on")):
+            if om not in f:
+                continue
+            r_ceiling = f[om]["median"] / f[CEILING]["median"]
+            r_peer = f[om]["median"] / f[best]["median"] if best else None
+            lines.append(f"| {s['files']:,} × 128 KiB cold, {title}; OrleansMount: {what} | {cell(f[CEILING])} | {cell(f[om])} | "
+                         f"{cell(f[best]) + ' (' + LABEL[best] + ')' if best else '–'} | {verdict(r_ceiling, CEILING_TARGET)} | "
+                         f"{verdict(r_peer, PEER_TARGET)} |")
+    lines += ["", "*Fresh silo*: the suite's cold figure (a silo started on an empty cache for the pass, as for every cold figure). "
+              f"*Silo warmed*: the same with a silo that first served {WARMUP_FILES} files of another snapshot through a mount "
+              "(its read path run and compiled by the JIT), its cache still empty of these files: what a silo that has been "
+              "running costs per file. The issue's targets are judged on the fresh silo. Silos run as deployed, with "
+              "`DOTNET_TieredCompilation=0` (decision 0025); *tiered compilation on* is a fresh silo on the runtime's "
+              "default, as before that decision."]
+    proxy_req = {r["system"]: r["requests"] for r in s["records"] if r["variant"] == "proxy" and "requests" in r and r["rep"] == 1}
+    if proxy_req:
+        lines += ["", "Object-store requests of one cold pass behind the proxy: " + ", ".join(
+            f"{LABEL[k]} {v:,}" for k, v in proxy_req.items()) + " (the ceiling's include one HEAD that warms its client)."]
+    lines += ["", f"Raw figures: [docs/benchmarks/{raw_name}.json](benchmarks/{raw_name}.json).", ""]
+    benchlib.write_section(doc, CEILING_BEGIN, CEILING_END, lines)
+
+
 def main():
     benchlib.configure("suite-bench", os.environ.get("SBENCH_WORK", "/tmp/orleansmount-suite-bench"))
     args = benchlib.parse_args(__doc__, report_and_chart, reps=None, tiny=(False, None),
@@ -575,6 +682,9 @@ def main():
     reps, write_doc, parts = args.reps, args.write_doc, args.only
     reps = reps or SIZES[mode][3]
     benchlib.check_tools("rclone", "s3fs", "fio", "gcc", "pkg-config", "fusermount3")
+    if "small" in parts:  # the small files' ceiling
+        subprocess.run(["dotnet", "build", f"{benchlib.GETBENCH_DIR}/GetBench.csproj", "-c", "Release", "-nologo", "-clp:ErrorsOnly",
+                        "-v:quiet"], check=True, stdout=subprocess.DEVNULL)
     benchlib.fresh_work()
     t0 = time.monotonic()
     suite = Suite(mode, reps)
@@ -600,12 +710,23 @@ def main():
         say(f"done in {raw['seconds'] / 60:.1f} min: {benchlib.WORK}/suite-tiny.json")
         return
     say(f"measured in {raw['seconds'] / 60:.1f} min")
-    benchlib.save(raw, "suite", report_and_chart, write_doc)
+    raw["parts"] = parts
+    benchlib.save(raw, raw_name(raw), report_and_chart, write_doc)
+
+
+def raw_name(raw):
+    """suite for a run of every part; suite-PART-... for a run of some (which publishes only the ceiling section)."""
+    parts = raw.get("parts", ["meta", "small", "large", "cluster"])
+    return "suite" if set(parts) >= {"meta", "small", "large", "cluster"} else "suite-" + "-".join(parts)
 
 
 def report_and_chart(raw, doc):
-    report(raw, doc)
-    svg(raw, f"{ROOT}/docs/benchmarks/suite.svg")
+    name = raw_name(raw)
+    if name == "suite":
+        report(raw, doc)
+        svg(raw, f"{ROOT}/docs/benchmarks/suite.svg")
+    if any(r["system"] == CEILING for r in raw.get("small", {}).get("records", [])):
+        ceiling_report(raw, doc, name)
 
 
 if __name__ == "__main__":
