@@ -115,7 +115,9 @@ prepare_mountpoint() {
 }
 
 # The mount process lives as long as the mount: its code compiled optimised once, not again during the first
-# epoch (docs/decisions/0008-runtime-settings.md). Set DOTNET_TieredCompilation yourself to override.
+# epoch (docs/decisions/0008-runtime-settings.md), and a 4 MiB gen0 budget, so a walk of many files leaves its
+# inode table, not GC headroom (docs/decisions/0023-mount-inode-table.md). Set DOTNET_TieredCompilation or
+# DOTNET_GCgen0size yourself to override.
 mount_args() {
   prepare_mountpoint
   MOUNT_ARGS=(mount "$ORLEANSMOUNT_SNAPSHOT" "$MOUNTPOINT" --silo "$SOCKET" --foreground)
@@ -150,7 +152,7 @@ run_node() {
   trap stop_node TERM INT
   wait_for_silo_and_snapshot
   mount_args
-  DOTNET_TieredCompilation="${DOTNET_TieredCompilation:-0}" orleansmount "${MOUNT_ARGS[@]}" &
+  DOTNET_TieredCompilation="${DOTNET_TieredCompilation:-0}" DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x400000}" orleansmount "${MOUNT_ARGS[@]}" &
   NODE_MOUNT=$!
   # Whichever process ends first ends the node: a container restart is the recovery.
   local status=0
@@ -177,7 +179,7 @@ case "$mode" in
     mountpoint_path
     wait_for_silo_and_snapshot
     mount_args
-    DOTNET_TieredCompilation="${DOTNET_TieredCompilation:-0}" exec orleansmount "${MOUNT_ARGS[@]}" "$@"
+    DOTNET_TieredCompilation="${DOTNET_TieredCompilation:-0}" DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x400000}" exec orleansmount "${MOUNT_ARGS[@]}" "$@"
     ;;
   *)
     exec "$@"

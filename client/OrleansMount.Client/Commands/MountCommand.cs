@@ -179,6 +179,8 @@ internal static class MountCommand
         // A mount process lives as long as its mount: its read path compiled optimised once, not tier 0 then
         // tier 1 during the first epoch (decision 0008); a value the user set wins.
         info.Environment.TryAdd(MountRuntime.TieredCompilationVariable, MountRuntime.TieredCompilationOff);
+        // A small gen0 budget: the mount's memory after a walk is its inode table, not GC headroom (decision 0023).
+        info.Environment.TryAdd(MountRuntime.Gen0SizeVariable, MountRuntime.Gen0Size);
         using var child = Process.Start(info) ?? throw new OrleansMountException("could not start the mount process");
         child.StandardInput.Close();
         var errors = child.StandardError.ReadToEndAsync(cancellationToken);

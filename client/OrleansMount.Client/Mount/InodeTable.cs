@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Text;
 using OrleansMount.Grains.Protocol;
 
@@ -8,46 +11,132 @@ namespace OrleansMount.Client.Mount;
 internal readonly record struct InodeInfo(ulong Ino, bool IsDirectory, long Size, long MtimeNs);
 
 /// <summary>
-/// The inodes the kernel holds references to (handed out by lookup and readdirplus, given back by forget), and
-/// nothing else: the mount's only per-file memory. Each is a struct in one dictionary: its parent's number, its
-/// name as UTF-8, size, mtime and ETag (a quoted 32-digit MD5 hex ETag, the usual S3 form, packed into 16 bytes);
-/// paths are rebuilt from the parent chain when a file is opened or a directory listed. The kernel keeps a parent's
-/// dentry, so its inode, while a child's is referenced: a referenced inode's chain is always complete.
+/// The inodes the kernel holds references to (handed out by lookup and readdirplus, given back by forget), plus a
+/// bounded set of recent ones it holds none to (listed by readdir, or forgotten: after drop_caches a dataset read
+/// again soon, the next epoch, costs no silo round trip per file); the mount's only per-file memory. Each is a fixed
+/// 64-byte <see cref="Record"/> (number, parent's number, size, mtime, ETag: a quoted 32-digit MD5 hex ETag, the usual
+/// S3 form, packed into 16 bytes, references held, where its name lies) in native blocks of
+/// <see cref="RecordsPerBlock"/>, kept dense (a removed record's place is taken by the last one); names as UTF-8 in
+/// one append-only arena of native blocks, compacted once more of it is garbage than live; two open-addressing
+/// indexes, inode number -> record and (parent, name) -> record, growing and shrinking by halves. So memory follows
+/// the number of inodes (~64 B + the name + ~16 B of index each), with no object per entry for the GC to trace or
+/// to promote and drop, and no doubled array left behind on the large-object heap (decision 0023). Paths are rebuilt
+/// from the parent chain when a file is opened or a directory listed; the kernel keeps a parent's dentry, so its
+/// inode, while a child's is referenced: a referenced inode's chain is always complete.
 /// </summary>
-internal sealed class InodeTable
+internal sealed unsafe class InodeTable : IDisposable
 {
+    /// <summary>Records per native block (128 KiB): what the table grows and shrinks by.</summary>
+    internal const int RecordsPerBlock = 2048;
+
+    /// <summary>Bytes per name-arena block (a longer name with its ETag gets a block of its own size).</summary>
+    internal const int DefaultArenaBlockBytes = 128 * 1024;
+
+    internal const int MinIndexSlots = 1024;
+
     private const byte Directory = 0, FileHexETag = 1, FileOtherETag = 2, FileNoETag = 3;
+    private const int RecordBlockShift = 11; // log2(RecordsPerBlock)
+    private const int MaxDepth = 4096;
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<ulong, Entry> _entries = [];
     private readonly Dictionary<ulong, string> _addresses = []; // the rare file whose address is not source + path
     private readonly string _rootPath;
     private readonly ulong _rootIno;
+    private readonly int _recentLimit;
+    private readonly int _arenaBlockBytes;
 
-    public InodeTable(ulong rootIno, string rootPath)
+    private nint[] _recordBlocks = new nint[4];
+    private int _recordBlockCount;
+    private int _count;
+    private int _recent; // records with no reference
+    private readonly ulong[] _recentInos; // every inode that became recent since the last sweep (some referenced again since)
+    private int _recentInoCount;
+
+    // Record number + 1 per slot, 0 = empty; linear probing, deletion by backward shift. Both have _indexSlots slots.
+    private int* _byIno;
+    private int* _byName;
+    private int _indexSlots;
+
+    private readonly List<ArenaBlock> _arena = [];
+    private long _arenaLive; // bytes of names and ETags that records point at
+    private long _arenaGarbage; // bytes of removed names and unused block tails
+
+    private bool _disposed;
+    private int _compactions;
+    private int _reindexes;
+    private int _sweeps;
+
+    /// <param name="recentLimit">Inodes kept with no reference at most; past it, all of them go (a bound, not a budget per file).</param>
+    /// <param name="arenaBlockBytes">The name arena's block size: smaller in tests, so they compact it often.</param>
+    public InodeTable(ulong rootIno, string rootPath, int recentLimit, int arenaBlockBytes = DefaultArenaBlockBytes)
     {
         _rootIno = rootIno;
         _rootPath = rootPath;
-        _entries[rootIno] = new Entry { Name = [], Lookups = 1, Kind = Directory };
+        _recentLimit = recentLimit;
+        _recentInos = new ulong[Math.Max(16, 4 * recentLimit)];
+        _arenaBlockBytes = arenaBlockBytes;
+        _indexSlots = MinIndexSlots;
+        _byIno = (int*)NativeMemory.AllocZeroed((nuint)_indexSlots, sizeof(int));
+        _byName = (int*)NativeMemory.AllocZeroed((nuint)_indexSlots, sizeof(int));
+        Add(rootIno, 0, [], Directory, 0, 0, 0, 0, null, 1);
     }
 
+    ~InodeTable() => Free();
+
+    /// <summary>The inodes the kernel holds references to, and the root.</summary>
     public int Count
     {
         get
         {
             lock (_lock)
             {
-                return _entries.Count;
+                return _count - _recent;
             }
         }
     }
 
+    /// <summary>The inodes kept with no reference (at most the limit given).</summary>
+    public int RecentCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _recent;
+            }
+        }
+    }
+
+    /// <summary>Native bytes the table holds: record blocks, name arena and indexes (for tests and sizing).</summary>
+    public long MemoryBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                var arena = 0L;
+                foreach (var block in _arena)
+                {
+                    arena += block.Capacity;
+                }
+
+                return ((long)_recordBlockCount * RecordsPerBlock * sizeof(Record)) + arena + (2L * _indexSlots * sizeof(int));
+            }
+        }
+    }
+
+    /// <summary>How often the name arena was compacted, the indexes rebuilt at another size, and the recent inodes dropped (for tests).</summary>
+    internal (int Compactions, int Reindexes, int Sweeps) Maintenance => (_compactions, _reindexes, _sweeps);
+
+    /// <summary>A referenced inode's attributes.</summary>
     public bool TryGet(ulong ino, out InodeInfo info)
     {
         lock (_lock)
         {
-            if (_entries.TryGetValue(ino, out var e))
+            var at = FindReferenced(ino);
+            if (at >= 0)
             {
+                ref var e = ref At(at);
                 info = new InodeInfo(ino, e.Kind == Directory, e.Size, e.MtimeNs);
                 return true;
             }
@@ -57,54 +146,69 @@ internal sealed class InodeTable
         return false;
     }
 
+    /// <summary>The child <paramref name="name"/> of <paramref name="parent"/> when the table holds it, referenced or recent.</summary>
+    public ListingItem? Lookup(ulong parent, string name)
+    {
+        var length = Encoding.UTF8.GetByteCount(name);
+        if (length > ushort.MaxValue)
+        {
+            return null;
+        }
+
+        var rented = length > 512 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        try
+        {
+            Span<byte> bytes = rented is null ? stackalloc byte[512] : rented;
+            bytes = bytes[..Encoding.UTF8.GetBytes(name, bytes)];
+            lock (_lock)
+            {
+                var at = FindName(parent, bytes);
+                return at < 0 ? null : ItemOf(at, name);
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
     /// <summary>Hands out one reference to the child <paramref name="item"/> of <paramref name="parent"/> (adding it if new).</summary>
     public void Reference(ulong parent, ListingItem item)
     {
         lock (_lock)
         {
-            ref var e = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_entries, item.Ino, out var exists);
-            if (exists)
+            var at = Find(item.Ino);
+            if (at >= 0)
             {
-                e.Lookups++;
+                if (At(at).Lookups++ == 0)
+                {
+                    _recent--;
+                }
+
                 return;
             }
 
-            e.Parent = parent;
-            e.Name = Encoding.UTF8.GetBytes(item.Name);
-            e.Lookups = 1;
-            if (item.Dir)
-            {
-                e.Kind = Directory;
-                return;
-            }
+            AddItem(parent, item, 1);
+        }
+    }
 
-            e.Size = item.Size;
-            e.MtimeNs = item.MtimeNs;
-            if (item.ETag is null)
+    /// <summary>Keeps the child <paramref name="item"/> of <paramref name="parent"/> (listed by readdir) for the lookups that may follow, without a reference.</summary>
+    public void Remember(ulong parent, ListingItem item)
+    {
+        lock (_lock)
+        {
+            if (!_disposed && Find(item.Ino) < 0)
             {
-                e.Kind = FileNoETag;
-            }
-            else if (TryPackHexETag(item.ETag, out var high, out var low))
-            {
-                e.Kind = FileHexETag;
-                e.ETagHigh = high;
-                e.ETagLow = low;
-            }
-            else
-            {
-                // Rare (multipart uploads, other stores): kept after the name, past a NUL no name contains.
-                e.Kind = FileOtherETag;
-                e.Name = Encoding.UTF8.GetBytes(item.Name + "\0" + item.ETag);
-            }
-
-            if (item.Address is not null)
-            {
-                _addresses[item.Ino] = item.Address;
+                AddItem(parent, item, 0);
+                BecameRecent(item.Ino);
             }
         }
     }
 
-    /// <summary>Gives back <paramref name="count"/> references; the inode goes at zero (the root never does).</summary>
+    /// <summary>Gives back <paramref name="count"/> references; at zero the inode is kept as a recent one (the root always stays).</summary>
     public void Forget(ulong ino, ulong count)
     {
         if (ino == _rootIno)
@@ -114,87 +218,59 @@ internal sealed class InodeTable
 
         lock (_lock)
         {
-            ref var e = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_entries, ino);
-            if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref e))
+            var at = FindReferenced(ino);
+            if (at < 0)
             {
                 return;
             }
 
-            e.Lookups -= (int)Math.Min(count, int.MaxValue);
-            if (e.Lookups <= 0)
+            ref var e = ref At(at);
+            if ((ulong)e.Lookups > count)
             {
-                _entries.Remove(ino);
-                _addresses.Remove(ino);
+                e.Lookups -= (int)count;
+                return;
             }
+
+            e.Lookups = 0;
+            BecameRecent(ino);
         }
     }
 
-    /// <summary>The inode's path in the snapshot ("" for the snapshot root); null when the kernel holds no reference to it.</summary>
+    /// <summary>A referenced inode's path in the snapshot ("" for the snapshot root); null when the kernel holds no reference to it.</summary>
     public string? PathOf(ulong ino)
     {
         lock (_lock)
         {
-            return PathOfLocked(ino);
+            return FindReferenced(ino) < 0 ? null : PathOfLocked(ino);
         }
     }
 
     /// <summary>
-    /// A file's listing entry and path, rebuilt from the table (the address only when it is not source + path);
-    /// null when the inode is unknown or a directory.
+    /// A referenced file's listing entry and path, rebuilt from the table (the address only when it is not source +
+    /// path); null when the inode is unknown, not referenced or a directory.
     /// </summary>
     public (ListingItem File, string Path)? FileOf(ulong ino)
     {
         lock (_lock)
         {
-            if (!_entries.TryGetValue(ino, out var e) || e.Kind == Directory || PathOfLocked(ino) is not { } path)
+            var at = FindReferenced(ino);
+            if (at < 0 || At(at).Kind == Directory || PathOfLocked(ino) is not { } path)
             {
                 return null;
             }
 
-            var etag = e.Kind switch
-            {
-                FileHexETag => UnpackHexETag(e.ETagHigh, e.ETagLow),
-                FileOtherETag => Encoding.UTF8.GetString(e.Name.AsSpan(e.Name.AsSpan().IndexOf((byte)0) + 1)),
-                _ => null,
-            };
-            var name = Encoding.UTF8.GetString(NameOf(e));
-            return (new ListingItem(name, false, e.Size, e.MtimeNs, etag, null, _addresses.GetValueOrDefault(ino), ino), path);
+            return (ItemOf(at, null), path);
         }
     }
 
-    private string? PathOfLocked(ulong ino)
+    public void Dispose()
     {
-        if (ino == _rootIno)
+        lock (_lock)
         {
-            return _rootPath;
+            Free();
         }
 
-        var names = new List<byte[]>();
-        for (var current = ino; current != _rootIno;)
-        {
-            if (!_entries.TryGetValue(current, out var e) || names.Count > 4096)
-            {
-                return null;
-            }
-
-            names.Add(e.Name);
-            current = e.Parent;
-        }
-
-        var builder = new StringBuilder(_rootPath);
-        for (var i = names.Count - 1; i >= 0; i--)
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append('/');
-            }
-
-            var name = names[i].AsSpan();
-            var end = name.IndexOf((byte)0);
-            builder.Append(Encoding.UTF8.GetString(end < 0 ? name : name[..end]));
-        }
-
-        return builder.ToString();
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>A quoted 32-digit lowercase hex ETag (S3's MD5 form) as 16 bytes; exactly reversible by <see cref="UnpackHexETag"/>.</summary>
@@ -221,22 +297,477 @@ internal sealed class InodeTable
 
     internal static string UnpackHexETag(ulong high, ulong low) => string.Create(CultureInfo.InvariantCulture, $"\"{high:x16}{low:x16}\"");
 
-    private static ReadOnlySpan<byte> NameOf(in Entry e)
+    /// <summary>The record as a listing item (<paramref name="name"/> when the caller has it already).</summary>
+    private ListingItem ItemOf(int at, string? name)
     {
-        var end = e.Name.AsSpan().IndexOf((byte)0);
-        return end < 0 ? e.Name : e.Name.AsSpan(0, end);
+        ref var e = ref At(at);
+        name ??= Encoding.UTF8.GetString(NameOf(e));
+        if (e.Kind == Directory)
+        {
+            return new ListingItem(name, true, 0, 0, null, null, null, e.Ino);
+        }
+
+        var etag = e.Kind switch
+        {
+            FileHexETag => UnpackHexETag(e.ETagHigh, e.ETagLow),
+            FileOtherETag => Encoding.UTF8.GetString(Stored(e).Slice(e.NameLength, (int)e.ETagLow)),
+            _ => null,
+        };
+        return new ListingItem(name, false, e.Size, e.MtimeNs, etag, null, _addresses.GetValueOrDefault(e.Ino), e.Ino);
     }
 
-    /// <summary>56 bytes (72 with the dictionary's own fields) plus the name's array.</summary>
-    private struct Entry
+    private string? PathOfLocked(ulong ino)
     {
+        if (ino == _rootIno)
+        {
+            return _rootPath;
+        }
+
+        // The chain from the inode up to the root, as record numbers; then the names root-first, '/'-separated.
+        Span<int> chain = stackalloc int[64];
+        int[]? rented = null;
+        var depth = 0;
+        var bytes = 0;
+        try
+        {
+            for (var current = ino; current != _rootIno;)
+            {
+                var at = Find(current);
+                if (at < 0 || depth == MaxDepth)
+                {
+                    return null;
+                }
+
+                if (depth == chain.Length)
+                {
+                    var larger = ArrayPool<int>.Shared.Rent(chain.Length * 4);
+                    chain.CopyTo(larger);
+                    if (rented is not null)
+                    {
+                        ArrayPool<int>.Shared.Return(rented);
+                    }
+
+                    chain = rented = larger;
+                }
+
+                chain[depth++] = at;
+                bytes += At(at).NameLength + 1;
+                current = At(at).Parent;
+            }
+
+            var buffer = ArrayPool<byte>.Shared.Rent(bytes);
+            try
+            {
+                var written = 0;
+                for (var i = depth - 1; i >= 0; i--)
+                {
+                    if (written > 0)
+                    {
+                        buffer[written++] = (byte)'/';
+                    }
+
+                    var name = NameOf(At(chain[i]));
+                    name.CopyTo(buffer.AsSpan(written));
+                    written += name.Length;
+                }
+
+                var relative = Encoding.UTF8.GetString(buffer, 0, written);
+                return _rootPath.Length == 0 ? relative : string.Concat(_rootPath, "/", relative);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<int>.Shared.Return(rented);
+            }
+        }
+    }
+
+    // ---- records: dense, in native blocks
+
+    private ref Record At(int at) =>
+        ref new Span<Record>((void*)_recordBlocks[at >> RecordBlockShift], RecordsPerBlock)[at & (RecordsPerBlock - 1)];
+
+    private void AddItem(ulong parent, ListingItem item, int lookups)
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        var nameBytes = Encoding.UTF8.GetByteCount(item.Name);
+        if (nameBytes > ushort.MaxValue)
+        {
+            throw new ArgumentException($"a name of {nameBytes} bytes: longer than any the snapshot can hold", nameof(item));
+        }
+
+        var name = nameBytes <= 512 ? stackalloc byte[nameBytes] : new byte[nameBytes];
+        Encoding.UTF8.GetBytes(item.Name, name);
+        if (item.Dir)
+        {
+            Add(item.Ino, parent, name, Directory, 0, 0, 0, 0, null, lookups);
+        }
+        else if (item.ETag is null)
+        {
+            Add(item.Ino, parent, name, FileNoETag, item.Size, item.MtimeNs, 0, 0, null, lookups);
+        }
+        else if (TryPackHexETag(item.ETag, out var high, out var low))
+        {
+            Add(item.Ino, parent, name, FileHexETag, item.Size, item.MtimeNs, high, low, null, lookups);
+        }
+        else
+        {
+            // Rare (multipart uploads, other stores): kept in the arena after the name, its length in ETagLow.
+            Add(item.Ino, parent, name, FileOtherETag, item.Size, item.MtimeNs, 0, 0, item.ETag, lookups);
+        }
+
+        if (!item.Dir && item.Address is not null)
+        {
+            _addresses[item.Ino] = item.Address;
+        }
+    }
+
+    /// <summary>A new record for <paramref name="ino"/> (not in the table), indexed.</summary>
+    private void Add(ulong ino, ulong parent, ReadOnlySpan<byte> name, byte kind, long size, long mtimeNs, ulong high, ulong low, string? otherETag, int lookups)
+    {
+        var etagBytes = otherETag is null ? 0 : Encoding.UTF8.GetByteCount(otherETag);
+        var offset = Append(name.Length + etagBytes, out var destination);
+        name.CopyTo(destination);
+        if (otherETag is not null)
+        {
+            Encoding.UTF8.GetBytes(otherETag, destination[name.Length..]);
+            low = (ulong)etagBytes;
+        }
+
+        if (_count == _recordBlockCount * RecordsPerBlock)
+        {
+            if (_recordBlockCount == _recordBlocks.Length)
+            {
+                Array.Resize(ref _recordBlocks, _recordBlocks.Length * 2);
+            }
+
+            _recordBlocks[_recordBlockCount++] = (nint)NativeMemory.Alloc(RecordsPerBlock, (nuint)sizeof(Record));
+        }
+
+        if ((_count + 1) * 4L > _indexSlots * 3L)
+        {
+            Reindex(_indexSlots * 2);
+        }
+
+        var at = _count++;
+        At(at) = new Record
+        {
+            Ino = ino,
+            Parent = parent,
+            Size = size,
+            MtimeNs = mtimeNs,
+            ETagHigh = high,
+            ETagLow = low,
+            NameOffset = offset,
+            Lookups = lookups,
+            NameLength = (ushort)name.Length,
+            Kind = kind,
+        };
+        Insert(_byIno, InoHome(ino), at);
+        Insert(_byName, NameHome(parent, name), at);
+    }
+
+    /// <summary>
+    /// Counts a recent inode; past the limit drops all of them (a bound: start over rather than grow with the snapshot),
+    /// found through the inodes noted since the last time, not by a pass over the table.
+    /// </summary>
+    private void BecameRecent(ulong ino)
+    {
+        _recent++;
+        _recentInos[_recentInoCount++] = ino;
+        if (_recent <= _recentLimit && _recentInoCount < _recentInos.Length)
+        {
+            return;
+        }
+
+        _sweeps++;
+        foreach (var recent in _recentInos.AsSpan(0, _recentInoCount))
+        {
+            var at = Find(recent);
+            if (at >= 0 && At(at).Lookups == 0)
+            {
+                Remove(at);
+            }
+        }
+
+        _recentInoCount = _recent = 0;
+    }
+
+    /// <summary>Removes record <paramref name="at"/>: the last record moves into its place, so records stay dense.</summary>
+    private void Remove(int at)
+    {
+        ref var e = ref At(at);
+        _arenaLive -= StoredLength(e);
+        _arenaGarbage += StoredLength(e);
+        _addresses.Remove(e.Ino);
+        Unindex(_byIno, SlotOf(_byIno, InoHome(e.Ino), at), isInoIndex: true);
+        Unindex(_byName, SlotOf(_byName, NameHome(e.Parent, NameOf(e)), at), isInoIndex: false);
+        var last = _count - 1;
+        if (at != last)
+        {
+            ref var moved = ref At(last);
+            _byIno[SlotOf(_byIno, InoHome(moved.Ino), last)] = at + 1;
+            _byName[SlotOf(_byName, NameHome(moved.Parent, NameOf(moved)), last)] = at + 1;
+            e = moved;
+        }
+
+        _count--;
+
+        // Shrink with hysteresis: one spare record block, the indexes back to a quarter to half full.
+        while (_recordBlockCount > 1 && _count <= (_recordBlockCount - 2) * RecordsPerBlock)
+        {
+            NativeMemory.Free((void*)_recordBlocks[--_recordBlockCount]);
+            _recordBlocks[_recordBlockCount] = 0;
+        }
+
+        if (_indexSlots > MinIndexSlots && _count * 8L < _indexSlots)
+        {
+            Reindex(_indexSlots / 2);
+        }
+
+        if (_arenaGarbage > Math.Max(_arenaLive, 2L * _arenaBlockBytes))
+        {
+            CompactArena();
+        }
+    }
+
+    // ---- indexes: inode number -> record, (parent, name) -> record
+
+    private int Home(ulong hash) => (int)((hash * 0x9E3779B97F4A7C15UL) >> (64 - BitOperations.Log2((uint)_indexSlots)));
+
+    private int InoHome(ulong ino) => Home(ino);
+
+    private int NameHome(ulong parent, ReadOnlySpan<byte> name) => Home(System.IO.Hashing.XxHash3.HashToUInt64(name, (long)parent));
+
+    private int FindReferenced(ulong ino)
+    {
+        var at = Find(ino);
+        return at >= 0 && (At(at).Lookups > 0 || ino == _rootIno) ? at : -1;
+    }
+
+    /// <summary>The record number of <paramref name="ino"/>, or -1.</summary>
+    private int Find(ulong ino)
+    {
+        if (_disposed)
+        {
+            return -1;
+        }
+
+        var mask = _indexSlots - 1;
+        for (var slot = InoHome(ino); ; slot = (slot + 1) & mask)
+        {
+            var value = _byIno[slot];
+            if (value == 0)
+            {
+                return -1;
+            }
+
+            if (At(value - 1).Ino == ino)
+            {
+                return value - 1;
+            }
+        }
+    }
+
+    /// <summary>The record number of the child <paramref name="name"/> of <paramref name="parent"/>, or -1.</summary>
+    private int FindName(ulong parent, ReadOnlySpan<byte> name)
+    {
+        if (_disposed)
+        {
+            return -1;
+        }
+
+        var mask = _indexSlots - 1;
+        for (var slot = NameHome(parent, name); ; slot = (slot + 1) & mask)
+        {
+            var value = _byName[slot];
+            if (value == 0)
+            {
+                return -1;
+            }
+
+            ref var e = ref At(value - 1);
+            if (e.Parent == parent && e.NameLength == name.Length && NameOf(e).SequenceEqual(name) && e.Ino != _rootIno)
+            {
+                return value - 1;
+            }
+        }
+    }
+
+    /// <summary>The slot of <paramref name="index"/> holding record <paramref name="at"/>, whose home slot is <paramref name="home"/>.</summary>
+    private int SlotOf(int* index, int home, int at)
+    {
+        var mask = _indexSlots - 1;
+        for (var slot = home; ; slot = (slot + 1) & mask)
+        {
+            var value = index[slot];
+            if (value == 0)
+            {
+                throw new InvalidOperationException($"record {at} is missing from an index of the inode table");
+            }
+
+            if (value == at + 1)
+            {
+                return slot;
+            }
+        }
+    }
+
+    private void Insert(int* index, int home, int at)
+    {
+        var mask = _indexSlots - 1;
+        var slot = home;
+        while (index[slot] != 0)
+        {
+            slot = (slot + 1) & mask;
+        }
+
+        index[slot] = at + 1;
+    }
+
+    /// <summary>Empties slot <paramref name="hole"/> and shifts back the entries of its probe run that may move.</summary>
+    private void Unindex(int* index, int hole, bool isInoIndex)
+    {
+        var mask = _indexSlots - 1;
+        for (var slot = (hole + 1) & mask; index[slot] != 0; slot = (slot + 1) & mask)
+        {
+            ref var e = ref At(index[slot] - 1);
+            var home = isInoIndex ? InoHome(e.Ino) : NameHome(e.Parent, NameOf(e));
+            // The entry may fill the hole when its home is not cyclically within (hole, slot].
+            if (((slot - home) & mask) >= ((slot - hole) & mask))
+            {
+                index[hole] = index[slot];
+                hole = slot;
+            }
+        }
+
+        index[hole] = 0;
+    }
+
+    private void Reindex(int slots)
+    {
+        _reindexes++;
+        NativeMemory.Free(_byIno);
+        NativeMemory.Free(_byName);
+        _byIno = (int*)NativeMemory.AllocZeroed((nuint)slots, sizeof(int));
+        _byName = (int*)NativeMemory.AllocZeroed((nuint)slots, sizeof(int));
+        _indexSlots = slots;
+        for (var at = 0; at < _count; at++)
+        {
+            ref var e = ref At(at);
+            Insert(_byIno, InoHome(e.Ino), at);
+            Insert(_byName, NameHome(e.Parent, NameOf(e)), at);
+        }
+    }
+
+    // ---- names: one append-only arena
+
+    private static int StoredLength(in Record e) => e.NameLength + (e.Kind == FileOtherETag ? (int)e.ETagLow : 0);
+
+    /// <summary>The name and, for <see cref="FileOtherETag"/>, the ETag after it.</summary>
+    private ReadOnlySpan<byte> Stored(in Record e)
+    {
+        var block = _arena[(int)(e.NameOffset >> 32)];
+        return new ReadOnlySpan<byte>((void*)block.Pointer, block.Capacity).Slice((int)(uint)e.NameOffset, StoredLength(e));
+    }
+
+    private ReadOnlySpan<byte> NameOf(in Record e) => Stored(e)[..e.NameLength];
+
+    /// <summary>Room for <paramref name="length"/> bytes at the arena's end: their offset (block &lt;&lt; 32 | position).</summary>
+    private long Append(int length, out Span<byte> destination)
+    {
+        var block = _arena.Count - 1;
+        if (block < 0 || _arena[block].Capacity - _arena[block].Used < length)
+        {
+            if (block >= 0)
+            {
+                _arenaGarbage += _arena[block].Capacity - _arena[block].Used; // the tail no name will use
+            }
+
+            var capacity = Math.Max(_arenaBlockBytes, length);
+            _arena.Add(new ArenaBlock((nint)NativeMemory.Alloc((nuint)capacity), capacity, 0));
+            block++;
+        }
+
+        var b = _arena[block];
+        destination = new Span<byte>((void*)b.Pointer, b.Capacity).Slice(b.Used, length);
+        _arena[block] = b with { Used = b.Used + length };
+        _arenaLive += length;
+        return ((long)block << 32) | (uint)b.Used;
+    }
+
+    /// <summary>Copies every live name into fresh blocks in record order and frees the old ones.</summary>
+    private void CompactArena()
+    {
+        _compactions++;
+        var old = _arena.ToArray();
+        _arena.Clear();
+        _arenaLive = _arenaGarbage = 0;
+        for (var at = 0; at < _count; at++)
+        {
+            ref var e = ref At(at);
+            var block = old[(int)(e.NameOffset >> 32)];
+            var source = new ReadOnlySpan<byte>((void*)block.Pointer, block.Capacity).Slice((int)(uint)e.NameOffset, StoredLength(e));
+            e.NameOffset = Append(source.Length, out var destination);
+            source.CopyTo(destination);
+        }
+
+        foreach (var block in old)
+        {
+            NativeMemory.Free((void*)block.Pointer);
+        }
+    }
+
+    private void Free()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        for (var i = 0; i < _recordBlockCount; i++)
+        {
+            NativeMemory.Free((void*)_recordBlocks[i]);
+        }
+
+        foreach (var block in _arena)
+        {
+            NativeMemory.Free((void*)block.Pointer);
+        }
+
+        NativeMemory.Free(_byIno);
+        NativeMemory.Free(_byName);
+        _byIno = _byName = null;
+        _recordBlockCount = _count = _recent = _indexSlots = 0;
+        _arena.Clear();
+    }
+
+    private readonly record struct ArenaBlock(nint Pointer, int Capacity, int Used);
+
+    /// <summary>64 bytes.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Record
+    {
+        public ulong Ino;
         public ulong Parent;
-        public byte[] Name; // UTF-8; for FileOtherETag followed by NUL and the ETag
         public long Size;
         public long MtimeNs;
         public ulong ETagHigh;
-        public ulong ETagLow;
-        public int Lookups;
+        public ulong ETagLow; // for FileOtherETag: the ETag's length in bytes, stored after the name
+        public long NameOffset; // arena block << 32 | position
+        public int Lookups; // references the kernel holds; 0: a recent inode
+        public ushort NameLength;
         public byte Kind;
     }
 }

@@ -17,7 +17,8 @@ namespace OrleansMount.Client.Mount;
 /// them with each listing: unique within the snapshot and the same on every mount, see <see cref="InodeNumbers"/>).
 /// Metadata is asked of the silo by name (lookup: one point read) or a page at a time (readdir: an open
 /// directory holds one page of <see cref="ListingPageSize"/> children); the mount keeps only the inodes the kernel
-/// holds references to (lookup/forget counts), so nothing grows with the snapshot's size. File bytes come
+/// holds references to (lookup/forget counts) and at most <see cref="RecentLookups"/> more, in one compact
+/// <see cref="InodeTable"/>, so nothing grows with the snapshot's size. File bytes come
 /// from chunk files on this node's disk when they are there, else through the silo. No libfuse
 /// thread waits on the network: anything not in memory is answered when its task completes.
 /// </summary>
@@ -30,7 +31,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     /// <summary>Children asked of the silo per readdir page: what an open directory holds in memory at most.</summary>
     public const int ListingPageSize = 1_000;
 
-    /// <summary>Lookups remembered after the kernel forgets them (~200 B each): a bound, not a budget per file.</summary>
+    /// <summary>Inodes remembered with no kernel reference (~90 B each in the inode table): a bound, not a budget per file.</summary>
     public const int RecentLookups = 32_768;
 
     private readonly IMountBackend _backend;
@@ -40,14 +41,6 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     private readonly ConcurrentDictionary<ulong, OpenFile> _handles = new();
     private readonly ConcurrentDictionary<ulong, OpenDirectory> _directoryHandles = new();
 
-    // Names found by lookup or listed by readdir, kept after the kernel forgets them (drop_caches, memory pressure), so a dataset read
-    // again soon (the next epoch) costs no silo round trip per file. Bounded: what it holds does not grow with the snapshot.
-    private readonly ConcurrentDictionary<(ulong Parent, string Name), ListingItem> _recentLookups = new();
-
-    // How many names _recentLookups holds, near enough (an add racing a clear may go uncounted until the next clear):
-    // ConcurrentDictionary.Count takes every lock of the table, and asking it once per listed child cost more CPU than
-    // the rest of a first walk (docs/benchmarks.md, the walk's notes).
-    private int _recentLookupsCount;
     private readonly DateTimeOffset _mountTime;
     private long _nextHandle;
     private long _errors;
@@ -58,7 +51,9 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         _options = options;
         _logger = logger;
         _mountTime = snapshotTime;
-        _inodes = new InodeTable(RootIno, options.RootPath);
+        // Names listed by readdir, and inodes the kernel forgot (drop_caches, memory pressure), stay in the table up to
+        // RecentLookups, so a dataset read again soon (the next epoch) costs no silo round trip per file.
+        _inodes = new InodeTable(RootIno, options.RootPath, RecentLookups);
         Readahead = new Readahead(backend, options.ReadaheadChunks, logger);
     }
 
@@ -297,6 +292,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         }
 
         _handles.Clear();
+        _inodes.Dispose();
     }
 
     private static void ReplyXattr(FuseRequest req, byte[] value, int size)
@@ -461,40 +457,16 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         }
     }
 
-    /// <summary>One name in one directory, asked of the silo as a point read: a lookup never lists the directory.</summary>
+    /// <summary>One name in one directory: from the inode table when it holds it (referenced or recent), else asked of the silo as a point read (a lookup never lists the directory).</summary>
     private Task<ListingItem?> LookupAsync(ulong parent, string directory, string name) =>
-        _recentLookups.TryGetValue((parent, name), out var known) ? Task.FromResult<ListingItem?>(known) : FetchLookupAsync(parent, directory, name);
+        _inodes.Lookup(parent, name) is { } known ? Task.FromResult<ListingItem?>(known) : FetchLookupAsync(directory, name);
 
-    private async Task<ListingItem?> FetchLookupAsync(ulong parent, string directory, string name)
+    private async Task<ListingItem?> FetchLookupAsync(string directory, string name)
     {
         var item = await _backend.LookupAsync(directory, name, CancellationToken.None).ConfigureAwait(false);
-        if (item is null)
-        {
-            return null; // the kernel caches the negative entry itself
-        }
-
-        item = Compact(directory, Checked(directory, item));
-        Remember(parent, item);
-        return item;
-    }
-
-    /// <summary>Keeps a child found by lookup or listed by readdir for the lookups that follow the kernel's forget.</summary>
-    private void Remember(ulong parent, ListingItem item)
-    {
-        if (Volatile.Read(ref _recentLookupsCount) >= RecentLookups)
-        {
-            Volatile.Write(ref _recentLookupsCount, 0);
-            _recentLookups.Clear(); // bounded: start over rather than grow with the snapshot
-        }
-
-        if (_recentLookups.TryAdd((parent, item.Name), item))
-        {
-            Interlocked.Increment(ref _recentLookupsCount);
-        }
-        else
-        {
-            _recentLookups[(parent, item.Name)] = item;
-        }
+        return item is null
+            ? null // the kernel caches the negative entry itself
+            : Compact(directory, Checked(directory, item)); // the reply references it in the table
     }
 
     /// <summary>One page of a directory from the silo, its items compacted.</summary>
@@ -505,7 +477,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         for (var i = 0; i < items.Length; i++)
         {
             items[i] = Compact(directory, Checked(directory, listing.Items[i]));
-            Remember(directoryIno, items[i]);
+            _inodes.Remember(directoryIno, items[i]);
         }
 
         return new DirectoryPageView(firstOffset, items, listing.Next);

@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
 using OrleansMount.Client.Mount;
 using OrleansMount.Grains.Protocol;
 
@@ -28,7 +32,7 @@ public sealed class InodeTableTests
     [InlineData("train/part")]
     public void Files_come_back_with_their_path_ETag_and_address_and_go_when_forgotten(string rootPath)
     {
-        var table = new InodeTable(1, rootPath);
+        var table = new InodeTable(1, rootPath, recentLimit: 0);
         var prefix = rootPath.Length == 0 ? "" : rootPath + "/";
         var dir = new ListingItem("d é", true, 0, 0, null, null, null, 0x1001);
         var hex = new ListingItem("a.jpg", false, 10, 123, "\"0123456789abcdef0123456789abcdef\"", null, null, 0x2000);
@@ -56,5 +60,335 @@ public sealed class InodeTableTests
         table.Forget(1, 100);
         Assert.Equal(rootPath, table.PathOf(1)); // the root never goes
         Assert.Equal(2, table.Count);
+    }
+
+    [Fact]
+    public void A_record_is_64_bytes()
+    {
+        Assert.Equal(64, Unsafe.SizeOf<InodeTable.Record>());
+    }
+
+    /// <summary>
+    /// Random references (lookup, readdirplus), children remembered from listings (readdir), lookups by name and forgets
+    /// (with counts past the references held, of unknown inodes and of the root) against a naive model made of
+    /// dictionaries: after every step the counts agree, and the inodes touched (and every one at the end) give the same
+    /// answers: attributes, path, ETag, address, and the child found by name. Enough steps to grow and shrink the
+    /// record blocks and the indexes, to compact the name arena and to drop the recent inodes past their bound.
+    /// </summary>
+    [Fact]
+    public void Behaves_like_a_naive_model_through_random_lookups_listings_forgets_and_lookups_again()
+    {
+        Prop.ForAll(Arb.From(Gen.Choose(0, int.MaxValue)), seed => Check(seed)).Check(Config.QuickThrowOnFailure.WithMaxTest(12));
+
+        static void Check(int seed)
+        {
+            var random = new Random(seed);
+            const ulong root = 1;
+            var rootPath = random.Next(2) == 0 ? "" : "sub/dir";
+            var recentLimit = new[] { 0, 7, 300, 2_000 }[random.Next(4)];
+
+            // The snapshot: every inode has one parent, name and set of attributes for good (it never changes).
+            var universe = new List<(ulong Parent, ListingItem Item)>();
+            var directories = new List<ulong> { root };
+            var count = random.Next(3_000, 9_000);
+            for (var i = 0; i < count; i++)
+            {
+                var ino = 0x10000UL + ((ulong)i * 7919) + (ulong)random.Next(7919);
+                var parent = directories[random.Next(directories.Count)];
+                var name = RandomName(random, i);
+                var item = random.Next(6) == 0
+                    ? new ListingItem(name, true, 0, 0, null, null, null, ino)
+                    : new ListingItem(name, false, random.NextInt64(1L << 40), random.NextInt64(), RandomETag(random), null, random.Next(20) == 0 ? "s3://elsewhere/" + name : null, ino);
+                if (item.Dir)
+                {
+                    directories.Add(ino);
+                }
+
+                universe.Add((parent, item));
+            }
+
+            var table = new InodeTable(root, rootPath, recentLimit, arenaBlockBytes: 4096);
+            var model = new NaiveTable(root, rootPath, recentLimit);
+            try
+            {
+                var steps = random.Next(20_000, 40_000);
+                for (var step = 0; step < steps; step++)
+                {
+                    // Phases that mostly add and phases that mostly forget, so the table grows and shrinks.
+                    var adding = (step / 5_000) % 2 == 0 ? 8 : 2;
+                    var (parent, item) = universe[random.Next(universe.Count)];
+                    var dice = random.Next(10);
+                    if (dice < adding)
+                    {
+                        if (random.Next(3) == 0)
+                        {
+                            table.Remember(parent, item);
+                            model.Remember(parent, item);
+                        }
+                        else
+                        {
+                            table.Reference(parent, item);
+                            model.Reference(parent, item);
+                        }
+                    }
+                    else
+                    {
+                        var ino = random.Next(50) == 0 ? root : random.Next(50) == 0 ? 0xdead_0000UL + (ulong)random.Next(100) : item.Ino;
+                        var forgets = (ulong)random.Next(1, 4);
+                        table.Forget(ino, forgets);
+                        model.Forget(ino, forgets);
+                    }
+
+                    Assert.Equal((model.Count, model.RecentCount), (table.Count, table.RecentCount));
+                    Same(table, model, item.Ino);
+                    var other = universe[random.Next(universe.Count)];
+                    Same(table, model, other.Item.Ino);
+                    Assert.Equal(model.Lookup(other.Parent, other.Item.Name), table.Lookup(other.Parent, other.Item.Name));
+                    Assert.Equal(model.Lookup(parent, item.Name), table.Lookup(parent, item.Name));
+                }
+
+                foreach (var (parent, item) in universe)
+                {
+                    Same(table, model, item.Ino);
+                    Assert.Equal(model.Lookup(parent, item.Name), table.Lookup(parent, item.Name));
+                }
+
+                // Then the kernel forgets everything (drop_caches), in any order: the table shrinks back.
+                foreach (var (ino, lookups) in model.Referenced().OrderBy(_ => random.Next()).ToList())
+                {
+                    table.Forget(ino, (ulong)lookups);
+                    model.Forget(ino, (ulong)lookups);
+                    Assert.Equal((model.Count, model.RecentCount), (table.Count, table.RecentCount));
+                    Same(table, model, ino);
+                    Same(table, model, universe[random.Next(universe.Count)].Item.Ino);
+                }
+
+                Same(table, model, root);
+                Assert.True(table.Maintenance is { Compactions: > 0, Reindexes: >= 3, Sweeps: > 0 }, $"{table.Maintenance}: the steps did not exercise the arena's compaction, the indexes' growth and shrinking, or the recent bound");
+                Assert.True(table.MemoryBytes < (1 << 20) + (recentLimit * 1_000L), $"{table.MemoryBytes:N0} bytes left for the root and {table.RecentCount} recent inodes");
+            }
+            finally
+            {
+                table.Dispose();
+            }
+        }
+
+        static void Same(InodeTable table, NaiveTable model, ulong ino)
+        {
+            var referenced = model.IsReferenced(ino);
+            Assert.Equal(referenced, table.TryGet(ino, out var info));
+            var expectedPath = referenced ? model.PathOf(ino) : null;
+            Assert.Equal(expectedPath, table.PathOf(ino));
+            var item = model.ItemOf(ino);
+            if (!referenced || item is null)
+            {
+                Assert.Null(table.FileOf(ino));
+                return;
+            }
+
+            Assert.Equal((item.Dir, item.Dir ? 0 : item.Size, item.Dir ? 0 : item.MtimeNs), (info.IsDirectory, info.Size, info.MtimeNs));
+            var file = table.FileOf(ino);
+            if (item.Dir || expectedPath is null)
+            {
+                Assert.Null(file);
+                return;
+            }
+
+            Assert.NotNull(file);
+            var (got, path) = file.Value;
+            Assert.Equal(expectedPath, path);
+            Assert.Equal(item with { Identity = null }, got);
+        }
+    }
+
+    [Fact]
+    public void Children_listed_and_inodes_forgotten_are_found_by_name_until_the_recent_bound()
+    {
+        using var table = new InodeTable(1, "", recentLimit: 3);
+        var dir = new ListingItem("d", true, 0, 0, null, null, null, 0x10);
+        table.Reference(1, dir);
+        var files = Enumerable.Range(0, 4).Select(i => new ListingItem($"f{i}", false, i, i, null, null, null, 0x100UL + (ulong)i)).ToArray();
+        table.Remember(0x10, files[0]); // listed by readdir: no reference
+        table.Remember(0x10, files[1]);
+        Assert.Equal((2, 2), (table.Count, table.RecentCount));
+        Assert.Equal(files[0], table.Lookup(0x10, "f0"));
+        Assert.Null(table.Lookup(1, "f0")); // another directory
+        Assert.Null(table.Lookup(0x10, "f9"));
+        Assert.False(table.TryGet(0x100, out _)); // the kernel holds no reference: no getattr
+        Assert.Null(table.PathOf(0x100));
+
+        table.Reference(0x10, files[0]); // looked up: referenced now
+        Assert.Equal((3, 1), (table.Count, table.RecentCount));
+        Assert.Equal("d/f0", table.PathOf(0x100));
+        table.Forget(0x100, 1); // forgotten: recent again, still found by name
+        Assert.Equal((2, 2), (table.Count, table.RecentCount));
+        Assert.Equal(files[0], table.Lookup(0x10, "f0"));
+        table.Forget(0x10, 1);
+        Assert.Equal((1, 3), (table.Count, table.RecentCount));
+        Assert.Equal(dir, table.Lookup(1, "d"));
+
+        table.Remember(0x10, files[2]); // a fourth recent inode: past the bound, all of them go
+        Assert.Equal((1, 0), (table.Count, table.RecentCount));
+        Assert.Null(table.Lookup(0x10, "f0"));
+        Assert.Null(table.Lookup(1, "d"));
+        Assert.Equal("", table.PathOf(1));
+    }
+
+    /// <summary>
+    /// Memory follows the references: 200,000 files with ImageNet-length names cost under 110 bytes each (a 64-byte
+    /// record, the name, two indexes between a quarter and three quarters full), and forgetting them gives the blocks back.
+    /// </summary>
+    [Fact]
+    public void Memory_follows_the_inodes_referenced()
+    {
+        using var table = new InodeTable(1, "", recentLimit: 1_000);
+        var empty = table.MemoryBytes;
+        const int Directories = 200, PerDirectory = 1_000;
+        for (var d = 0; d < Directories; d++)
+        {
+            var dir = 0x100000UL + (ulong)d;
+            table.Reference(1, new ListingItem($"n{d:D8}", true, 0, 0, null, null, null, dir));
+            for (var f = 0; f < PerDirectory; f++)
+            {
+                table.Reference(dir, new ListingItem($"n{d:D8}_{f}.JPEG", false, 110_000, 1, "\"0123456789abcdef0123456789abcdef\"", null, null, 0x1000000UL + (ulong)((d * PerDirectory) + f)));
+            }
+        }
+
+        var files = Directories * PerDirectory;
+        Assert.Equal(files + Directories + 1, table.Count);
+        var perFile = table.MemoryBytes / (double)files;
+        Assert.True(perFile < 110, $"{perFile:F1} B per referenced file");
+        Assert.Equal("n00000199/n00000199_999.JPEG", table.PathOf(0x1000000UL + (ulong)(files - 1)));
+
+        for (var i = 0; i < files; i++)
+        {
+            table.Forget(0x1000000UL + (ulong)i, 1);
+        }
+
+        Assert.Equal(Directories + 1, table.Count);
+        Assert.True(table.RecentCount <= 1_000);
+        Assert.True(table.MemoryBytes < empty + (1 << 20), $"{table.MemoryBytes:N0} bytes left for {table.Count} inodes");
+        Assert.Equal("n00000007", table.PathOf(0x100007));
+    }
+
+    private static string RandomName(Random random, int i)
+    {
+        string[] pieces = ["a", "é", "日", "🙂", " ", "\t", "\n", "\"", "\\", "%", "#", "~", ";", "*", "?", "[", "}", "'", "`", "$", "!", "\u0001", "\u007f", ".", "-", "ß"];
+        var length = random.Next(10) == 0 ? random.Next(60, 120) : random.Next(1, 24);
+        var builder = new StringBuilder($"{i}-");
+        while (builder.Length < length)
+        {
+            var piece = pieces[random.Next(pieces.Length)];
+            if (Encoding.UTF8.GetByteCount(builder.ToString()) + Encoding.UTF8.GetByteCount(piece) > 255)
+            {
+                break;
+            }
+
+            builder.Append(piece);
+        }
+
+        return builder.ToString();
+    }
+
+    private static string? RandomETag(Random random) => random.Next(8) switch
+    {
+        0 => null,
+        1 => $"\"{random.NextInt64():x}-{random.Next(2, 99)}\"",
+        2 => new string('e', random.Next(100, 300)),
+        _ => $"\"{random.NextInt64():x16}{random.NextInt64():x16}\"",
+    };
+
+    /// <summary>The inode table's behaviour in plain dictionaries and lists, for the property test.</summary>
+    private sealed class NaiveTable(ulong root, string rootPath, int recentLimit)
+    {
+        private readonly Dictionary<ulong, (ulong Parent, ListingItem Item, long Lookups)> _entries = [];
+        private readonly List<ulong> _noted = [];
+        private readonly int _noteCapacity = Math.Max(16, 4 * recentLimit);
+
+        public int RecentCount { get; private set; }
+
+        public int Count => _entries.Values.Count(e => e.Lookups > 0) + 1;
+
+        public IEnumerable<(ulong Ino, long Lookups)> Referenced() => _entries.Where(e => e.Value.Lookups > 0).Select(e => (e.Key, e.Value.Lookups));
+
+        public bool IsReferenced(ulong ino) => ino == root || (_entries.TryGetValue(ino, out var e) && e.Lookups > 0);
+
+        public ListingItem? ItemOf(ulong ino) => _entries.TryGetValue(ino, out var e) ? e.Item : null;
+
+        public ListingItem? Lookup(ulong parent, string name) =>
+            _entries.Values.Where(e => e.Parent == parent && e.Item.Name == name).Select(e => e.Item with { Identity = null, Address = e.Item.Dir ? null : e.Item.Address }).FirstOrDefault();
+
+        public void Reference(ulong parent, ListingItem item)
+        {
+            if (_entries.TryGetValue(item.Ino, out var e))
+            {
+                RecentCount -= e.Lookups == 0 ? 1 : 0;
+                _entries[item.Ino] = e with { Lookups = e.Lookups + 1 };
+            }
+            else
+            {
+                _entries[item.Ino] = (parent, item, 1);
+            }
+        }
+
+        public void Remember(ulong parent, ListingItem item)
+        {
+            if (_entries.TryAdd(item.Ino, (parent, item, 0)))
+            {
+                BecameRecent(item.Ino);
+            }
+        }
+
+        public void Forget(ulong ino, ulong count)
+        {
+            if (ino == root || !_entries.TryGetValue(ino, out var e) || e.Lookups == 0)
+            {
+                return;
+            }
+
+            _entries[ino] = e with { Lookups = e.Lookups > (long)count ? e.Lookups - (long)count : 0 };
+            if (e.Lookups <= (long)count)
+            {
+                BecameRecent(ino);
+            }
+        }
+
+        public string? PathOf(ulong ino)
+        {
+            var names = new List<string>();
+            for (var current = ino; current != root; current = _entries[current].Parent)
+            {
+                if (!_entries.ContainsKey(current))
+                {
+                    return null;
+                }
+
+                names.Add(_entries[current].Item.Name);
+            }
+
+            names.Reverse();
+            return string.Join('/', rootPath.Length == 0 ? names : names.Prepend(rootPath));
+        }
+
+        private void BecameRecent(ulong ino)
+        {
+            RecentCount++;
+            _noted.Add(ino);
+            if (RecentCount <= recentLimit && _noted.Count < _noteCapacity)
+            {
+                return;
+            }
+
+            foreach (var noted in _noted)
+            {
+                if (_entries.TryGetValue(noted, out var e) && e.Lookups == 0)
+                {
+                    _entries.Remove(noted);
+                }
+            }
+
+            _noted.Clear();
+            RecentCount = 0;
+        }
     }
 }
