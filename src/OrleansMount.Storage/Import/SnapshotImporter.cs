@@ -240,11 +240,29 @@ public sealed class SnapshotImporter
     private string CreateWorkDirectory(out FileStream workLock)
     {
         Directory.CreateDirectory(_workRoot);
-        var work = Path.Combine(Path.GetFullPath(_workRoot), WorkDirectoryPrefix + Guid.NewGuid().ToString("N")[..16]);
-        Directory.CreateDirectory(work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var root = Path.GetFullPath(_workRoot);
+        var name = Guid.NewGuid().ToString("N")[..16];
+
+        // Made under another name and renamed once its lock is held: another import's clean-up only looks at
+        // WorkDirectoryPrefix* names, so it can never find this directory before the lock is taken (creating a file
+        // and locking it are two steps, and a clean-up between them would take the directory for abandoned).
+        var making = Path.Combine(root, ".making-" + name);
+        var work = Path.Combine(root, WorkDirectoryPrefix + name);
+        Directory.CreateDirectory(making, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
         // Held while the import runs; an import killed before its clean-up leaves the directory unlocked.
-        workLock = new FileStream(Path.Combine(work, LockFileName), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        workLock = new FileStream(Path.Combine(making, LockFileName), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        try
+        {
+            Directory.Move(making, work);
+        }
+        catch
+        {
+            workLock.Dispose();
+            Directory.Delete(making, recursive: true);
+            throw;
+        }
+
         return work;
     }
 

@@ -122,6 +122,22 @@ public sealed class ImportExternalSortTests
     }
 
     [Fact]
+    public async Task Imports_side_by_side_in_one_work_directory_never_take_each_others_for_abandoned()
+    {
+        // Each import first removes the unlocked work directories it finds; one that found another's directory in
+        // the moment between its creation and its lock would delete a running import's sorted runs.
+        using var work = new TempDirectory();
+        var objects = Enumerable.Range(0, 300).Select(i => Object($"d{i % 5}/f{i:000}")).ToList();
+        for (var round = 0; round < 10; round++)
+        {
+            var imports = Enumerable.Range(0, 8).Select(_ => Task.Run(() => ImportAsync(new ListingObjectStore(StoreUri.S3("bucket"), objects), work.Path, budget: 1024)));
+            var results = await Task.WhenAll(imports);
+            Assert.All(results, r => Assert.Equal(results[0].Record.Id, r.Record.Id));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(work.Path));
+        }
+    }
+
+    [Fact]
     public async Task Progress_is_reported_while_the_store_is_still_listing()
     {
         var objects = Enumerable.Range(0, 5000).Select(i => Object($"d{i % 7}/f{i:00000}")).ToList();
