@@ -254,6 +254,12 @@ class Cluster:
         self.env.update(AWS_ENDPOINT_URL=self.endpoint, AWS_ACCESS_KEY_ID="S3RVER", AWS_SECRET_ACCESS_KEY="S3RVER",
                         AWS_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
 
+    def close_all(self):
+        """Stops every process the run started and unmounts whatever is still mounted under WORK."""
+        self.procs.close()
+        for mnt in os.listdir(WORK):
+            Procs.umount(os.path.join(WORK, mnt))
+
     def store_counters(self):
         """GET requests and body bytes the object store served, counted by the proxy."""
         return http_json(f"http://127.0.0.1:{self.proxy_port}/__proxy/stats")

@@ -698,9 +698,7 @@ def main():
             say(f"{part}: {mode} sizes")
             raw[part] = getattr(suite, part)()
     finally:
-        suite.procs.close()
-        for mnt in os.listdir(benchlib.WORK):
-            Procs.umount(os.path.join(benchlib.WORK, mnt))
+        suite.close_all()
     shutil.rmtree(benchlib.WORK, ignore_errors=True)  # kept (with the logs) when the run failed
     raw["seconds"] = time.monotonic() - t0
     if mode == "tiny":  # development runs leave docs/ alone: the raw figures stay in the (emptied) work directory

@@ -23,7 +23,7 @@ import hashlib, importlib.util, json, multiprocessing, os, random, shutil, stati
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
-from benchlib import MiB, ROOT, Procs, die, drop_caches, say  # noqa: E402
+from benchlib import MiB, die, drop_caches, say  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("suite_bench", os.path.join(os.path.dirname(os.path.abspath(__file__)), "suite-bench.py"))
 suite_bench = importlib.util.module_from_spec(_spec)
@@ -231,9 +231,7 @@ def main():
                    import_seconds=bench.import_seconds)
         raw["records"] = bench.measure(args.only)
     finally:
-        bench.procs.close()
-        for mnt in os.listdir(benchlib.WORK):
-            Procs.umount(os.path.join(benchlib.WORK, mnt))
+        bench.close_all()
     shutil.rmtree(benchlib.WORK, ignore_errors=True)  # kept (with the logs) when the run failed
     raw["seconds"] = time.monotonic() - t0
     say(f"measured in {raw['seconds'] / 60:.1f} min")
