@@ -142,12 +142,13 @@ stop_node() {
 }
 
 # The silo, like the mount, runs with tiered compilation off: its read path compiled optimised once on first use,
-# not compiled twice during the first epoch (docs/decisions/0025-silo-tiered-compilation.md). Set DOTNET_TieredCompilation
+# not compiled twice during the first epoch (docs/decisions/0025-silo-tiered-compilation.md), and with a 4 MiB gen0
+# budget (docs/decisions/0024-silo-memory-and-first-walk.md). Set DOTNET_TieredCompilation or DOTNET_GCgen0size
 # yourself to override.
 run_node() {
   silo_args
   mountpoint_path
-  DOTNET_TieredCompilation="${DOTNET_TieredCompilation:-0}" orleansmount-silo "${SILO_ARGS[@]}" &
+  DOTNET_TieredCompilation="${DOTNET_TieredCompilation:-0}" DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x400000}" orleansmount-silo "${SILO_ARGS[@]}" &
   NODE_SILO=$!
   trap stop_node TERM INT
   wait_for_silo_and_snapshot
@@ -172,7 +173,7 @@ case "$mode" in
   silo)
     shift
     silo_args
-    DOTNET_TieredCompilation="${DOTNET_TieredCompilation:-0}" exec orleansmount-silo "${SILO_ARGS[@]}" "$@"
+    DOTNET_TieredCompilation="${DOTNET_TieredCompilation:-0}" DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x400000}" exec orleansmount-silo "${SILO_ARGS[@]}" "$@"
     ;;
   mount)
     shift
