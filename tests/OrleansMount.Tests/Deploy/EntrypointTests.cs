@@ -67,11 +67,11 @@ public sealed class EntrypointTests
 
             // As deployed, the silo and the mount run with tiered compilation off and a 4 MiB gen0 budget
             // (decisions 0008, 0023, 0024 and 0025).
-            var children = ChildrenOf(node.Id);
+            var children = ProcessProbe.ChildrenOf(node.Id);
             Assert.True(children.Count == 2, $"expected the silo and the mount under the entrypoint, found {children.Count}");
             foreach (var pid in children)
             {
-                var variables = File.ReadAllText($"/proc/{pid}/environ").Split('\0');
+                var variables = ProcessProbe.EnvironmentOf(pid);
                 Assert.Contains("DOTNET_TieredCompilation=0", variables);
                 Assert.Contains("DOTNET_GCgen0size=0x400000", variables);
             }
@@ -135,34 +135,5 @@ public sealed class EntrypointTests
             Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}:\n{log}");
             await Task.Delay(100);
         }
-    }
-
-    private static List<int> ChildrenOf(int parent)
-    {
-        var children = new List<int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                // /proc/PID/stat: "pid (comm) state ppid ...", comm may hold spaces and parentheses.
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (int.Parse(fields[1], CultureInfo.InvariantCulture) == parent)
-                {
-                    children.Add(pid);
-                }
-            }
-            catch (IOException)
-            {
-                // Gone meanwhile.
-            }
-        }
-
-        return children;
     }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace OrleansMount.Tests.Infrastructure;
 
-/// <summary>What /proc says about a process: resident memory, open descriptors, and which process serves a mount.</summary>
+/// <summary>What /proc says about processes: resident memory, open descriptors, environment, children, and which process serves a mount.</summary>
 public static class ProcessProbe
 {
     /// <summary>VmRSS of a process in bytes.</summary>
@@ -22,31 +22,21 @@ public static class ProcessProbe
     /// <summary>The number of open file descriptors of a process.</summary>
     public static int OpenDescriptors(int pid) => Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Count();
 
+    /// <summary>The environment a process started with, one NAME=VALUE per item.</summary>
+    public static string[] EnvironmentOf(int pid) => File.ReadAllText($"/proc/{pid}/environ").Split('\0');
+
+    /// <summary>The pids of the processes whose parent is <paramref name="parent"/>.</summary>
+    public static List<int> ChildrenOf(int parent) =>
+        Pids().Where(pid => Read(pid, "stat") is { } stat && ParentOf(stat) == parent).ToList();
+
     /// <summary>The pid of the `orleansmount mount … MNT` process (found by its command line).</summary>
     public static int MountProcessOf(string mnt)
     {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        foreach (var pid in Pids())
         {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid))
-            {
-                continue;
-            }
-
-            string[] args;
-            try
-            {
-                args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-            catch (UnauthorizedAccessException)
-            {
-                continue;
-            }
-
-            if (args.Contains("mount") && args.Contains(mnt) && args.Any(a => a.EndsWith("orleansmount", StringComparison.Ordinal) || a.EndsWith("orleansmount.dll", StringComparison.Ordinal)))
+            if (Read(pid, "cmdline")?.Split('\0') is { } args
+                && args.Contains("mount") && args.Contains(mnt)
+                && args.Any(a => a.EndsWith("orleansmount", StringComparison.Ordinal) || a.EndsWith("orleansmount.dll", StringComparison.Ordinal)))
             {
                 return pid;
             }
@@ -54,4 +44,32 @@ public static class ProcessProbe
 
         throw new InvalidOperationException($"no mount process serves {mnt}");
     }
+
+    private static IEnumerable<int> Pids()
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                yield return pid;
+            }
+        }
+    }
+
+    /// <summary>/proc/PID/FILE, or null when the process is gone or not ours to read.</summary>
+    private static string? Read(int pid, string file)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/{file}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The parent pid in /proc/PID/stat: "pid (comm) state ppid ...", where comm may hold spaces and parentheses.</summary>
+    private static int ParentOf(string stat) =>
+        int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
 }

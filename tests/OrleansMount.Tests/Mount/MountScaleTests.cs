@@ -80,7 +80,7 @@ public sealed class MountScaleTests(S3rverServer s3, ITestOutputHelper output) :
 
         // The walk: readdir, readdirplus and stat of every file. The kernel then holds a reference to each.
         var pid = ProcessProbe.MountProcessOf(mnt);
-        Assert.Contains("DOTNET_GCgen0size=0x400000", File.ReadAllText($"/proc/{pid}/environ").Split('\0')); // set by the CLI (decision 0023)
+        Assert.Contains("DOTNET_GCgen0size=0x400000", ProcessProbe.EnvironmentOf(pid)); // set by the CLI (decision 0023)
         var before = ProcessProbe.ResidentBytes(pid);
         var listed = Directory.EnumerateFiles(Path.Combine(mnt, "flat")).Select(Path.GetFileName).ToList();
         Assert.Equal(Files, listed.Count);
