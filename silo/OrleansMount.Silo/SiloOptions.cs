@@ -178,11 +178,11 @@ public sealed record SiloOptions
             throw new OrleansMountException($"--silo-port {siloPort} must be from 1 to 65535", 2);
         }
 
+        var http = listenAddress is null ? null : IPEndPoint.Parse(listenAddress.Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
         var siloEndpoint = raw.Redis is null
-            ? new IPEndPoint(IPAddress.Loopback, raw.SiloPort ?? FreeLoopbackPort())
+            ? new IPEndPoint(IPAddress.Loopback, raw.SiloPort ?? FreeLoopbackPort(except: http?.Port))
             : new IPEndPoint(ResolveAdvertised(advertiseUri!), raw.SiloPort ?? DefaultSiloPort);
-        if (listenAddress is not null && IPEndPoint.Parse(listenAddress.Replace("localhost", "127.0.0.1", StringComparison.Ordinal)) is { } http
-            && http.Port == siloEndpoint.Port && (http.Address.Equals(siloEndpoint.Address) || http.Address.Equals(IPAddress.Any)))
+        if (http is not null && http.Port == siloEndpoint.Port && (http.Address.Equals(siloEndpoint.Address) || http.Address.Equals(IPAddress.Any)))
         {
             throw new OrleansMountException($"--silo-port {siloEndpoint.Port} is also the --listen port; give each its own", 2);
         }
@@ -253,12 +253,22 @@ public sealed record SiloOptions
     }
 
 
-    /// <summary>A loopback port nothing listens on now (single-node silos need their Orleans port on no other machine).</summary>
-    private static int FreeLoopbackPort()
+    /// <summary>
+    /// A loopback port nothing listens on now (single-node silos need their Orleans port on no other machine), other
+    /// than <paramref name="except"/>: the --listen port is not bound yet, so the kernel may well offer it.
+    /// </summary>
+    internal static int FreeLoopbackPort(int? except)
     {
-        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
+        while (true)
+        {
+            using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            if (port != except)
+            {
+                return port;
+            }
+        }
     }
 
     /// <summary>The IP address peers reach this silo's Orleans endpoint at: the <c>--advertise</c> host, resolved if it is a name.</summary>

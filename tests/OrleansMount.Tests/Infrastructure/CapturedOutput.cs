@@ -39,11 +39,32 @@ public sealed class CapturedOutput
         }
     }
 
-    /// <summary>A loopback TCP port that was free a moment ago.</summary>
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A loopback TCP port that was free a moment ago and that this test run has not handed out before: the kernel
+    /// may give a just-closed ephemeral port again, and a silo given the same port for two listeners (say --listen
+    /// and --silo-port) refuses to start.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; ; attempt++)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            lock (HandedOut)
+            {
+                if (HandedOut.Add(port))
+                {
+                    return port;
+                }
+
+                if (attempt >= 1000)
+                {
+                    throw new InvalidOperationException($"no loopback port left that this test run has not handed out ({HandedOut.Count} handed out)");
+                }
+            }
+        }
     }
 }
