@@ -40,7 +40,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     private readonly InodeTable _inodes;
     private readonly ConcurrentDictionary<ulong, OpenFile> _handles = new();
     private readonly ConcurrentDictionary<ulong, OpenDirectory> _directoryHandles = new();
-
+    private readonly DirectoryReadahead _directoryAhead;
     private readonly DateTimeOffset _mountTime;
     private long _nextHandle;
     private long _errors;
@@ -55,10 +55,14 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         // RecentLookups, so a dataset read again soon (the next epoch) costs no silo round trip per file.
         _inodes = new InodeTable(RootIno, options.RootPath, RecentLookups);
         Readahead = new Readahead(backend, options.ReadaheadChunks, logger);
+        _directoryAhead = new DirectoryReadahead((ino, path) => FetchPageAsync(ino, path, null, 2));
     }
 
     /// <summary>Fetching ahead of sequential readers (counters for logs and tests).</summary>
     public Readahead Readahead { get; }
+
+    /// <summary>Directory pages fetched ahead of opendir, and how many were used (counters for logs and tests).</summary>
+    public (long Fetched, long Used) DirectoryReadahead => (_directoryAhead.Fetched, _directoryAhead.Hits);
 
     public long Errors => Interlocked.Read(ref _errors);
 
@@ -474,12 +478,18 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     {
         var listing = await _backend.ListAsync(directory, after, ListingPageSize, CancellationToken.None).ConfigureAwait(false);
         var items = new ListingItem[listing.Items.Count];
+        List<(ulong, string)> subdirectories = [];
         for (var i = 0; i < items.Length; i++)
         {
             items[i] = Compact(directory, Checked(directory, listing.Items[i]));
             _inodes.Remember(directoryIno, items[i]);
+            if (items[i].Dir)
+            {
+                subdirectories.Add((items[i].Ino, PathRules.Join(directory, items[i].Name)));
+            }
         }
 
+        _directoryAhead.Listed(directoryIno, after is null, subdirectories);
         return new DirectoryPageView(firstOffset, items, listing.Next);
     }
 
@@ -572,13 +582,16 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     }
 
     /// <summary>
-    /// A directory opened by opendir: the page readdir is in, fetched from the silo as the offset moves on. Memory is
-    /// one page whatever the directory's size; a seek backwards (rewinddir, seekdir) lists again from the start.
+    /// A directory opened by opendir: the page readdir is in, fetched from the silo as the offset moves on, and the
+    /// next page fetched while the kernel reads this one. Memory is two pages whatever the directory's size; a seek
+    /// backwards (rewinddir, seekdir) lists again from the start. The first page may come from
+    /// <see cref="DirectoryReadahead"/>.
     /// </summary>
     private sealed class OpenDirectory(ulong ino, string path)
     {
         private readonly SemaphoreSlim _lock = new(1, 1);
         private DirectoryPageView? _page;
+        private Task<DirectoryPageView>? _next;
 
         public ulong Ino { get; } = ino;
 
@@ -604,12 +617,20 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
                 var page = _page;
                 if (page is null || offset < page.FirstOffset)
                 {
-                    page = await fs.FetchPageAsync(Ino, path, null, 2).ConfigureAwait(false);
+                    _next = null;
+                    page = await fs._directoryAhead.FirstPageAsync(Ino, path).ConfigureAwait(false);
                 }
 
                 while (!Holds(page, offset))
                 {
-                    page = await fs.FetchPageAsync(Ino, path, page.Next, page.EndOffset).ConfigureAwait(false);
+                    page = await NextAsync(fs, page).ConfigureAwait(false);
+                }
+
+                if (page.Next is not null && _next is null)
+                {
+                    var after = page;
+                    _next = Task.Run(() => fs.FetchPageAsync(Ino, path, after.Next, after.EndOffset));
+                    _ = _next.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
 
                 Volatile.Write(ref _page, page);
@@ -619,6 +640,30 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             {
                 _lock.Release();
             }
+        }
+
+        /// <summary>The page after <paramref name="page"/>: the one fetched ahead when it did not fail, else fetched now.</summary>
+        private async Task<DirectoryPageView> NextAsync(SnapshotFileSystem fs, DirectoryPageView page)
+        {
+            var ahead = _next;
+            _next = null;
+            if (ahead is not null)
+            {
+                try
+                {
+                    var next = await ahead.ConfigureAwait(false);
+                    if (next.FirstOffset == page.EndOffset)
+                    {
+                        return next;
+                    }
+                }
+                catch (Exception)
+                {
+                    // Fetched again below: a failure that lasts is reported to the readdir that needs the page.
+                }
+            }
+
+            return await fs.FetchPageAsync(Ino, path, page.Next, page.EndOffset).ConfigureAwait(false);
         }
     }
 

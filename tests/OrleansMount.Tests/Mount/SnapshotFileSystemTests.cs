@@ -115,6 +115,16 @@ public sealed class SnapshotFileSystemTests
         var big = (FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "big"))).Value!;
         var fh = await OpenDir(big.Ino);
 
+        // While the kernel reads the first page, the second is fetched ahead (and only the second).
+        Assert.NotEmpty((byte[])(await Call(r => _fs.ReadDir(r, big.Ino, fh, 0, 512, plus: false))).Value!);
+        for (var i = 0; i < 200 && _backend.Listings["big"] < 2; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        await Task.Delay(50);
+        Assert.Equal(2, _backend.Listings["big"]);
+
         // The kernel's way: small buffers, each call resuming at the offset of the last entry it got.
         var seen = new List<(string Name, ulong Ino, long Offset)>();
         long offset = 0;
@@ -150,6 +160,102 @@ public sealed class SnapshotFileSystemTests
         Assert.Equal(FuseErrno.EBADF, (await Call(r => _fs.ReadDir(r, big.Ino, fh + 1000, 0, 512, plus: false))).Value);
         await Call(r => _fs.ReleaseDir(r, big.Ino, fh));
         Assert.Equal(FuseErrno.EBADF, (await Call(r => _fs.ReadDir(r, big.Ino, fh, 0, 512, plus: false))).Value);
+    }
+
+    [Fact]
+    public async Task Opening_a_directory_fetches_the_first_pages_of_its_next_siblings_and_first_subdirectories_ahead()
+    {
+        // tree/d0 … tree/d5, each with two files; tree/d0/e0 and tree/d0/e1 below d0.
+        _backend.Add("", new ListingItem("tree", true, 0, 0, null, null, null, (200UL << 12) | 1));
+        for (var d = 0; d < 6; d++)
+        {
+            _backend.Add("tree", new ListingItem($"d{d}", true, 0, 0, null, null, null, ((300UL + (ulong)d) << 12) | 2));
+            _backend.Add($"tree/d{d}", new ListingItem("a", false, 1, 0, "e", null, null, (400UL + (ulong)(2 * d)) << 12));
+            _backend.Add($"tree/d{d}", new ListingItem("b", false, 1, 0, "e", null, null, (401UL + (ulong)(2 * d)) << 12));
+        }
+
+        _backend.Add("tree/d0", new ListingItem("e0", true, 0, 0, null, null, null, (500UL << 12) | 3));
+        _backend.Add("tree/d0", new ListingItem("e1", true, 0, 0, null, null, null, (501UL << 12) | 3));
+        _backend.Add("tree/d0/e0", new ListingItem("x", false, 1, 0, "e", null, null, 600UL << 12));
+        _backend.Add("tree/d0/e1", new ListingItem("y", false, 1, 0, "e", null, null, 601UL << 12));
+
+        async Task<List<string>> List(ulong ino)
+        {
+            var fh = await OpenDir(ino);
+            var names = Dirents((byte[])(await Call(r => _fs.ReadDir(r, ino, fh, 0, 4096, plus: false))).Value!).Select(e => e.Item1).ToList();
+            await Call(r => _fs.ReleaseDir(r, ino, fh));
+            return names;
+        }
+
+        async Task<ulong> Ino(ulong parent, string name) => ((FuseEntry)(await Call(r => _fs.Lookup(r, parent, name))).Value!).Ino;
+
+        async Task Settled()
+        {
+            for (var i = 0; i < 200 && _fs.DirectoryReadahead.Fetched > _backend.Listings.Values.Sum() - 1; i++)
+            {
+                await Task.Delay(10);
+            }
+
+            await Task.Delay(50);
+        }
+
+        var tree = await Ino(SnapshotFileSystem.RootIno, "tree");
+        Assert.Equal([".", "..", "d0", "d1", "d2", "d3", "d4", "d5"], await List(tree));
+        await Settled();
+        Assert.Equal(1, _backend.Listings.GetValueOrDefault("tree/d0")); // tree's first subdirectories, ahead
+        Assert.Equal(1, _backend.Listings.GetValueOrDefault("tree/d1"));
+        Assert.False(_backend.Listings.ContainsKey("tree/d2"));
+
+        // A walker going into d0 (then d0's subdirectories), then d1, d2, …: every directory listed once, and each
+        // from a page fetched ahead of its opendir.
+        foreach (var d in new[] { "d0", "d1", "d2", "d3", "d4", "d5" })
+        {
+            var ino = await Ino(tree, d);
+            Assert.Contains("a", await List(ino));
+            await Settled();
+            if (d == "d0")
+            {
+                Assert.Equal([".", "..", "x"], await List(await Ino(ino, "e0")));
+                Assert.Equal([".", "..", "y"], await List(await Ino(ino, "e1")));
+            }
+        }
+
+        Assert.All(_backend.Listings, l => Assert.True(l.Value == 1, $"{l.Key} listed {l.Value} times"));
+        Assert.Equal(9, _backend.Listings.Count); // tree, six subdirectories, two below d0
+        var (fetched, used) = _fs.DirectoryReadahead;
+        Assert.Equal(8, used); // all but tree itself
+        Assert.Equal(8, fetched);
+    }
+
+    [Fact]
+    public async Task A_page_that_failed_ahead_is_fetched_again_at_opendir_and_a_lasting_failure_is_EIO_there()
+    {
+        _backend.Add("", new ListingItem("tree", true, 0, 0, null, null, null, (200UL << 12) | 1));
+        for (var d = 0; d < 3; d++)
+        {
+            _backend.Add("tree", new ListingItem($"d{d}", true, 0, 0, null, null, null, ((300UL + (ulong)d) << 12) | 2));
+            _backend.Add($"tree/d{d}", new ListingItem("a", false, 1, 0, "e", null, null, (400UL + (ulong)d) << 12));
+        }
+
+        _backend.FailListings["tree/d0"] = 1; // fails ahead, then answers
+        _backend.FailListings["tree/d1"] = 100; // never answers
+        var tree = ((FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "tree"))).Value!).Ino;
+        var fh = await OpenDir(tree);
+        Assert.Equal("data", (await Call(r => _fs.ReadDir(r, tree, fh, 0, 4096, plus: false))).Kind);
+        for (var i = 0; i < 200 && (_backend.Listings.GetValueOrDefault("tree/d0") < 1 || _backend.Listings.GetValueOrDefault("tree/d1") < 1); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(0, _backend.FailListings["tree/d0"]); // its readahead failed
+
+        var d0 = ((FuseEntry)(await Call(r => _fs.Lookup(r, tree, "d0"))).Value!).Ino;
+        var d0h = await OpenDir(d0);
+        Assert.Equal([(".", d0), ("..", 1UL), ("a", 400UL << 12)], Dirents((byte[])(await Call(r => _fs.ReadDir(r, d0, d0h, 0, 4096, plus: false))).Value!));
+
+        var d1 = ((FuseEntry)(await Call(r => _fs.Lookup(r, tree, "d1"))).Value!).Ino;
+        var d1h = await OpenDir(d1);
+        Assert.Equal(FuseErrno.EIO, (await Call(r => _fs.ReadDir(r, d1, d1h, 0, 4096, plus: false))).Value);
     }
 
     private async Task<ulong> OpenDir(ulong ino)
@@ -255,7 +361,11 @@ public sealed class SnapshotFileSystemTests
 
         public HashSet<string> Changed { get; } = [];
 
-        public Dictionary<string, int> Listings { get; } = [];
+        /// <summary>Pages asked per directory (readahead asks from other threads).</summary>
+        public System.Collections.Concurrent.ConcurrentDictionary<string, int> Listings { get; } = [];
+
+        /// <summary>Directories whose listing fails this many more times (a silo that cannot answer).</summary>
+        public System.Collections.Concurrent.ConcurrentDictionary<string, int> FailListings { get; } = [];
 
         public int Lookups { get; private set; }
 
@@ -278,7 +388,13 @@ public sealed class SnapshotFileSystemTests
         public async Task<DirectoryListing> ListAsync(string path, string? after, int limit, CancellationToken cancellationToken)
         {
             await Task.Yield();
-            Listings[path] = Listings.GetValueOrDefault(path) + 1;
+            Listings.AddOrUpdate(path, 1, (_, n) => n + 1);
+            if (FailListings.TryGetValue(path, out var failures) && failures > 0)
+            {
+                FailListings[path] = failures - 1;
+                throw new SiloException("cannot reach the silo", SiloError.Internal, unreachable: true);
+            }
+
             if (!_directories.TryGetValue(path, out var items))
             {
                 throw new SiloException("no such directory", SiloError.NotFound);
