@@ -40,11 +40,16 @@ public static class SiloEndpoints
             return Results.Json(view.Record);
         }));
 
-        api.MapGet("/snapshots/{name}/list", (string name, string? id, string? path, string? after, int? limit, bool? compact, CancellationToken ct) => Guard(async () =>
+        api.MapGet("/snapshots/{name}/list", (string name, string? id, string? path, string? after, int? limit, bool? compact, string? format, CancellationToken ct) => Guard(async () =>
         {
             if (limit is < 1 or > MaxListingPage)
             {
                 throw new OrleansMountException($"limit={limit} is outside 1..{MaxListingPage}", 2);
+            }
+
+            if (format is not (null or "json" or "binary"))
+            {
+                throw new OrleansMountException($"format={format} is not json or binary", 2);
             }
 
             var view = await node.GetViewAsync(name, id, ct).ConfigureAwait(false);
@@ -56,7 +61,8 @@ public static class SiloEndpoints
             }
 
             var listing = new DirectoryListing(view.Record.Id, directory, [.. page.Items.Select(i => ToWire(i, view, compact == true))], page.Next);
-            return compact == true ? Results.Json(listing, compactJson) : Results.Json(listing);
+            return format == "binary" ? Results.Bytes(ListingCodec.Encode(listing), ListingCodec.ContentType)
+                : compact == true ? Results.Json(listing, compactJson) : Results.Json(listing);
         }));
 
         // One name in one directory: a point read, whatever the directory's size.

@@ -78,9 +78,27 @@ public sealed class SiloClient : IDisposable
     /// <summary>
     /// One page of a directory (at most <paramref name="limit"/> children after <paramref name="after"/>, a cursor from the previous page),
     /// compact: items carry no identity, and no address when it is the snapshot's source plus the path (docs/api.md).
+    /// Asked in the binary form (<see cref="ListingCodec"/>); a silo that answers JSON instead (one older than that form) is understood too.
     /// </summary>
-    public Task<DirectoryListing> ListAsync(string name, string snapshotId, string path, string? after, int limit, CancellationToken cancellationToken = default) =>
-        SendAsync<DirectoryListing>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/snapshots/{Uri.EscapeDataString(name)}/list?id={snapshotId}&path={Uri.EscapeDataString(path)}&limit={limit}&compact=true" + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}")), cancellationToken);
+    public async Task<DirectoryListing> ListAsync(string name, string snapshotId, string path, string? after, int limit, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendRawAsync(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/snapshots/{Uri.EscapeDataString(name)}/list?id={snapshotId}&path={Uri.EscapeDataString(path)}&limit={limit}&compact=true&format=binary" + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}")), cancellationToken).ConfigureAwait(false);
+        if (response.Content.Headers.ContentType?.MediaType != ListingCodec.ContentType)
+        {
+            return await response.Content.ReadFromJsonAsync<DirectoryListing>(cancellationToken).ConfigureAwait(false)
+                ?? throw new SiloException($"silo {Address} sent an empty answer", SiloError.Internal);
+        }
+
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return ListingCodec.Decode(bytes);
+        }
+        catch (FormatException e)
+        {
+            throw new SiloException($"silo {Address} sent a listing of '{path}' this mount cannot read ({e.Message}); are the silo and the mount the same version?", SiloError.Internal, inner: e);
+        }
+    }
 
     /// <summary>The child <paramref name="child"/> of directory <paramref name="path"/>; null when there is none.</summary>
     public async Task<ListingItem?> LookupAsync(string name, string snapshotId, string path, string child, CancellationToken cancellationToken = default)

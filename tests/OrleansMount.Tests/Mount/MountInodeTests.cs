@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using OrleansMount.Core;
+using OrleansMount.Grains.Protocol;
 using OrleansMount.Tests.Infrastructure;
 using OrleansMount.Tests.Snapshots;
 
@@ -91,6 +92,18 @@ public sealed class MountInodeTests(S3rverServer s3) : NodeProcessTests(s3, "om-
             using var listing = JsonDocument.Parse(await http.GetStringAsync($"api/v1/snapshots/{snapshot}/list?path={Uri.EscapeDataString(directory)}"));
             using var compact = JsonDocument.Parse(await http.GetStringAsync($"api/v1/snapshots/{snapshot}/list?path={Uri.EscapeDataString(directory)}&compact=true"));
             var compactItems = compact.RootElement.GetProperty("items").EnumerateArray().ToList();
+
+            // The binary form (what mounts ask for) carries exactly what the JSON does, compact or not.
+            foreach (var (json, query) in new[] { (listing, ""), (compact, "&compact=true") })
+            {
+                using var binary = await http.GetAsync($"api/v1/snapshots/{snapshot}/list?path={Uri.EscapeDataString(directory)}{query}&format=binary");
+                Assert.Equal(ListingCodec.ContentType, binary.Content.Headers.ContentType?.MediaType);
+                var decoded = ListingCodec.Decode(await binary.Content.ReadAsByteArrayAsync());
+                var parsed = json.RootElement.Deserialize<DirectoryListing>(JsonSerializerOptions.Web)!;
+                Assert.Equal((parsed.SnapshotId, parsed.Path, parsed.Next), (decoded.SnapshotId, decoded.Path, decoded.Next));
+                Assert.Equal(parsed.Items, decoded.Items);
+            }
+
             Assert.Equal(listing.RootElement.GetProperty("items").GetArrayLength(), compactItems.Count);
             foreach (var (item, small) in listing.RootElement.GetProperty("items").EnumerateArray().Zip(compactItems))
             {
