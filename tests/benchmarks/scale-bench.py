@@ -486,8 +486,8 @@ def walk_lines(raw):
                          f"{f'{pv:.2f} s' if pv else ('—' if ref != 'passthrough_ll' else 'skipped')} | {d:.2f} s | {g:.2f} s | {ratio} |")
             if key == "find_first_s":
                 verdicts.append((f"{names[ds]}: first find {d / base:.2f}× local disk's first find (gen0: {g / base:.2f}×)",
-                                 verdict(d / base, t["find_first_vs_local"], "every listing page is an upcall answered by the silo over its socket, "
-                                         "and the fresh silo first fetches and ingests the snapshot's range files")))
+                                 verdict(d / base, t["find_first_vs_local"], "under readdirplus the kernel builds an inode for every listed file (~6 s of find's "
+                                         "system time at 1.28M files), then the silo builds each page; decision 0026")))
             if ref == "passthrough_ll" and base:
                 verdicts.append((f"{names[ds]}: {label.split(',')[0].replace(chr(92), '')} warm {d / base:.2f}× passthrough_ll (gen0: {g / base:.2f}×)",
                                  verdict(d / base, t["warm_vs_passthrough_ll"], "see the notes")))
