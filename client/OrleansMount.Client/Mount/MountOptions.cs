@@ -36,6 +36,9 @@ public sealed record MountOptions
     /// <summary>Fetch the ranges under <see cref="RootPath"/> into the silo in the background once mounted.</summary>
     public bool MetadataPrefetch { get; init; } = true;
 
+    /// <summary>Prefetch the mounted path once readers are evidently walking it (<see cref="Mount.WarmUp"/>; <c>--no-warm-up</c> turns it off).</summary>
+    public bool WarmUp { get; init; } = true;
+
     public uint DirectoryMode
     {
         get

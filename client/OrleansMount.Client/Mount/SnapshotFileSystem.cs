@@ -61,6 +61,9 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     /// <summary>Fetching ahead of sequential readers (counters for logs and tests).</summary>
     public Readahead Readahead { get; }
 
+    /// <summary>Watches opens for readers walking the dataset and then prefetches it (null: off).</summary>
+    internal WarmUp? WarmUp { get; set; }
+
     /// <summary>Directory pages fetched ahead of opendir, and how many were used (counters for logs and tests).</summary>
     public (long Fetched, long Used) DirectoryReadahead => (_directoryAhead.Fetched, _directoryAhead.Hits);
 
@@ -182,6 +185,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         // Backward retention: the chunk being read, the one a read may span into, and the ones behind.
         _handles[fh] = new OpenFile(item, AddressOf(path, item), _options.ReadaheadBackChunks + 2, Readahead.CreateDetector(item.Size));
         req.ReplyOpen(fh, keepCache: true);
+        WarmUp?.Opened(ino, path);
     }
 
     public void Read(FuseRequest req, ulong ino, ulong fh, long offset, int size)

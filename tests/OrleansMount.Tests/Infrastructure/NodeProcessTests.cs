@@ -98,7 +98,15 @@ public abstract class NodeProcessTests(S3rverServer s3, string tempPrefix) : IAs
         return silo;
     }
 
-    protected async Task MountAsync(string name, string mnt, string socket, string log, params string[] extra)
+    /// <summary>
+    /// Mounts with <c>--no-warm-up</c>: these tests count the object-store traffic of what they read, and a warm-up
+    /// (a prefetch of the whole snapshot once readers walk it) would add to it. <see cref="MountWithWarmUpAsync"/> mounts
+    /// as users do; WarmUpMountTests tests the warm-up itself.
+    /// </summary>
+    protected Task MountAsync(string name, string mnt, string socket, string log, params string[] extra) =>
+        MountWithWarmUpAsync(name, mnt, socket, log, ["--no-warm-up", .. extra]);
+
+    protected async Task MountWithWarmUpAsync(string name, string mnt, string socket, string log, params string[] extra)
     {
         var result = await ProcessRunner.RunAsync(RepoPaths.Cli, ["mount", name, mnt, "--silo", socket, "--log-file", log, .. extra], Env);
         Assert.True(result.ExitCode == 0, result.ToString());
