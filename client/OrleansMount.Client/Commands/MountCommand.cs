@@ -34,7 +34,7 @@ internal static class MountCommand
         var readahead = new Option<int>("--readahead") { Description = "Chunks fetched ahead of a sequential reader, per open file (0: off).", DefaultValueFactory = _ => 4, HelpName = "CHUNKS" };
         var readaheadBack = new Option<int>("--readahead-back") { Description = "Chunk files kept open behind a reader's current chunk.", DefaultValueFactory = _ => 2, HelpName = "CHUNKS" };
         var noMetadataPrefetch = new Option<bool>("--no-metadata-prefetch") { Description = "Do not fetch the metadata of the mounted path in the background once mounted." };
-        var noWarmUp = new Option<bool>("--no-warm-up") { Description = "Do not prefetch the mounted path once readers are evidently walking it (32 files opened in 2 or more directories; only when the snapshot fits in half of the silo's cache)." };
+        var noWarmUp = new Option<bool>("--no-warm-up") { Description = "Do not prefetch the mounted path once readers are evidently walking it cold (32 files read from the object store in 2 or more directories; only when the snapshot fits in half of the silo's cache)." };
         var xattrs = new Option<bool>("--xattrs") { Description = "Answer extended attributes (user.orleansmount.identity and .address of each file). Off by default: then the kernel stops asking after the first call, and 'ls -l' or 'cp -a' walks make no calls to the mount for them." };
         var command = new Command("mount", "Mount a snapshot read-only with FUSE. Returns once the mount is ready; unmount with 'orleansmount umount MOUNTPOINT'.")
         {

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using OrleansMount.Core;
+using OrleansMount.Grains.Chunks;
 using OrleansMount.Grains.Protocol;
 using OrleansMount.Native.Fuse;
 using OrleansMount.Storage.Chunks;
@@ -61,7 +62,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     /// <summary>Fetching ahead of sequential readers (counters for logs and tests).</summary>
     public Readahead Readahead { get; }
 
-    /// <summary>Watches opens for readers walking the dataset and then prefetches it (null: off).</summary>
+    /// <summary>Watches reads that had to go to the object store for readers walking the dataset, then prefetches it (null: off).</summary>
     internal WarmUp? WarmUp { get; set; }
 
     /// <summary>Directory pages fetched ahead of opendir, and how many were used (counters for logs and tests).</summary>
@@ -185,7 +186,6 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         // Backward retention: the chunk being read, the one a read may span into, and the ones behind.
         _handles[fh] = new OpenFile(item, AddressOf(path, item), _options.ReadaheadBackChunks + 2, Readahead.CreateDetector(item.Size));
         req.ReplyOpen(fh, keepCache: true);
-        WarmUp?.Opened(ino, path);
     }
 
     public void Read(FuseRequest req, ulong ino, ulong fh, long offset, int size)
@@ -369,6 +369,11 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
                 }
 
                 var location = await _backend.EnsureChunkAsync(request, CancellationToken.None).ConfigureAwait(false);
+                if (location.Tier == ChunkTier.ObjectStore)
+                {
+                    WarmUp?.ColdRead(file.Item.Ino, file.Address);
+                }
+
                 if (!location.Cached)
                 {
                     break; // not cacheable on this node (disk full): the silo streams it

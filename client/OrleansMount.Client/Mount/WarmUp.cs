@@ -5,17 +5,19 @@ using OrleansMount.Grains.Prefetch;
 namespace OrleansMount.Client.Mount;
 
 /// <summary>
-/// Adaptive warm-up (issue 21, item 1): once this mount's readers have opened <see cref="Files"/> different files in at
-/// least <see cref="Directories"/> directories, they are evidently walking the dataset (an epoch, a copy, a scan), so the
+/// Adaptive warm-up (issue 21, item 1): once this mount's readers have had to read <see cref="Files"/> different files
+/// from the object store (cold for the whole cluster: <see cref="Grains.Chunks.ChunkTier.ObjectStore"/>), in at least
+/// <see cref="Directories"/> directories, they are evidently walking a cold dataset (an epoch, a copy, a scan), so the
 /// cluster is asked to prefetch the whole mounted path once: the rest of a cold epoch is then limited by the object
-/// store's bandwidth rather than by one round trip per file the readers open. The prefetch is an ordinary job (each
+/// store's bandwidth rather than by one round trip per file the readers open. Reads served from a cache never count, so a
+/// warm dataset (the next epoch, or after <c>orleansmount prefetch</c>) starts no job that would only compete for CPU. The prefetch is an ordinary job (each
 /// chunk fetched once for the cluster, by its owner; <c>orleansmount prefetch --status</c> shows it) and starts only
 /// when the snapshot fits in half of the local silo's cache, so it never pushes out what the readers need. Once per
 /// mount; off with <c>mount --no-warm-up</c>. Best effort: a failure is logged and reads go on as before.
 /// </summary>
 internal sealed class WarmUp(Func<CancellationToken, Task<WarmUp.Budget>> budget, Func<CancellationToken, Task<string>> start, ILogger logger)
 {
-    /// <summary>Different files opened before the warm-up starts.</summary>
+    /// <summary>Different files read from the object store before the warm-up starts.</summary>
     public const int Files = 32;
 
     /// <summary>Different directories those files must lie in (one directory read file by file is readahead's job).</summary>
@@ -35,8 +37,8 @@ internal sealed class WarmUp(Func<CancellationToken, Task<WarmUp.Budget>> budget
     /// <summary>The completion of the decision and the job's start, once triggered (for tests).</summary>
     public Task Started { get; private set; } = Task.CompletedTask;
 
-    /// <summary>A file at <paramref name="path"/> (relative to the snapshot) was opened.</summary>
-    public void Opened(ulong ino, string path)
+    /// <summary>A chunk of the file <paramref name="ino"/> at <paramref name="address"/> had to be read from the object store.</summary>
+    public void ColdRead(ulong ino, string address)
     {
         if (Volatile.Read(ref _state) != 0)
         {
@@ -50,8 +52,8 @@ internal sealed class WarmUp(Func<CancellationToken, Task<WarmUp.Budget>> budget
                 return;
             }
 
-            var slash = path.LastIndexOf('/');
-            _directories.Add(slash < 0 ? "" : path[..slash]);
+            var slash = address.LastIndexOf('/');
+            _directories.Add(slash < 0 ? "" : address[..slash]);
             if (_files.Count < Files || _directories.Count < Directories)
             {
                 return;
@@ -78,7 +80,7 @@ internal sealed class WarmUp(Func<CancellationToken, Task<WarmUp.Budget>> budget
             }
 
             var job = await start(CancellationToken.None).ConfigureAwait(false);
-            Outcome = $"warm-up started: readers opened {Files} files in {Directories} or more directories, so the mounted path is prefetched as job {job} ({ByteSize.Format(snapshotBytes)}; 'orleansmount prefetch --status {job}')";
+            Outcome = $"warm-up started: readers read {Files} files in {Directories} or more directories from the object store, so the mounted path is prefetched as job {job} ({ByteSize.Format(snapshotBytes)}; 'orleansmount prefetch --status {job}')";
             logger.LogInformation("{Outcome}", Outcome);
         }
         catch (Exception e)

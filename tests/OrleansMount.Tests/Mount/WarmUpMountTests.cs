@@ -5,8 +5,9 @@ using OrleansMount.Tests.Infrastructure;
 namespace OrleansMount.Tests.Mount;
 
 /// <summary>
-/// The mount's adaptive warm-up through a real kernel mount, a real silo and s3rver: a reader opening files all over
-/// the snapshot starts one prefetch of the rest, every object is still fetched once, and <c>--no-warm-up</c> starts none.
+/// The mount's adaptive warm-up through a real kernel mount, a real silo and s3rver: a reader reading cold files all over
+/// the snapshot starts one prefetch of the rest, every object is still fetched once, a warm dataset starts none, and
+/// <c>--no-warm-up</c> starts none.
 /// </summary>
 [Collection(S3rverCollection.Name)]
 [KernelTest]
@@ -83,6 +84,19 @@ public sealed class WarmUpMountTests(S3rverServer s3) : NodeProcessTests(s3, "om
         Assert.Equal(tree.Count, stats.Fills);
         Assert.Equal(tree.Count, stats.ObjectStoreGets);
         Assert.Single(await silo.GetJsonAsync<List<PrefetchJobStatus>>("api/v1/prefetch"));
+        await UnmountAsync(mnt);
+
+        // A new mount reading the now warm dataset starts no warm-up: reads served from the cache do not count.
+        await MountWithWarmUpAsync("warm", mnt, socket, Path.Combine(Temp.Path, "mount-warm.log"), "--no-metadata-prefetch");
+        foreach (var key in shuffled)
+        {
+            var read = await File.ReadAllBytesAsync(Path.Combine(mnt, key));
+            Assert.True(tree[key].AsSpan().SequenceEqual(read), key);
+        }
+
+        await Task.Delay(2000);
+        Assert.Single(await silo.GetJsonAsync<List<PrefetchJobStatus>>("api/v1/prefetch"));
+        Assert.Equal(tree.Count, (await silo.StatsAsync()).ObjectStoreGets);
         await UnmountAsync(mnt);
 
         // --no-warm-up, on another silo with an empty cache: the same reader starts nothing and fetches only what it reads.

@@ -3,7 +3,7 @@ using OrleansMount.Client.Mount;
 
 namespace OrleansMount.Tests.Mount;
 
-/// <summary>When the mount decides its readers are walking the dataset, and what it then asks of the silo (no silo here).</summary>
+/// <summary>When the mount decides its readers are walking a cold dataset, and what it then asks of the silo (no silo here).</summary>
 [UnitTest]
 public sealed class WarmUpTests
 {
@@ -19,20 +19,20 @@ public sealed class WarmUpTests
         NullLogger.Instance);
 
     [Fact]
-    public async Task It_starts_once_after_32_different_files_in_two_directories_and_never_again()
+    public async Task It_starts_once_after_32_different_cold_files_in_two_directories_and_never_again()
     {
         var warmUp = Create();
         for (var i = 0; i < WarmUp.Files - 1; i++)
         {
-            warmUp.Opened((ulong)i, $"train/c{i % 5}/f{i}.jpg");
-            warmUp.Opened((ulong)i, $"train/c{i % 5}/f{i}.jpg"); // the same file again counts once
+            warmUp.ColdRead((ulong)i, $"s3://b/train/c{i % 5}/f{i}.jpg");
+            warmUp.ColdRead((ulong)i, $"s3://b/train/c{i % 5}/f{i}.jpg"); // another chunk of the same file counts once
         }
 
         await warmUp.Started;
         Assert.Equal(0, _starts);
         Assert.Null(warmUp.Outcome);
 
-        warmUp.Opened(999, "train/c0/last.jpg");
+        warmUp.ColdRead(999, "s3://b/train/c0/last.jpg");
         await warmUp.Started;
         Assert.Equal(1, _starts);
         Assert.StartsWith("warm-up started", warmUp.Outcome, StringComparison.Ordinal);
@@ -40,7 +40,7 @@ public sealed class WarmUpTests
 
         for (var i = 1000; i < 1100; i++)
         {
-            warmUp.Opened((ulong)i, $"val/f{i}.jpg");
+            warmUp.ColdRead((ulong)i, $"s3://b/val/f{i}.jpg");
         }
 
         await warmUp.Started;
@@ -53,7 +53,7 @@ public sealed class WarmUpTests
         var warmUp = Create();
         for (var i = 0; i < 100; i++)
         {
-            warmUp.Opened((ulong)i, $"one/f{i}");
+            warmUp.ColdRead((ulong)i, $"s3://b/one/f{i}");
         }
 
         await warmUp.Started;
@@ -66,7 +66,7 @@ public sealed class WarmUpTests
         var big = Create(snapshotBytes: (1L << 30) + 1, cacheBytes: 2L << 30);
         for (var i = 0; i < WarmUp.Files; i++)
         {
-            big.Opened((ulong)i, $"d{i % 2}/f{i}");
+            big.ColdRead((ulong)i, $"s3://b/d{i % 2}/f{i}");
         }
 
         await big.Started;
@@ -76,7 +76,7 @@ public sealed class WarmUpTests
         var failing = Create(failure: new InvalidOperationException("silo gone"));
         for (var i = 0; i < WarmUp.Files; i++)
         {
-            failing.Opened((ulong)i, $"d{i % 2}/f{i}");
+            failing.ColdRead((ulong)i, $"s3://b/d{i % 2}/f{i}");
         }
 
         await failing.Started;
