@@ -26,7 +26,9 @@ public sealed class DashboardTests(S3rverServer s3, RedisServer redis, ITestOutp
     public async Task Dashboard_in_a_browser_shows_the_members_and_occupancy_of_a_three_silo_cluster_as_the_json_api_does()
     {
         var clock = Stopwatch.StartNew();
-        var (catalog, files) = await SeedAndImportAsync("dsh", "dash", 12, 256 * 1024, 3 * MiB, i => $"f-{i:D2}.bin");
+        // 40 one-chunk files, so that each of the 3 silos owns some: with 12, one of them owned none in ~2% of runs
+        // (3 x (2/3)^12; the chunk keys hash a bucket name that is new every run). With 40 that is 3 x (2/3)^40, ~3e-7.
+        var (catalog, files) = await SeedAndImportAsync("dsh", "dash", 40, 64 * 1024, MiB, i => $"f-{i:D2}.bin");
         var cluster = "d" + Guid.NewGuid().ToString("N")[..8];
         string[] names = ["node-a", "node-b", "node-c"];
         foreach (var name in names)
