@@ -257,7 +257,7 @@ public sealed record SiloOptions
     /// A loopback port nothing listens on now (single-node silos need their Orleans port on no other machine), other
     /// than <paramref name="except"/>: the --listen port is not bound yet, so the kernel may well offer it.
     /// </summary>
-    internal static int FreeLoopbackPort(int? except)
+    private static int FreeLoopbackPort(int? except)
     {
         while (true)
         {

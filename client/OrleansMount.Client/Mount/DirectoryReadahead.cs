@@ -107,21 +107,16 @@ internal sealed class DirectoryReadahead(Func<ulong, string, Task<SnapshotFileSy
         }
 
         Start(next);
-        SnapshotFileSystem.DirectoryPageView? page = null;
-        if (ahead is not null)
+        var page = await SucceededAsync(ahead).ConfigureAwait(false);
+        if (page is not null)
         {
-            try
-            {
-                page = await ahead.ConfigureAwait(false);
-                Interlocked.Increment(ref _hits);
-            }
-            catch (Exception)
-            {
-                // Fetched again below: the failure, if it lasts, is reported to the opendir that needs the page.
-            }
+            Interlocked.Increment(ref _hits);
         }
-
-        page ??= await fetchFirstPage(ino, path).ConfigureAwait(false);
+        else
+        {
+            // Not fetched ahead, or failed: fetched now, so a failure that lasts is reported to the opendir that needs the page.
+            page = await fetchFirstPage(ino, path).ConfigureAwait(false);
+        }
 
         // The walker goes into this directory's subdirectories next: their first pages, ahead.
         List<(ulong, string)> children = [];
@@ -154,13 +149,38 @@ internal sealed class DirectoryReadahead(Func<ulong, string, Task<SnapshotFileSy
                     _ahead.Remove(oldest);
                 }
 
-                task = Task.Run(() => fetchFirstPage(ino, path));
+                task = InBackground(() => fetchFirstPage(ino, path));
                 _ahead[ino] = task;
                 _aheadOrder.Enqueue(ino);
             }
 
             Interlocked.Increment(ref _fetched);
-            _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>A page fetch started in the background; a failure is observed here (it is the caller's to fetch again).</summary>
+    internal static Task<SnapshotFileSystem.DirectoryPageView> InBackground(Func<Task<SnapshotFileSystem.DirectoryPageView>> fetch)
+    {
+        var task = Task.Run(fetch);
+        _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return task;
+    }
+
+    /// <summary>The page a background fetch gave; null when there was none or it failed.</summary>
+    internal static async Task<SnapshotFileSystem.DirectoryPageView?> SucceededAsync(Task<SnapshotFileSystem.DirectoryPageView>? ahead)
+    {
+        if (ahead is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await ahead.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            return null;
         }
     }
 

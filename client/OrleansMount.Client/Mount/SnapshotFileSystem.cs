@@ -638,8 +638,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
                 if (page.Next is not null && _next is null)
                 {
                     var after = page;
-                    _next = Task.Run(() => fs.FetchPageAsync(Ino, path, after.Next, after.EndOffset));
-                    _ = _next.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    _next = Mount.DirectoryReadahead.InBackground(() => fs.FetchPageAsync(Ino, path, after.Next, after.EndOffset));
                 }
 
                 Volatile.Write(ref _page, page);
@@ -656,22 +655,12 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         {
             var ahead = _next;
             _next = null;
-            if (ahead is not null)
+            if (await Mount.DirectoryReadahead.SucceededAsync(ahead).ConfigureAwait(false) is { } next && next.FirstOffset == page.EndOffset)
             {
-                try
-                {
-                    var next = await ahead.ConfigureAwait(false);
-                    if (next.FirstOffset == page.EndOffset)
-                    {
-                        return next;
-                    }
-                }
-                catch (Exception)
-                {
-                    // Fetched again below: a failure that lasts is reported to the readdir that needs the page.
-                }
+                return next;
             }
 
+            // Not fetched ahead, or failed: fetched now, so a failure that lasts is reported to the readdir that needs the page.
             return await fs.FetchPageAsync(Ino, path, page.Next, page.EndOffset).ConfigureAwait(false);
         }
     }
