@@ -211,16 +211,19 @@ public sealed class ChunkStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Reads_at_any_offset_and_length_return_the_chunk_bytes()
+    public async Task Reads_at_any_offset_and_length_return_the_chunk_bytes_of_a_chunk_written_in_several_slices()
     {
-        using var store = NewStore(1 << 22);
+        // Longer than two of the store's write slices, so the bytes on both sides of each slice boundary are read too.
+        using var store = NewStore(1 << 23);
         var id = Id(4, 0);
-        var data = Data(id, (3 * ChunkFileFormat.DefaultBlockSize) + 4097);
-        await store.PutAsync(id, data, CancellationToken.None);
+        var data = Data(id, (2 * ChunkStore.WriteSliceBytes) + (3 * ChunkFileFormat.DefaultBlockSize) + 4097);
+        Assert.True(await store.PutAsync(id, data, CancellationToken.None));
+        Assert.True(store.Verify(id));
         using var handle = store.TryOpen(id);
         Assert.NotNull(handle);
         var random = new Random(17);
-        var offsets = new[] { 0, 1, ChunkFileFormat.DefaultBlockSize - 1, ChunkFileFormat.DefaultBlockSize, data.Length - 1, data.Length }
+        var slice = ChunkStore.WriteSliceBytes;
+        var offsets = new[] { 0, 1, ChunkFileFormat.DefaultBlockSize - 1, ChunkFileFormat.DefaultBlockSize, slice - 1, slice, (2 * slice) + 1, data.Length - 1, data.Length }
             .Concat(Enumerable.Range(0, 300).Select(_ => random.Next(data.Length + 1)));
         foreach (var offset in offsets)
         {
