@@ -31,7 +31,8 @@ PEERS = ("rclone", "s3fs")
 REMOTE = ("orleansmount", "rclone", "s3fs")
 LABEL = {"local": "local disk", "passthrough_ll": "passthrough_ll", "orleansmount": "OrleansMount",
          "rclone": "rclone", "s3fs": "s3fs", "orleansmount_warmed": "OrleansMount, silo warmed",
-         "orleansmount_tiered": "OrleansMount, tiered compilation on", "parallel_get": "ceiling"}
+         "orleansmount_tiered": "OrleansMount, tiered compilation on", "parallel_get": "ceiling",
+         "one_get": "one SDK GET"}
 # meta files, small files, large MiB, repetitions, randread seconds, cluster files (the first of the small files).
 # --quick is smaller than the issue's example (20,000 / 2,000) to finish in 10 minutes on this shared 2-core machine:
 # rclone stats each file with a HEAD request, one after another (~4.5 ms each against loopback s3rver here), and
@@ -55,6 +56,9 @@ WARMED, WARMUP_FILES = "orleansmount_warmed", 300
 TIERED = "orleansmount_tiered"
 OM_VARIANTS = (WARMED, TIERED)
 CEILING = "parallel_get"  # the small-files ceiling: GetBench --parallel SMALL_READERS over the same objects
+ONE_GET = "one_get"  # the cold sequential baseline: GetBench, one GetObject of the whole large file
+# Issue 21's cold sequential targets: OrleansMount >= this x one SDK GET directly, and >= that x behind the 20 ms proxy.
+ONE_GET_TARGET, ONE_GET_PROXY_TARGET = 0.9, 1.5
 # Issue 21's targets for cold small files, directly and behind the proxy: OrleansMount >= this x the ceiling, and x the best peer.
 CEILING_TARGET, PEER_TARGET = 0.8, 1.5
 WALKS = {
@@ -286,6 +290,19 @@ class Suite(Cluster):
         say(f"  small {variant:<6} {CEILING:<14} cold         rep {rep}: {r['bytes'] / r['seconds'] / 1e6:8.1f} MB/s")
         return rec
 
+    def one_get(self, variant, rep):
+        """The cold sequential baseline (issue 21): one GetObject of the whole large file by a plain SDK client
+        (GetBench) from the same endpoint, its page cache dropped first as before every cold read."""
+        drop_caches()
+        env = {**self.env, "AWS_ENDPOINT_URL": self.endpoints[variant]}
+        out = subprocess.run([benchlib.GETBENCH, BUCKET, "large/big"], env=env, check=True, capture_output=True, text=True).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        if r["bytes"] != self.large_mib * MiB:
+            die(f"GetBench read {r['bytes']} bytes of large/big, expected {self.large_mib * MiB}")
+        say(f"  large {variant:<6} {ONE_GET:<14} seq      cold         rep {rep}: {r['bytes'] / r['seconds'] / 1e6:8.1f} MB/s")
+        return {"test": "seq", "system": ONE_GET, "variant": variant, "phase": "cold", "rep": rep, "bytes": r["bytes"],
+                "seconds": r["seconds"], "bw_bytes": r["bytes"] / r["seconds"]}
+
     def fio(self, path, rw, bs, jobs=1, seconds=None):
         args = ["fio", f"--name={rw}", f"--filename={path}", "--readonly", f"--rw={rw}", f"--bs={bs}", "--ioengine=psync",
                 "--invalidate=0", f"--numjobs={jobs}", "--group_reporting", "--output-format=json"]
@@ -298,8 +315,11 @@ class Suite(Cluster):
         recs = []
         variants = [("direct", self.reps)] + ([("proxy", 1)] if self.mode == "full" else [])
         for variant, reps in variants:
-            for system in SYSTEMS if variant == "direct" else REMOTE:
+            for system in (ONE_GET, *(SYSTEMS if variant == "direct" else REMOTE)):
                 for rep in range(1, reps + 1):
+                    if system == ONE_GET:
+                        recs.append(self.one_get(variant, rep))
+                        continue
                     root, _, close = self.open_fs(system, "large", variant)
                     path = f"{root}/big"
                     try:
@@ -685,7 +705,7 @@ def main():
     reps, write_doc, parts = args.reps, args.write_doc, args.only
     reps = reps or SIZES[mode][3]
     benchlib.check_tools("rclone", "s3fs", "fio", "gcc", "pkg-config", "fusermount3")
-    if "small" in parts:  # the small files' ceiling
+    if "small" in parts or "large" in parts:  # the small files' ceiling and the large file's one-GET baseline
         subprocess.run(["dotnet", "build", f"{benchlib.GETBENCH_DIR}/GetBench.csproj", "-c", "Release", "-nologo", "-clp:ErrorsOnly",
                         "-v:quiet"], check=True, stdout=subprocess.DEVNULL)
     benchlib.fresh_work()
@@ -721,6 +741,43 @@ def raw_name(raw):
     return "suite" if set(parts) >= {"meta", "small", "large", "cluster"} else "suite-" + "-".join(parts)
 
 
+SEQ_BEGIN, SEQ_END = "<!-- suite-one-get:begin -->", "<!-- suite-one-get:end -->"
+
+
+def one_get_report(raw, doc, raw_name):
+    """Issue 21's cold sequential targets against one SDK GET of the same file, each PASS or MISS, from the large file's
+    records of one run (its own section, so a run of the large file alone can publish it)."""
+    lg, m = raw["large"], raw["machine"]
+    lines = ["", "## Cold sequential read against one SDK GET (issue 21)", "",
+             f"`tests/benchmarks/suite-bench.py{'' if m['mode'] == 'full' else ' --' + m['mode']}"
+             f"{'' if raw_name == 'suite' else ' --only large'}` — {m['mode']} run, {m['date']}, commit {m['commit']}: one "
+             f"{lg['file_bytes'] // MiB:,} MiB file read cold from start to end (the suite's sequential figure: fio, 1 MiB reads, "
+             "a fresh mount, page cache dropped). The **baseline** is `tests/benchmarks/GetBench`: a plain AWSSDK.S3 client "
+             "doing one GetObject of the whole file from the same endpoint (s3rver directly, or the 20 ms latency proxy), "
+             "its page cache dropped first, measured in the same rounds. Figures are medians (min–max in brackets); ratios are "
+             "of medians.", "",
+             "| figure | one SDK GET, MB/s | OrleansMount, MB/s | best peer, MB/s | OrleansMount × one GET | target | verdict |",
+             "|---|---|---|---|---|---|---|"]
+    for variant, title, target in (("direct", "s3rver directly", ONE_GET_TARGET),
+                                   ("proxy", f"behind the {PROXY_TTFB_MS} ms proxy (with readahead)", ONE_GET_PROXY_TARGET)):
+        f = {}
+        for system in (ONE_GET, *REMOTE):
+            v = [r["bw_bytes"] / 1e6 for r in lg["records"]
+                 if r["system"] == system and r["variant"] == variant and r["phase"] == "cold" and r["test"] == "seq"]
+            if v:
+                f[system] = summ(v)
+        if ONE_GET not in f or "orleansmount" not in f:
+            continue
+        cell = lambda q: f"{q['median']:,.1f}" + (f" ({q['min']:,.1f}–{q['max']:,.1f})" if q["n"] > 1 else "")  # noqa: E731
+        best = max((p for p in PEERS if p in f), key=lambda p: f[p]["median"], default=None)
+        r = f["orleansmount"]["median"] / f[ONE_GET]["median"]
+        lines.append(f"| {lg['file_bytes'] // MiB:,} MiB cold, {title} | {cell(f[ONE_GET])} | {cell(f['orleansmount'])} | "
+                     f"{cell(f[best]) + ' (' + LABEL[best] + ')' if best else '–'} | **{r:.2f}×** | ≥ {target}× | "
+                     f"{'PASS' if r >= target else 'MISS'} |")
+    lines += ["", f"Raw figures: [docs/benchmarks/{raw_name}.json](benchmarks/{raw_name}.json).", ""]
+    benchlib.write_section(doc, SEQ_BEGIN, SEQ_END, lines)
+
+
 def report_and_chart(raw, doc):
     name = raw_name(raw)
     if name == "suite":
@@ -728,6 +785,8 @@ def report_and_chart(raw, doc):
         svg(raw, f"{ROOT}/docs/benchmarks/suite.svg")
     if any(r["system"] == CEILING for r in raw.get("small", {}).get("records", [])):
         ceiling_report(raw, doc, name)
+    if any(r["system"] == ONE_GET for r in raw.get("large", {}).get("records", [])):
+        one_get_report(raw, doc, name)
 
 
 if __name__ == "__main__":
