@@ -31,7 +31,7 @@ internal static class MountCommand
         var fileMode = new Option<string>("--file-mode") { Description = "Octal permission bits of files (directories add x where r is set).", DefaultValueFactory = _ => "0444", HelpName = "MODE" };
         var threads = new Option<int>("--threads") { Description = "libfuse worker threads.", DefaultValueFactory = _ => 16 };
         var logFile = new Option<string?>("--log-file") { Description = "Where a background mount logs. Default: /tmp/orleansmount-mount-<mountpoint>.log.", HelpName = "FILE" };
-        var readahead = new Option<int>("--readahead") { Description = "Chunks fetched ahead of a sequential reader, per open file (0: off).", DefaultValueFactory = _ => 4, HelpName = "CHUNKS" };
+        var readahead = new Option<int>("--readahead") { Description = "Chunks fetched ahead of a sequential reader, per open file (0: off).", DefaultValueFactory = _ => 16, HelpName = "CHUNKS" };
         var readaheadBack = new Option<int>("--readahead-back") { Description = "Chunk files kept open behind a reader's current chunk.", DefaultValueFactory = _ => 2, HelpName = "CHUNKS" };
         var noMetadataPrefetch = new Option<bool>("--no-metadata-prefetch") { Description = "Do not fetch the metadata of the mounted path in the background once mounted." };
         var noWarmUp = new Option<bool>("--no-warm-up") { Description = "Do not prefetch the mounted path once readers are evidently walking it cold (32 files read from the object store in 2 or more directories; only when the snapshot fits in half of the silo's cache)." };

@@ -22,7 +22,7 @@ public sealed record MountOptions
     public double CacheTimeoutSeconds { get; init; } = 24 * 3600;
 
     /// <summary>Chunks fetched ahead of a sequential reader, per open file; 0 turns readahead off.</summary>
-    public int ReadaheadChunks { get; init; } = 4;
+    public int ReadaheadChunks { get; init; } = 16;
 
     /// <summary>Chunk files kept open behind a reader's current chunk (cheap backward seeks, and readable even if evicted).</summary>
     public int ReadaheadBackChunks { get; init; } = 2;
