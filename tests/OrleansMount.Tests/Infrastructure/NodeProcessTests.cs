@@ -1,3 +1,5 @@
+using System.Text.Json;
+using OrleansMount.Grains.Prefetch;
 using OrleansMount.Native.Fuse;
 
 namespace OrleansMount.Tests.Infrastructure;
@@ -169,6 +171,25 @@ public abstract class NodeProcessTests(S3rverServer s3, string tempPrefix) : IAs
         {
             Assert.True(DateTime.UtcNow < deadline, $"silo does not see {count} active members:\n" + silo.Log);
             await Task.Delay(100);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the silo has exactly one prefetch job and it has finished, and returns it; more than one job fails at
+    /// once, and so does a deadline passed (<paramref name="what"/> and <paramref name="detail"/> name what was awaited).
+    /// </summary>
+    protected static async Task<PrefetchJobStatus> WaitForTheOnlyPrefetchJobAsync(SiloProcess silo, string what, Func<string>? detail = null, int seconds = 60)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(seconds); ; await Task.Delay(100))
+        {
+            var jobs = await silo.GetJsonAsync<List<PrefetchJobStatus>>("api/v1/prefetch");
+            if (jobs.Count == 1 && PrefetchState.IsFinished(jobs[0].State))
+            {
+                return jobs[0];
+            }
+
+            Assert.True(jobs.Count <= 1, $"more than one prefetch job while waiting for {what}: " + JsonSerializer.Serialize(jobs));
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}: " + JsonSerializer.Serialize(jobs) + (detail is null ? "" : "\n" + detail()));
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using OrleansMount.Grains.Prefetch;
 using OrleansMount.Grains.Protocol;
 using OrleansMount.Tests.Infrastructure;
@@ -15,8 +14,6 @@ namespace OrleansMount.Tests.Mount;
 [KernelTest]
 public sealed class ReadaheadAndMetadataPrefetchTests(S3rverServer s3, ITestOutputHelper output) : NodeProcessTests(s3, "om-ahead-")
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     private async Task<(SiloProcess Silo, string Socket)> StartAsync(string snapshot, Dictionary<string, byte[]> tree)
     {
         var bucket = await S3.CreateUniqueBucketAsync("ahd");
@@ -108,18 +105,7 @@ public sealed class ReadaheadAndMetadataPrefetchTests(S3rverServer s3, ITestOutp
         await MountAsync("meta", mnt, socket, Path.Combine(Temp.Path, "mount.log"));
 
         // The mount started a metadata-only job on its silo; wait for it to finish.
-        PrefetchJobStatus job;
-        for (var deadline = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(50))
-        {
-            var jobs = await silo.GetJsonAsync<List<PrefetchJobStatus>>("api/v1/prefetch");
-            if (jobs.Count == 1 && PrefetchState.IsFinished(jobs[0].State))
-            {
-                job = jobs[0];
-                break;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "the mount's metadata prefetch did not finish: " + JsonSerializer.Serialize(jobs, Json));
-        }
+        var job = await WaitForTheOnlyPrefetchJobAsync(silo, "the mount's metadata prefetch to finish");
 
         Assert.Equal(PrefetchState.Done, job.State);
         Assert.True(job.MetadataOnly);

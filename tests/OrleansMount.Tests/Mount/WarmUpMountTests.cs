@@ -1,4 +1,3 @@
-using System.Text.Json;
 using OrleansMount.Grains.Prefetch;
 using OrleansMount.Tests.Infrastructure;
 
@@ -54,19 +53,7 @@ public sealed class WarmUpMountTests(S3rverServer s3) : NodeProcessTests(s3, "om
             Assert.True(tree[key].AsSpan().SequenceEqual(read), key);
         }
 
-        PrefetchJobStatus job;
-        for (var deadline = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(100))
-        {
-            var jobs = await silo.GetJsonAsync<List<PrefetchJobStatus>>("api/v1/prefetch");
-            if (jobs.Count == 1 && PrefetchState.IsFinished(jobs[0].State))
-            {
-                job = jobs[0];
-                break;
-            }
-
-            Assert.True(jobs.Count <= 1, "more than one warm-up: " + JsonSerializer.Serialize(jobs));
-            Assert.True(DateTime.UtcNow < deadline, "no warm-up finished: " + JsonSerializer.Serialize(jobs) + "\n" + File.ReadAllText(log));
-        }
+        var job = await WaitForTheOnlyPrefetchJobAsync(silo, "the warm-up to finish", () => File.ReadAllText(log));
 
         Assert.Equal(PrefetchState.Done, job.State);
         Assert.False(job.MetadataOnly);
