@@ -5,12 +5,13 @@ side in one run on the same generated datasets, loopback only (./build.sh bench 
   suite-bench.py [--quick | --tiny] [--reps R] [--only PART,...] [--no-doc] [--report RAW.json]
 
 A run of every part writes docs/benchmarks/suite.json, suite.svg and the suite-bench section of docs/benchmarks.md; a run
-of some parts (--only) writes docs/benchmarks/suite-PARTS.json and, when it measured the small files, only the section
-comparing cold small files with their ceiling (issue 21), which a run of every part writes too.
+of some parts (--only) writes docs/benchmarks/suite-PARTS.json and only the sections of issue 21's targets for the parts
+it measured: cold small files against their ceiling (small), cold sequential against one SDK GET (large). A run of every
+part writes those too.
 
 Parts: meta (find | wc -l, ls -lR, Python glob + os.stat; cold and warm; memory after the find), small (N x 128 KiB,
 8 readers; also the ceiling, GetBench --parallel 8 GETting the same objects, and OrleansMount once more with a silo that
-served 300 other files first, and with a fresh silo on the runtime's default tiered compilation), large (fio 1 MiB sequential; fio 4 KiB randread, 4 jobs), cluster (object-store GETs and bytes per epoch,
+served 300 other files first, and with a fresh silo on the runtime's default tiered compilation), large (fio 1 MiB sequential; fio 4 KiB randread, 4 jobs; also one SDK GET of the whole file, GetBench), cluster (object-store GETs and bytes per epoch,
 3 nodes of each system). Every cold figure is measured against s3rver directly and (meta and small in every mode,
 large in the full run) once more behind the latency proxy at 20 ms time to first byte, which also counts the requests.
 
