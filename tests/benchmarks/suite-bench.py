@@ -649,6 +649,21 @@ def report(raw, doc):
 CEILING_BEGIN, CEILING_END = "<!-- suite-ceiling:begin -->", "<!-- suite-ceiling:end -->"
 
 
+def cold_figures(records, systems, variant, value, **match):
+    """{system: summ(value(record))} over the cold records of `variant` (and `match`), for the systems that have some."""
+    return {system: summ(v) for system in systems
+            if (v := [value(r) for r in med(records, system=system, variant=variant, phase="cold", **match)])}
+
+
+def median_cell(q):
+    return f"{q['median']:,.1f}" + (f" ({q['min']:,.1f}–{q['max']:,.1f})" if q["n"] > 1 else "")
+
+
+def best_peer(f):
+    """The peer with the highest median in f, or None."""
+    return max((p for p in PEERS if p in f), key=lambda p: f[p]["median"], default=None)
+
+
 def ceiling_report(raw, doc, raw_name):
     """Issue 21's cold small-file targets against the parallel-GET ceiling and the best peer, each PASS or MISS, from the
     small-files records of one run (its own section, so a run of the small files alone can publish it)."""
@@ -667,15 +682,10 @@ def ceiling_report(raw, doc, raw_name):
              f"| figure | ceiling, MB/s | OrleansMount, MB/s | best peer, MB/s | OrleansMount × ceiling (target ≥ {CEILING_TARGET}×) "
              f"| OrleansMount × best peer (target ≥ {PEER_TARGET}×) |", "|---|---|---|---|---|---|"]
     for variant, title in (("direct", "s3rver directly"), ("proxy", f"behind the {PROXY_TTFB_MS} ms proxy")):
-        f = {}
-        for system in (CEILING, *REMOTE, *OM_VARIANTS):
-            v = [mbps(r) for r in s["records"] if r["system"] == system and r["variant"] == variant and r["phase"] == "cold"]
-            if v:
-                f[system] = summ(v)
+        f = cold_figures(s["records"], (CEILING, *REMOTE, *OM_VARIANTS), variant, mbps)
         if CEILING not in f or "orleansmount" not in f:
             continue
-        cell = lambda q: f"{q['median']:,.1f}" + (f" ({q['min']:,.1f}–{q['max']:,.1f})" if q["n"] > 1 else "")  # noqa: E731
-        best = max((p for p in PEERS if p in f), key=lambda p: f[p]["median"], default=None)
+        cell, best = median_cell, best_peer(f)
         verdict = lambda r, t: "–" if r is None else f"**{r:.2f}×** {'PASS' if r >= t else 'MISS'}"  # noqa: E731
         for om, what in (("orleansmount", "fresh silo (the target)"), (WARMED, "silo warmed"),
                          (TIERED, "fresh silo, tiered compilation on")):
@@ -763,16 +773,10 @@ def one_get_report(raw, doc, raw_name):
              "|---|---|---|---|---|---|---|"]
     for variant, title, target in (("direct", "s3rver directly", ONE_GET_TARGET),
                                    ("proxy", f"behind the {PROXY_TTFB_MS} ms proxy (with readahead)", ONE_GET_PROXY_TARGET)):
-        f = {}
-        for system in (ONE_GET, *REMOTE):
-            v = [r["bw_bytes"] / 1e6 for r in lg["records"]
-                 if r["system"] == system and r["variant"] == variant and r["phase"] == "cold" and r["test"] == "seq"]
-            if v:
-                f[system] = summ(v)
+        f = cold_figures(lg["records"], (ONE_GET, *REMOTE), variant, lambda r: r["bw_bytes"] / 1e6, test="seq")
         if ONE_GET not in f or "orleansmount" not in f:
             continue
-        cell = lambda q: f"{q['median']:,.1f}" + (f" ({q['min']:,.1f}–{q['max']:,.1f})" if q["n"] > 1 else "")  # noqa: E731
-        best = max((p for p in PEERS if p in f), key=lambda p: f[p]["median"], default=None)
+        cell, best = median_cell, best_peer(f)
         r = f["orleansmount"]["median"] / f[ONE_GET]["median"]
         lines.append(f"| {lg['file_bytes'] // MiB:,} MiB cold, {title} | {cell(f[ONE_GET])} | {cell(f['orleansmount'])} | "
                      f"{cell(f[best]) + ' (' + LABEL[best] + ')' if best else '–'} | **{r:.2f}×** | ≥ {target}× | "
