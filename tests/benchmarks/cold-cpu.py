@@ -25,18 +25,9 @@ suite_bench = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(suite_bench)
 
 
-def cpu_seconds(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        return 0.0
-
-
 def measured(pids, action, perf_file):
     """Runs action(); returns (its result, {name: CPU seconds spent meanwhile})."""
-    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    before = {name: benchlib.cpu_seconds([pid]) for name, pid in pids.items()}
     perf = subprocess.Popen(["perf", "record", "-F", "999", "-a", "-g", "-o", perf_file], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL) if perf_file else None
     try:
@@ -45,7 +36,7 @@ def measured(pids, action, perf_file):
         if perf:
             perf.send_signal(2)
             perf.wait()
-    return result, {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+    return result, {name: benchlib.cpu_seconds([pid]) - before[name] for name, pid in pids.items()}
 
 
 def main():

@@ -273,18 +273,23 @@ class Suite(Cluster):
                         close()
         return {"files": self.n_small, "file_bytes": 128 * 1024, "readers": SMALL_READERS, "records": recs}
 
+    def get_bench(self, variant, options, keys, expected_bytes):
+        """GetBench (a plain AWSSDK.S3 client) GETting keys whole from the variant's endpoint, the page cache dropped
+        first as before every cold read; its JSON result, checked to have read expected_bytes."""
+        drop_caches()
+        env = {**self.env, "AWS_ENDPOINT_URL": self.endpoints[variant]}
+        out = subprocess.run([benchlib.GETBENCH, *options, BUCKET, *keys], env=env, check=True, capture_output=True, text=True).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        if r["bytes"] != expected_bytes:
+            die(f"GetBench read {r['bytes']} bytes of {len(keys)} objects ({keys[0]}, ...), expected {expected_bytes}")
+        return r
+
     def get_ceiling(self, variant, rep, keys):
         """The ceiling of a cold small-file read (issue 21): a plain SDK client (GetBench) GETting the same objects from
         the same endpoint with as many requests in flight as the file systems have readers, s3rver's page cache dropped
         first as before every cold pass."""
         before = self.slow_counters()
-        drop_caches()
-        env = {**self.env, "AWS_ENDPOINT_URL": self.endpoints[variant]}
-        out = subprocess.run([benchlib.GETBENCH, "--parallel", str(SMALL_READERS), BUCKET, *keys], env=env, check=True,
-                             capture_output=True, text=True).stdout
-        r = json.loads(out.strip().splitlines()[-1])
-        if r["bytes"] != len(keys) * 128 * 1024:
-            die(f"GetBench read {r['bytes']} bytes of {len(keys)} small files, expected {len(keys) * 128 * 1024}")
+        r = self.get_bench(variant, ["--parallel", str(SMALL_READERS)], keys, len(keys) * 128 * 1024)
         rec = {"system": CEILING, "variant": variant, "phase": "cold", "rep": rep, "bytes": r["bytes"], "seconds": r["seconds"]}
         if variant == "proxy":
             rec["requests"] = self.slow_counters()["requests"] - before["requests"]
@@ -294,12 +299,7 @@ class Suite(Cluster):
     def one_get(self, variant, rep):
         """The cold sequential baseline (issue 21): one GetObject of the whole large file by a plain SDK client
         (GetBench) from the same endpoint, its page cache dropped first as before every cold read."""
-        drop_caches()
-        env = {**self.env, "AWS_ENDPOINT_URL": self.endpoints[variant]}
-        out = subprocess.run([benchlib.GETBENCH, BUCKET, "large/big"], env=env, check=True, capture_output=True, text=True).stdout
-        r = json.loads(out.strip().splitlines()[-1])
-        if r["bytes"] != self.large_mib * MiB:
-            die(f"GetBench read {r['bytes']} bytes of large/big, expected {self.large_mib * MiB}")
+        r = self.get_bench(variant, [], ["large/big"], self.large_mib * MiB)
         say(f"  large {variant:<6} {ONE_GET:<14} seq      cold         rep {rep}: {r['bytes'] / r['seconds'] / 1e6:8.1f} MB/s")
         return {"test": "seq", "system": ONE_GET, "variant": variant, "phase": "cold", "rep": rep, "bytes": r["bytes"],
                 "seconds": r["seconds"], "bw_bytes": r["bytes"] / r["seconds"]}
@@ -685,7 +685,7 @@ def ceiling_report(raw, doc, raw_name):
         f = cold_figures(s["records"], (CEILING, *REMOTE, *OM_VARIANTS), variant, mbps)
         if CEILING not in f or "orleansmount" not in f:
             continue
-        cell, best = median_cell, best_peer(f)
+        best = best_peer(f)
         verdict = lambda r, t: "–" if r is None else f"**{r:.2f}×** {'PASS' if r >= t else 'MISS'}"  # noqa: E731
         for om, what in (("orleansmount", "fresh silo (the target)"), (WARMED, "silo warmed"),
                          (TIERED, "fresh silo, tiered compilation on")):
@@ -693,8 +693,8 @@ def ceiling_report(raw, doc, raw_name):
                 continue
             r_ceiling = f[om]["median"] / f[CEILING]["median"]
             r_peer = f[om]["median"] / f[best]["median"] if best else None
-            lines.append(f"| {s['files']:,} × 128 KiB cold, {title}; OrleansMount: {what} | {cell(f[CEILING])} | {cell(f[om])} | "
-                         f"{cell(f[best]) + ' (' + LABEL[best] + ')' if best else '–'} | {verdict(r_ceiling, CEILING_TARGET)} | "
+            lines.append(f"| {s['files']:,} × 128 KiB cold, {title}; OrleansMount: {what} | {median_cell(f[CEILING])} | {median_cell(f[om])} | "
+                         f"{median_cell(f[best]) + ' (' + LABEL[best] + ')' if best else '–'} | {verdict(r_ceiling, CEILING_TARGET)} | "
                          f"{verdict(r_peer, PEER_TARGET)} |")
     lines += ["", "*Fresh silo*: the suite's cold figure (a silo started on an empty cache for the pass, as for every cold figure). "
               f"*Silo warmed*: the same with a silo that first served {WARMUP_FILES} files of another snapshot through a mount "
@@ -776,10 +776,10 @@ def one_get_report(raw, doc, raw_name):
         f = cold_figures(lg["records"], (ONE_GET, *REMOTE), variant, lambda r: r["bw_bytes"] / 1e6, test="seq")
         if ONE_GET not in f or "orleansmount" not in f:
             continue
-        cell, best = median_cell, best_peer(f)
+        best = best_peer(f)
         r = f["orleansmount"]["median"] / f[ONE_GET]["median"]
-        lines.append(f"| {lg['file_bytes'] // MiB:,} MiB cold, {title} | {cell(f[ONE_GET])} | {cell(f['orleansmount'])} | "
-                     f"{cell(f[best]) + ' (' + LABEL[best] + ')' if best else '–'} | **{r:.2f}×** | ≥ {target}× | "
+        lines.append(f"| {lg['file_bytes'] // MiB:,} MiB cold, {title} | {median_cell(f[ONE_GET])} | {median_cell(f['orleansmount'])} | "
+                     f"{median_cell(f[best]) + ' (' + LABEL[best] + ')' if best else '–'} | **{r:.2f}×** | ≥ {target}× | "
                      f"{'PASS' if r >= target else 'MISS'} |")
     lines += ["", f"Raw figures: [docs/benchmarks/{raw_name}.json](benchmarks/{raw_name}.json).", ""]
     benchlib.write_section(doc, SEQ_BEGIN, SEQ_END, lines)
