@@ -27,6 +27,9 @@ public static class InodeNumbers
 
     public static ulong File(long ordinal) => Slot(ordinal) << DepthBits;
 
+    /// <summary>The ordinal of the file numbered <paramref name="ino"/>; null for the root and directories.</summary>
+    public static long? FileOrdinal(ulong ino) => ino > Root && (ino & ((1UL << DepthBits) - 1)) == 0 ? (long)((ino >> DepthBits) - 1) : null;
+
     /// <param name="firstFileOrdinal">the ordinal of the first file below the directory in key order</param>
     /// <param name="depth">the directory's number of path segments ("a/b" is 2)</param>
     public static ulong Directory(long firstFileOrdinal, int depth)

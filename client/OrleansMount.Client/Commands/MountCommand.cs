@@ -32,13 +32,14 @@ internal static class MountCommand
         var threads = new Option<int>("--threads") { Description = "libfuse worker threads.", DefaultValueFactory = _ => 16 };
         var logFile = new Option<string?>("--log-file") { Description = "Where a background mount logs. Default: /tmp/orleansmount-mount-<mountpoint>.log.", HelpName = "FILE" };
         var readahead = new Option<int>("--readahead") { Description = "Chunks fetched ahead of a sequential reader, per open file (0: off).", DefaultValueFactory = _ => 16, HelpName = "CHUNKS" };
+        var readaheadFiles = new Option<int>("--readahead-files") { Description = "Files whose first chunk is fetched ahead when readers open files in name order (a copy, tar, a sorted index); 0: off.", DefaultValueFactory = _ => 32, HelpName = "FILES" };
         var readaheadBack = new Option<int>("--readahead-back") { Description = "Chunk files kept open behind a reader's current chunk.", DefaultValueFactory = _ => 2, HelpName = "CHUNKS" };
         var noMetadataPrefetch = new Option<bool>("--no-metadata-prefetch") { Description = "Do not fetch the metadata of the mounted path in the background once mounted." };
         var noWarmUp = new Option<bool>("--no-warm-up") { Description = "Do not prefetch the mounted path once readers are evidently walking it cold (32 files read from the object store in 2 or more directories; only when the snapshot fits in half of the silo's cache)." };
         var xattrs = new Option<bool>("--xattrs") { Description = "Answer extended attributes (user.orleansmount.identity and .address of each file). Off by default: then the kernel stops asking after the first call, and 'ls -l' or 'cp -a' walks make no calls to the mount for them." };
         var command = new Command("mount", "Mount a snapshot read-only with FUSE. Returns once the mount is ready; unmount with 'orleansmount umount MOUNTPOINT'.")
         {
-            name, mountpoint, path, silo, foreground, allowOther, uid, gid, fileMode, threads, logFile, readahead, readaheadBack, noMetadataPrefetch, noWarmUp, xattrs,
+            name, mountpoint, path, silo, foreground, allowOther, uid, gid, fileMode, threads, logFile, readahead, readaheadFiles, readaheadBack, noMetadataPrefetch, noWarmUp, xattrs,
         };
         command.SetAction((parse, cancellationToken) => Cli.RunAsync(async () =>
         {
@@ -48,6 +49,11 @@ internal static class MountCommand
             if (parse.GetValue(readahead) is < 0 or > 1024 || parse.GetValue(readaheadBack) is < 0 or > 1024)
             {
                 throw new OrleansMountException("--readahead and --readahead-back must be from 0 to 1024 chunks", 2);
+            }
+
+            if (parse.GetValue(readaheadFiles) is < 0 or > Grains.Chunks.FileReadaheadRequest.MaxFiles)
+            {
+                throw new OrleansMountException("--readahead-files must be from 0 to 1000 files", 2);
             }
 
             var log = parse.GetValue(logFile) ?? $"/tmp/orleansmount-mount-{target.Trim('/').Replace('/', '_')}.log";
@@ -65,6 +71,7 @@ internal static class MountCommand
                 FileMode = mode,
                 ReadaheadChunks = parse.GetValue(readahead),
                 ReadaheadBackChunks = parse.GetValue(readaheadBack),
+                ReadaheadFiles = parse.GetValue(readaheadFiles),
                 MetadataPrefetch = !parse.GetValue(noMetadataPrefetch),
                 WarmUp = !parse.GetValue(noWarmUp),
                 ExtendedAttributes = parse.GetValue(xattrs),
@@ -159,7 +166,7 @@ internal static class MountCommand
                 await Task.Run(loop.Join, CancellationToken.None).ConfigureAwait(false);
             }
 
-            logger.LogInformation("unmounted {Target} ({Errors} read errors while mounted; readahead triggered {Triggers} times for {Chunks} chunks, {Dropped} dropped)", target, fs.Errors, fs.Readahead.Triggers, fs.Readahead.ChunksRequested, fs.Readahead.Dropped);
+            logger.LogInformation("unmounted {Target} ({Errors} read errors while mounted; readahead triggered {Triggers} times for {Chunks} chunks, {Dropped} dropped; across files {FileRequests} requests covering {FilesCovered} files)", target, fs.Errors, fs.Readahead.Triggers, fs.Readahead.ChunksRequested, fs.Readahead.Dropped, fs.FileReadahead.Requests, fs.FileReadahead.FilesCovered);
         }
 
         return 0;

@@ -35,6 +35,12 @@ public interface IMountBackend
     Task ReadaheadAsync(IReadOnlyList<ChunkRequest> chunks, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
+    /// Asks the silo to make the first chunks of the next <paramref name="files"/> files after <paramref name="after"/>
+    /// (below <paramref name="root"/>, in key order) present, without waiting for them; null when the backend cannot.
+    /// </summary>
+    Task<FileReadaheadAnswer?> ReadaheadFilesAsync(string root, string after, int files, CancellationToken cancellationToken) => Task.FromResult<FileReadaheadAnswer?>(null);
+
+    /// <summary>
     /// Tells the silo that its chunk file failed the mount's check although the silo reported it cached:
     /// the silo checks its copy in full and deletes (and counts) a damaged one, so the next ensure fetches it again.
     /// </summary>

@@ -24,6 +24,9 @@ public sealed record MountOptions
     /// <summary>Chunks fetched ahead of a sequential reader, per open file; 0 turns readahead off.</summary>
     public int ReadaheadChunks { get; init; } = 16;
 
+    /// <summary>Files whose first chunk is fetched ahead of readers opening files in key order (<see cref="FileReadahead"/>); 0 turns it off.</summary>
+    public int ReadaheadFiles { get; init; } = 32;
+
     /// <summary>Chunk files kept open behind a reader's current chunk (cheap backward seeks, and readable even if evicted).</summary>
     public int ReadaheadBackChunks { get; init; } = 2;
 

@@ -43,6 +43,9 @@ public sealed class SiloBackend : IMountBackend
 
     public Task ReadaheadAsync(IReadOnlyList<ChunkRequest> chunks, CancellationToken cancellationToken) => _silo.ReadaheadAsync(chunks, cancellationToken);
 
+    public async Task<FileReadaheadAnswer?> ReadaheadFilesAsync(string root, string after, int files, CancellationToken cancellationToken) =>
+        await _silo.ReadaheadFilesAsync(new FileReadaheadRequest(_name, _snapshotId, root, after, files), cancellationToken).ConfigureAwait(false);
+
     public Task ReportDamagedChunkAsync(ChunkRequest request, CancellationToken cancellationToken) => _silo.VerifyChunkAsync(request, cancellationToken);
 
     public string? LocalChunkPath(ChunkId id) => _chunkDirectory is null ? null : ChunkStore.ChunkPathIn(_chunkDirectory, id);

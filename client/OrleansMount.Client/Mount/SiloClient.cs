@@ -144,6 +144,10 @@ public sealed class SiloClient : IDisposable
         using var response = await SendRawAsync(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/chunks/readahead") { Content = JsonContent.Create(chunks) }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Asks the silo to make the first chunks of the next files after <c>After</c> present (readahead across files).</summary>
+    public Task<FileReadaheadAnswer> ReadaheadFilesAsync(FileReadaheadRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<FileReadaheadAnswer>(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/files/readahead") { Content = JsonContent.Create(request) }, cancellationToken);
+
     /// <summary>Reads a chunk's bytes through the silo into <paramref name="destination"/> (its length is the chunk's).</summary>
     public async Task ReadChunkAsync(ChunkRequest request, Memory<byte> destination, CancellationToken cancellationToken = default)
     {

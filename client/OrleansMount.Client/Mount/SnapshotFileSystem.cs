@@ -56,11 +56,15 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         // RecentLookups, so a dataset read again soon (the next epoch) costs no silo round trip per file.
         _inodes = new InodeTable(RootIno, options.RootPath, RecentLookups);
         Readahead = new Readahead(backend, options.ReadaheadChunks, logger);
+        FileReadahead = new FileReadahead((after, files, ct) => backend.ReadaheadFilesAsync(options.RootPath, after, files, ct), options.ReadaheadFiles, logger);
         _directoryAhead = new DirectoryReadahead((ino, path) => FetchPageAsync(ino, path, null, 2));
     }
 
     /// <summary>Fetching ahead of sequential readers (counters for logs and tests).</summary>
     public Readahead Readahead { get; }
+
+    /// <summary>Fetching the next files' first chunks ahead of readers opening files in key order.</summary>
+    public FileReadahead FileReadahead { get; }
 
     /// <summary>Watches reads that had to go to the object store for readers walking the dataset, then prefetches it (null: off).</summary>
     internal WarmUp? WarmUp { get; set; }
@@ -186,6 +190,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         // Backward retention: the chunk being read, the one a read may span into, and the ones behind.
         _handles[fh] = new OpenFile(item, AddressOf(path, item), _options.ReadaheadBackChunks + 2, Readahead.CreateDetector(item.Size));
         req.ReplyOpen(fh, keepCache: true);
+        FileReadahead.OnOpen(ino, path);
     }
 
     public void Read(FuseRequest req, ulong ino, ulong fh, long offset, int size)

@@ -54,6 +54,29 @@ public static class PrefetchEndpoints
 
             return Results.Json(new { started = node.Readahead.Submit(chunks) }, statusCode: StatusCodes.Status202Accepted);
         }));
+
+        // Local mounts: the first chunks of the next files of a walk in key order (decision 0029).
+        api.MapPost("/files/readahead", (FileReadaheadRequest request, CancellationToken ct) => SiloEndpoints.Guard(async () =>
+        {
+            if (request.Files is < 1 or > FileReadaheadRequest.MaxFiles)
+            {
+                throw new OrleansMountException($"files/readahead: files must be from 1 to {FileReadaheadRequest.MaxFiles}, not {request.Files}", 2);
+            }
+
+            var view = await node.GetViewAsync(request.Snapshot, request.SnapshotId, ct).ConfigureAwait(false);
+            var files = await view.FilesAfterAsync(request.Root, request.After, request.Files, ct).ConfigureAwait(false);
+            var chunkSize = node.Options.ChunkSize;
+            var chunks = files.Select(f => f.Entry.Size == 0 ? null : new ChunkRequest(f.Entry.PhysicalAddress, f.Entry.ETag, f.Entry.Size, 0, chunkSize, request.Snapshot, view.Record.Id)).ToList();
+            var (covered, started) = node.Readahead.SubmitFiles(chunks);
+            var last = covered == 0 ? default : files[covered - 1];
+            var answer = new FileReadaheadAnswer(
+                covered,
+                started,
+                last.Entry?.Path,
+                last.Ordinal is { } ordinal ? InodeNumbers.File(ordinal) : 0,
+                End: files.Count < request.Files && covered == files.Count);
+            return Results.Json(answer, statusCode: StatusCodes.Status202Accepted);
+        }));
     }
 
     private static IResult NoJob(string id) =>

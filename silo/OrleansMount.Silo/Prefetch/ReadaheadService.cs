@@ -22,6 +22,8 @@ public sealed class ReadaheadService(SiloNode node, int maxInFlight, ILogger log
     private long _filled;
     private long _bytesFilled;
     private long _failed;
+    private long _fileRequests;
+    private long _filesCovered;
     private int _inFlight;
 
     public int MaxInFlight { get; } = Math.Max(1, maxInFlight);
@@ -35,7 +37,9 @@ public sealed class ReadaheadService(SiloNode node, int maxInFlight, ILogger log
         Interlocked.Read(ref _bytesFilled),
         Interlocked.Read(ref _failed),
         Volatile.Read(ref _inFlight),
-        MaxInFlight);
+        MaxInFlight,
+        Interlocked.Read(ref _fileRequests),
+        Interlocked.Read(ref _filesCovered));
 
     /// <summary>Starts filling the chunks that are neither on the node nor already in flight, within the bound; returns how many started.</summary>
     public int Submit(IReadOnlyList<ChunkRequest> chunks)
@@ -45,31 +49,72 @@ public sealed class ReadaheadService(SiloNode node, int maxInFlight, ILogger log
         var started = 0;
         foreach (var chunk in chunks)
         {
-            if (node.Chunks.Contains(chunk.Id))
+            if (Offer(chunk) == Outcome.Started)
             {
-                Interlocked.Increment(ref _alreadyLocal);
-                continue;
+                started++;
             }
-
-            if (Interlocked.Increment(ref _inFlight) > MaxInFlight)
-            {
-                Interlocked.Decrement(ref _inFlight);
-                Interlocked.Increment(ref _dropped);
-                continue;
-            }
-
-            if (!_pending.TryAdd(chunk.Id, true))
-            {
-                Interlocked.Decrement(ref _inFlight); // already coming
-                continue;
-            }
-
-            Interlocked.Increment(ref _accepted);
-            started++;
-            _ = FillAsync(chunk);
         }
 
         return started;
+    }
+
+    /// <summary>
+    /// Readahead across files: the first chunks of the next files of a walk in key order (null for an empty file), in
+    /// that order. Stops at the first chunk over the bound, so the files covered are a prefix of the list and the mount's
+    /// next request starts where this one stopped; returns the files covered and the chunks started.
+    /// </summary>
+    public (int Covered, int Started) SubmitFiles(IReadOnlyList<ChunkRequest?> firstChunks)
+    {
+        ArgumentNullException.ThrowIfNull(firstChunks);
+        Interlocked.Increment(ref _fileRequests);
+        int covered = 0, started = 0;
+        foreach (var chunk in firstChunks)
+        {
+            var outcome = chunk is null ? Outcome.Present : Offer(chunk);
+            if (outcome == Outcome.Dropped)
+            {
+                break;
+            }
+
+            covered++;
+            started += outcome == Outcome.Started ? 1 : 0;
+        }
+
+        Interlocked.Add(ref _filesCovered, covered);
+        return (covered, started);
+    }
+
+    private enum Outcome
+    {
+        Present, // on the node, or already coming
+        Started,
+        Dropped, // over the bound
+    }
+
+    private Outcome Offer(ChunkRequest chunk)
+    {
+        if (node.Chunks.Contains(chunk.Id))
+        {
+            Interlocked.Increment(ref _alreadyLocal);
+            return Outcome.Present;
+        }
+
+        if (Interlocked.Increment(ref _inFlight) > MaxInFlight)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            Interlocked.Increment(ref _dropped);
+            return Outcome.Dropped;
+        }
+
+        if (!_pending.TryAdd(chunk.Id, true))
+        {
+            Interlocked.Decrement(ref _inFlight); // already coming
+            return Outcome.Present;
+        }
+
+        Interlocked.Increment(ref _accepted);
+        _ = FillAsync(chunk);
+        return Outcome.Started;
     }
 
     private async Task FillAsync(ChunkRequest chunk)

@@ -235,6 +235,56 @@ public sealed class SnapshotView
         }
     }
 
+    /// <summary>
+    /// At most <paramref name="limit"/> files below <paramref name="directory"/> ("" for the whole snapshot) whose paths
+    /// sort after <paramref name="after"/>, in key order at any depth (a walk in name order crosses into the next
+    /// directory), each with its ordinal (null for entry format 1). Costs one seek per range touched and one step per
+    /// file returned. Empty when <paramref name="after"/> is not below <paramref name="directory"/> or nothing follows it.
+    /// </summary>
+    public async Task<IReadOnlyList<(SnapshotEntry Entry, long? Ordinal)>> FilesAfterAsync(string directory, string after, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(after);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var prefix = directory.Length == 0 ? [] : Encoding.UTF8.GetBytes(directory + "/");
+        var afterKey = Encoding.UTF8.GetBytes(after);
+        var files = new List<(SnapshotEntry, long?)>();
+        if (!afterKey.AsSpan().StartsWith(prefix))
+        {
+            return files;
+        }
+
+        foreach (var r in RangeIndexesUnder(directory))
+        {
+            if (_lastPaths[r].AsSpan().SequenceCompareTo(afterKey) <= 0)
+            {
+                continue; // the whole range lies at or before 'after'
+            }
+
+            var range = _ranges[r];
+            var (iterator, seek) = await SeekInRangeAsync(range, prefix, cancellationToken).ConfigureAwait(false);
+            using var _ = iterator;
+            iterator.Seek(KeyCodec.Key(KeyCodec.RangeEntryKind, range.Id.Hash, afterKey));
+            for (; iterator.Valid && iterator.Key.StartsWith(seek); iterator.Next())
+            {
+                if (iterator.Key[KeyCodec.HeaderLength..].SequenceEqual(afterKey))
+                {
+                    continue;
+                }
+
+                if (files.Count == limit)
+                {
+                    return files;
+                }
+
+                var path = KeyCodec.SuffixString(iterator.Key);
+                var value = iterator.Value;
+                files.Add((EntryCodec.Decode(path, value, Record.Source + path), OrdinalAt(r, path, value)));
+            }
+        }
+
+        return files;
+    }
+
     /// <summary>The ordinal of the entry of range <paramref name="range"/> holding <paramref name="value"/>; null for format 1.</summary>
     private long? OrdinalAt(int range, string path, ReadOnlySpan<byte> value)
     {

@@ -101,12 +101,13 @@ public abstract class NodeProcessTests(S3rverServer s3, string tempPrefix) : IAs
     }
 
     /// <summary>
-    /// Mounts with <c>--no-warm-up</c>: these tests count the object-store traffic of what they read, and a warm-up
-    /// (a prefetch of the whole snapshot once readers walk it) would add to it. <see cref="MountWithWarmUpAsync"/> mounts
-    /// as users do; WarmUpMountTests tests the warm-up itself.
+    /// Mounts with <c>--no-warm-up</c> and, unless <paramref name="extra"/> sets it, <c>--readahead-files 0</c>: these tests
+    /// count the object-store traffic of what they read, and a warm-up (a prefetch of the whole snapshot once readers walk
+    /// it) or readahead across files (the next files of a walk in name order) would add to it. <see cref="MountWithWarmUpAsync"/>
+    /// mounts as users do; WarmUpMountTests and ReadaheadAndMetadataPrefetchTests test those two.
     /// </summary>
     protected Task MountAsync(string name, string mnt, string socket, string log, params string[] extra) =>
-        MountWithWarmUpAsync(name, mnt, socket, log, ["--no-warm-up", .. extra]);
+        MountWithWarmUpAsync(name, mnt, socket, log, extra.Contains("--readahead-files") ? ["--no-warm-up", .. extra] : ["--no-warm-up", "--readahead-files", "0", .. extra]);
 
     protected async Task MountWithWarmUpAsync(string name, string mnt, string socket, string log, params string[] extra)
     {

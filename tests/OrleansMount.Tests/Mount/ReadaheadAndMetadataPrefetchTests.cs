@@ -89,6 +89,69 @@ public sealed class ReadaheadAndMetadataPrefetchTests(S3rverServer s3, ITestOutp
     }
 
     [Fact]
+    public async Task Files_opened_in_name_order_get_the_next_files_read_ahead_and_shuffled_opens_do_not()
+    {
+        // "other/" sorts before "walk/": its files are ordinals 0-1,999, in the order FileReadaheadTests' model shuffles.
+        const int Others = 2_000, Walked = 100;
+        var random = new Random(1);
+        var tree = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        for (var i = 0; i < Others; i++)
+        {
+            tree[$"other/g{i:D4}.bin"] = System.Text.Encoding.UTF8.GetBytes($"other {i}");
+        }
+
+        for (var i = 0; i < Walked; i++)
+        {
+            var bytes = new byte[64 * 1024];
+            random.NextBytes(bytes);
+            tree[$"walk/f{i:D3}.bin"] = bytes;
+        }
+
+        var (silo, socket) = await StartAsync("files", tree);
+        var mnt = Temp.Sub("mnt");
+        await MountAsync("files", mnt, socket, Path.Combine(Temp.Path, "mount.log"), "--no-metadata-prefetch", "--readahead-files", "32");
+
+        // 300 shuffled opens of 2,000 files: no walk, nothing read ahead.
+        var shuffle = new Random(1);
+        foreach (var i in Enumerable.Range(0, Others).OrderBy(_ => shuffle.Next()).Take(300))
+        {
+            var key = $"other/g{i:D4}.bin";
+            var read = await File.ReadAllBytesAsync(Path.Combine(mnt, key));
+            Assert.True(tree[key].AsSpan().SequenceEqual(read), key);
+        }
+
+        var shuffled = (await silo.StatsAsync()).Readahead!;
+        Assert.True(shuffled.FileRequests == 0, $"shuffled opens sent {shuffled.FileRequests} readahead requests across files");
+
+        // One reader opening the files of a directory in name order: the files after the first few are read ahead.
+        for (var i = 0; i < Walked; i++)
+        {
+            var key = $"walk/f{i:D3}.bin";
+            var read = await File.ReadAllBytesAsync(Path.Combine(mnt, key));
+            Assert.True(tree[key].AsSpan().SequenceEqual(read), key);
+        }
+
+        var stats = await silo.StatsAsync();
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); stats.Readahead!.InFlight > 0; stats = await silo.StatsAsync())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "readahead still in flight");
+            await Task.Delay(50);
+        }
+
+        var ahead = stats.Readahead!;
+        output.WriteLine($"across files: {ahead.FileRequests} requests, {ahead.FilesCovered} files covered; chunks {ahead.ChunksAccepted} accepted, {ahead.ChunksFilled} filled, {ahead.ChunksDropped} dropped");
+        Assert.InRange(ahead.FileRequests, 1, Walked);
+        Assert.True(ahead.FilesCovered >= Walked - 10, $"{ahead.FilesCovered} of the {Walked} walked files covered ahead");
+        Assert.True(ahead.ChunksFilled >= Walked / 2, $"readahead filled {ahead.ChunksFilled} of the walk's {Walked} files: the reader fetched the rest itself");
+        Assert.Equal(0, ahead.ChunksFailed);
+
+        // Each object came from the store once (readahead and reader met in one fill), and nothing beyond what was read.
+        Assert.Equal(300 + Walked, stats.ObjectStoreGets);
+        Assert.Equal(stats.Fills, stats.ObjectStoreGets);
+        await UnmountAsync(mnt);
+    }
+
+    [Fact]
     public async Task Metadata_prefetched_at_mount_serves_a_full_find_and_prefetch_rejects_unknown_input_clearly()
     {
         var tree = new Dictionary<string, byte[]>(StringComparer.Ordinal);

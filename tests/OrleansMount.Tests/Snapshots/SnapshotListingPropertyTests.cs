@@ -118,6 +118,30 @@ public sealed class SnapshotListingPropertyTests
             }
         }
 
+        // Readahead across files: the files after a path below a directory, in key order at any depth, with their ordinals.
+        var ordered = files.Order(KeyOrder.Instance).ToList();
+        foreach (var directory in directories)
+        {
+            var prefix = directory.Length == 0 ? "" : directory + "/";
+            var below = ordered.Where(f => f.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+            var afters = Enumerable.Range(0, 4).Select(_ => below[random.Next(below.Count)]).Append(prefix + Names[random.Next(Names.Length)]).Append(below[^1]);
+            foreach (var after in afters)
+            {
+                var limit = random.Next(1, 6);
+                var expected = below.Where(f => KeyOrder.Instance.Compare(f, after) > 0).Take(limit).Select(f => $"{f}#{ordered.IndexOf(f)}");
+                var actual = view.FilesAfterAsync(directory, after, limit).GetAwaiter().GetResult().Select(x => $"{x.Entry.Path}#{x.Ordinal}");
+                if (!expected.SequenceEqual(actual))
+                {
+                    throw new InvalidOperationException($"seed {seed}: {limit} files after '{after}' below '{directory}': expected [{string.Join(", ", expected)}] got [{string.Join(", ", actual)}]");
+                }
+            }
+
+            if (directory.Length > 0 && view.FilesAfterAsync(directory, "", 5).GetAwaiter().GetResult().Count != 0)
+            {
+                throw new InvalidOperationException($"seed {seed}: files after a path outside '{directory}' were found below it");
+            }
+        }
+
         foreach (var file in files)
         {
             var entry = view.GetFileAsync(file).GetAwaiter().GetResult();
