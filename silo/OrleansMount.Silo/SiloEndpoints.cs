@@ -320,7 +320,7 @@ public static class SiloEndpoints
     }
 
     /// <summary>Whether the entry's address is the snapshot's source followed by its path (compared without building the string).</summary>
-    private static bool IsDerived(SnapshotEntry entry, SnapshotView view)
+    internal static bool IsDerived(SnapshotEntry entry, SnapshotView view)
     {
         var source = view.Record.Source;
         var address = entry.PhysicalAddress;

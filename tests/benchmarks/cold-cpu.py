@@ -2,12 +2,13 @@
 """A development tool for issue 21's cold paths: where the CPU of a cold read goes, per process, in one quick run.
 
   cold-cpu.py large [--mib N] [--rounds R] [--readahead N[,N...]] [--perf FILE]
-  cold-cpu.py small [--files N] [--rounds R] [--perf FILE]
+  cold-cpu.py small [--files N] [--rounds R] [--variants "ARGS|ARGS..."] [--perf FILE]
 
 large: one N MiB file (default 1024) read cold with fio (1 MiB reads) through a fresh silo and mount, after one SDK GET
 of it (GetBench) in the same round; with several --readahead values, one mount for each in every round.
 small: N x 128 KiB (default 2000) read cold by 8 reader threads through a fresh silo and mount, after the parallel-GET
-ceiling (GetBench --parallel 8) in the same round.
+ceiling (GetBench --parallel 8) in the same round; with --variants, one fresh silo and mount for each set of extra mount
+arguments in every round (e.g. --variants "--readahead-files 0|--readahead-files 32").
 
 Prints MB/s and the CPU seconds (user + system, /proc/PID/stat) the silo, the mount and s3rver spent on the read, per
 GiB or per file. --perf FILE records `perf record -a -g` over the last read (the silo and mount get
@@ -46,6 +47,7 @@ def main():
     p.add_argument("--files", type=int, default=2000)
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--readahead", default="16", help="mount --readahead values, comma-separated (large only)")
+    p.add_argument("--variants", default="", help="'|'-separated sets of extra mount arguments (small only)")
     p.add_argument("--perf", metavar="FILE")
     a = p.parse_args()
     if a.perf:
@@ -87,17 +89,21 @@ def main():
                 keys = sorted(s.small_digests)
                 names = [k[len("small/"):] for k in keys]
                 r = s.get_ceiling("direct", rnd, keys)
-                root, pids, close = s.open_fs("orleansmount", "small", "direct")
-                try:
-                    benchlib.drop_caches()
-                    procs = {"silo": pids[0], "mount": pids[1], **({"s3rver": s3rver[0]} if s3rver else {})}
-                    (total, secs), cpu = measured(procs, lambda: benchlib.read_all(root, names, threads=suite_bench.SMALL_READERS),
-                                                  a.perf if last_round else None)
-                    benchlib.say(f"round {rnd}: ceiling {r['bytes'] / r['seconds'] / 1e6:6.1f} MB/s, OrleansMount "
-                                 f"{total / secs / 1e6:6.1f} MB/s ({total / secs / (r['bytes'] / r['seconds']):.2f}x); CPU ms per file: "
-                                 + ", ".join(f"{k} {v * 1000 / len(names):.2f}" for k, v in cpu.items()))
-                finally:
-                    close()
+                benchlib.say(f"round {rnd}: ceiling {r['bytes'] / r['seconds'] / 1e6:6.1f} MB/s")
+                variants = a.variants.split("|")
+                for i, variant in enumerate(variants):
+                    extra[:] = variant.split()
+                    root, pids, close = s.open_fs("orleansmount", "small", "direct")
+                    try:
+                        benchlib.drop_caches()
+                        procs = {"silo": pids[0], "mount": pids[1], **({"s3rver": s3rver[0]} if s3rver else {})}
+                        perf = a.perf if last_round and i == len(variants) - 1 else None
+                        (total, secs), cpu = measured(procs, lambda: benchlib.read_all(root, names, threads=suite_bench.SMALL_READERS), perf)
+                        benchlib.say(f"round {rnd}: [{variant or 'defaults'}] OrleansMount {total / secs / 1e6:6.1f} MB/s "
+                                     f"({total / secs / (r['bytes'] / r['seconds']):.2f}x the ceiling); CPU ms per file: "
+                                     + ", ".join(f"{k} {v * 1000 / len(names):.2f}" for k, v in cpu.items()))
+                    finally:
+                        close()
     finally:
         s.close_all()
     if a.perf:

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using OrleansMount.Core;
 using OrleansMount.Grains.Chunks;
+using OrleansMount.Grains.Protocol;
 
 namespace OrleansMount.Client.Mount;
 
@@ -18,7 +19,8 @@ namespace OrleansMount.Client.Mount;
 /// A hint: failures are logged, and each reader fetches its own chunks as before.
 /// </summary>
 /// <param name="ask">asks the silo to cover the given number of files after a path (below the mounted root)</param>
-public sealed class FileReadahead(Func<string, int, CancellationToken, Task<FileReadaheadAnswer?>> ask, int files, ILogger logger)
+/// <param name="covered">gets the entries of the files the silo covered (their lookups need not ask it again)</param>
+public sealed class FileReadahead(Func<string, int, CancellationToken, Task<FileReadaheadAnswer?>> ask, int files, ILogger logger, Action<IReadOnlyList<ListingItem>>? covered = null)
 {
     /// <summary>Walks followed at once (least recently joined replaced).</summary>
     public const int Streams = 4;
@@ -158,6 +160,10 @@ public sealed class FileReadahead(Func<string, int, CancellationToken, Task<File
             }
 
             Interlocked.Add(ref _covered, answer.Covered);
+            if (answer.Files is { Count: > 0 } entries)
+            {
+                covered?.Invoke(entries);
+            }
         }
         catch (Exception e)
         {

@@ -56,7 +56,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         // RecentLookups, so a dataset read again soon (the next epoch) costs no silo round trip per file.
         _inodes = new InodeTable(RootIno, options.RootPath, RecentLookups);
         Readahead = new Readahead(backend, options.ReadaheadChunks, logger);
-        FileReadahead = new FileReadahead((after, files, ct) => backend.ReadaheadFilesAsync(options.RootPath, after, files, ct), options.ReadaheadFiles, logger);
+        FileReadahead = new FileReadahead((after, files, ct) => backend.ReadaheadFilesAsync(options.RootPath, after, files, ct), options.ReadaheadFiles, logger, RememberAhead);
         _directoryAhead = new DirectoryReadahead((ino, path) => FetchPageAsync(ino, path, null, 2));
     }
 
@@ -505,6 +505,61 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
         _directoryAhead.Listed(directoryIno, after is null, subdirectories);
         return new DirectoryPageView(firstOffset, items, listing.Next);
+    }
+
+    /// <summary>
+    /// Keeps the entries of files read ahead (named by snapshot path) as recent inodes of their directories, so the
+    /// walk's next lookups are answered here. A directory the table does not hold (not looked up or listed yet) is
+    /// skipped: its files' lookups ask the silo as usual.
+    /// </summary>
+    private void RememberAhead(IReadOnlyList<ListingItem> files)
+    {
+        string? directory = null;
+        ulong? directoryIno = null;
+        foreach (var file in files)
+        {
+            var slash = file.Name.LastIndexOf('/');
+            var parent = slash < 0 ? "" : file.Name[..slash];
+            if (parent != directory)
+            {
+                directory = parent;
+                directoryIno = DirectoryInoOf(parent);
+            }
+
+            if (directoryIno is { } ino && file.Ino != 0 && !file.Dir)
+            {
+                _inodes.Remember(ino, Compact(parent, file with { Name = file.Name[(slash + 1)..] }));
+            }
+        }
+    }
+
+    /// <summary>The inode of the snapshot directory <paramref name="path"/> when the table holds it and every directory above it.</summary>
+    private ulong? DirectoryInoOf(string path)
+    {
+        var root = _options.RootPath;
+        if (path == root)
+        {
+            return RootIno;
+        }
+
+        var prefix = root.Length == 0 ? "" : root + "/";
+        if (!path.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var ino = RootIno;
+        foreach (var segment in path[prefix.Length..].Split('/'))
+        {
+            if (_inodes.Lookup(ino, segment) is not { Dir: true } child)
+            {
+                return null;
+            }
+
+            ino = child.Ino;
+        }
+
+        return ino;
     }
 
     private static ListingItem Checked(string directory, ListingItem item) =>

@@ -2,6 +2,7 @@ using OrleansMount.Core;
 using OrleansMount.Grains.Chunks;
 using OrleansMount.Grains.Prefetch;
 using OrleansMount.Grains.Protocol;
+using OrleansMount.Storage.Metadata;
 
 namespace OrleansMount.Silo.Prefetch;
 
@@ -69,12 +70,17 @@ public static class PrefetchEndpoints
             var chunks = files.Select(f => f.Entry.Size == 0 ? null : new ChunkRequest(f.Entry.PhysicalAddress, f.Entry.ETag, f.Entry.Size, 0, chunkSize, request.Snapshot, view.Record.Id)).ToList();
             var (covered, started) = node.Readahead.SubmitFiles(chunks);
             var last = covered == 0 ? default : files[covered - 1];
+            // The covered files' entries (compact, as a listing sends them), so the mount answers their lookups itself.
+            var entries = files.Take(covered).Where(f => f.Ordinal is not null).Select(f => new ListingItem(
+                f.Entry.Path, false, f.Entry.Size, EntryCodec.ToUnixNanoseconds(f.Entry.ModifiedTime), f.Entry.ETag, null,
+                SiloEndpoints.IsDerived(f.Entry, view) ? null : f.Entry.PhysicalAddress, InodeNumbers.File(f.Ordinal!.Value))).ToList();
             var answer = new FileReadaheadAnswer(
                 covered,
                 started,
                 last.Entry?.Path,
                 last.Ordinal is { } ordinal ? InodeNumbers.File(ordinal) : 0,
-                End: files.Count < request.Files && covered == files.Count);
+                End: files.Count < request.Files && covered == files.Count,
+                Files: entries);
             return Results.Json(answer, statusCode: StatusCodes.Status202Accepted);
         }));
     }

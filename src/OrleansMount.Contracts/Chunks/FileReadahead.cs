@@ -16,6 +16,7 @@ public sealed record FileReadaheadRequest(string Snapshot, string SnapshotId, st
 /// started, already on the node or already coming, or empty files), of which <paramref name="Started"/> chunks it started
 /// filling; <paramref name="Last"/> and <paramref name="LastIno"/> name the last file covered (null when none), so the
 /// mount asks after it next. It stops at the first file over the node's readahead bound, so nothing is skipped.
-/// <paramref name="End"/>: no file follows below the root.
+/// <paramref name="End"/>: no file follows below the root. <paramref name="Files"/>: the covered files as a compact listing
+/// sends them, each named by its snapshot path, so the mount can answer their lookups without asking again.
 /// </summary>
-public sealed record FileReadaheadAnswer(int Covered, int Started, string? Last, ulong LastIno, bool End);
+public sealed record FileReadaheadAnswer(int Covered, int Started, string? Last, ulong LastIno, bool End, IReadOnlyList<Protocol.ListingItem>? Files = null);

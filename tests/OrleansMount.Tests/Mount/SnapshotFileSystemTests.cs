@@ -329,6 +329,39 @@ public sealed class SnapshotFileSystemTests
         Assert.Equal(FuseErrno.ENODATA, (await Call(r => _fs.GetXattr(r, ino, "user.other", 64))).Value);
     }
 
+    [Fact]
+    public async Task Files_read_ahead_in_a_walk_are_looked_up_without_asking_the_silo()
+    {
+        // Directory "w" of 40 files, ordinals 0-39; the fake silo covers the files after a path as files/readahead does.
+        var backend = new FakeBackend();
+        backend.Add("", new ListingItem("w", true, 0, 0, null, null, null, InodeNumbers.Directory(0, 1)));
+        for (var k = 0; k < 40; k++)
+        {
+            backend.Add("w", new ListingItem($"f{k:D2}", false, 3 + k, 1_000_000_000, "e", null, null, InodeNumbers.File(k)));
+        }
+
+        backend.FilesAhead = (after, files) =>
+        {
+            var rest = backend.Items("w").Where(i => string.CompareOrdinal("w/" + i.Name, after) > 0).Take(files).Select(i => i with { Name = "w/" + i.Name }).ToList();
+            return new FileReadaheadAnswer(rest.Count, rest.Count, rest.LastOrDefault()?.Name, rest.LastOrDefault()?.Ino ?? 0, rest.Count < files, rest);
+        };
+        using var fs = new SnapshotFileSystem(backend, new MountOptions { SnapshotName = "s", SourceAddress = "s3://b/" }, NullLogger.Instance, DateTimeOffset.UnixEpoch);
+        var w = (FuseEntry)(await Call(r => fs.Lookup(r, SnapshotFileSystem.RootIno, "w"))).Value!;
+        for (var k = 0; k < 40; k++)
+        {
+            var entry = (FuseEntry)(await Call(r => fs.Lookup(r, w.Ino, $"f{k:D2}"))).Value!;
+            Assert.Equal(InodeNumbers.File(k), entry.Ino);
+            Assert.Equal(3 + k, entry.Attr.Size);
+            var fh = (ulong)(await Call(r => fs.Open(r, entry.Ino, 0))).Value!;
+            Assert.Equal(0, (await Call(r => fs.Release(r, entry.Ino, fh))).Value);
+        }
+
+        // "w" and the files a walk needs before it reads ahead; every later one came with the readahead's answer.
+        Assert.Equal(1 + FileReadahead.Streak, backend.Lookups);
+        Assert.Equal(2, fs.FileReadahead.Requests);
+        Assert.Equal(40 - FileReadahead.Streak, fs.FileReadahead.FilesCovered);
+    }
+
     private static string Identity(string address, string etag, long size) => ObjectIdentity.Compute(address, etag, size).ToString();
 
     /// <summary>Makes one request and waits for its (possibly asynchronous) reply.</summary>
@@ -368,6 +401,14 @@ public sealed class SnapshotFileSystemTests
         public System.Collections.Concurrent.ConcurrentDictionary<string, int> FailListings { get; } = [];
 
         public int Lookups { get; private set; }
+
+        /// <summary>Answers files/readahead (after, files), synchronously; null: the fake cannot.</summary>
+        public Func<string, int, FileReadaheadAnswer>? FilesAhead { get; set; }
+
+        public List<ListingItem> Items(string directory) => _directories[directory];
+
+        public Task<FileReadaheadAnswer?> ReadaheadFilesAsync(string root, string after, int files, CancellationToken cancellationToken) =>
+            Task.FromResult(FilesAhead?.Invoke(after, files));
 
         public int ChunkSize => SnapshotFileSystemTests.ChunkSize;
 
