@@ -14,27 +14,35 @@ internal readonly record struct InodeInfo(ulong Ino, bool IsDirectory, long Size
 /// The inodes the kernel holds references to (handed out by lookup and readdirplus, given back by forget), plus a
 /// bounded set of recent ones it holds none to (listed by readdir, or forgotten: after drop_caches a dataset read
 /// again soon, the next epoch, costs no silo round trip per file); the mount's only per-file memory. Each is a fixed
-/// 64-byte <see cref="Record"/> (number, parent's number, size, mtime, ETag: a quoted 32-digit MD5 hex ETag, the usual
+/// 48-byte <see cref="Record"/> (number, parent's number, size, mtime, ETag: a quoted 32-digit MD5 hex ETag, the usual
 /// S3 form, packed into 16 bytes, references held, where its name lies) in native blocks of
 /// <see cref="RecordsPerBlock"/>, kept dense (a removed record's place is taken by the last one); names as UTF-8 in
 /// one append-only arena of native blocks, compacted once more of it is garbage than live; two open-addressing
 /// indexes, inode number -> record and (parent, name) -> record, growing and shrinking by halves. So memory follows
-/// the number of inodes (~64 B + the name + ~16 B of index each), with no object per entry for the GC to trace or
-/// to promote and drop, and no doubled array left behind on the large-object heap (decision 0023). Paths are rebuilt
+/// the number of inodes (~48 B + the name + ~16 B of index each), with no object per entry for the GC to trace or
+/// to promote and drop, and no doubled array left behind on the large-object heap (decision 0023). A value the
+/// compact record cannot hold (an inode number past 2^48, a file of 4 GiB or more, a name past 255 bytes, more than
+/// 65,535 references, a name past the arena's 4 GiB of addresses) makes the record <em>wide</em>: those fields and
+/// the name live in full in a side entry, so nothing is ever truncated or saturated. Paths are rebuilt
 /// from the parent chain when a file is opened or a directory listed; the kernel keeps a parent's dentry, so its
 /// inode, while a child's is referenced: a referenced inode's chain is always complete.
 /// </summary>
 internal sealed unsafe class InodeTable : IDisposable
 {
-    /// <summary>Records per native block (128 KiB): what the table grows and shrinks by.</summary>
+    /// <summary>Records per native block (96 KiB): what the table grows and shrinks by.</summary>
     internal const int RecordsPerBlock = 2048;
 
-    /// <summary>Bytes per name-arena block (a longer name with its ETag gets a block of its own size).</summary>
+    /// <summary>Bytes per name-arena block (a power of two; a name with its ETag longer than a block makes a wide record).</summary>
     internal const int DefaultArenaBlockBytes = 128 * 1024;
+
+    /// <summary>The arena's addresses: a record holds a name's place as 32 bits (block number and position in it).</summary>
+    internal const long DefaultArenaLimitBytes = 1L << 32;
 
     internal const int MinIndexSlots = 1024;
 
     private const byte Directory = 0, FileHexETag = 1, FileOtherETag = 2, FileNoETag = 3;
+    private const byte KindMask = 3, WideFlag = 0x80;
+    private const ulong MaxCompactIno = (1UL << 48) - 1;
     private const int RecordBlockShift = 11; // log2(RecordsPerBlock)
     private const int MaxDepth = 4096;
 
@@ -44,6 +52,8 @@ internal sealed unsafe class InodeTable : IDisposable
     private readonly ulong _rootIno;
     private readonly int _recentLimit;
     private readonly int _arenaBlockBytes;
+    private readonly int _arenaBlockShift;
+    private readonly long _arenaLimitBytes;
 
     private nint[] _recordBlocks = new nint[4];
     private int _recordBlockCount;
@@ -61,20 +71,34 @@ internal sealed unsafe class InodeTable : IDisposable
     private long _arenaLive; // bytes of names and ETags that records point at
     private long _arenaGarbage; // bytes of removed names and unused block tails
 
+    // Wide records' side entries, by the number in their record's NameOffset; a freed number is used again.
+    private readonly List<WideRecord?> _wide = [];
+    private readonly Stack<int> _freeWide = [];
+    private long _wideBytes;
+
     private bool _disposed;
     private int _compactions;
     private int _reindexes;
     private int _sweeps;
+    private int _widened;
 
     /// <param name="recentLimit">Inodes kept with no reference at most; past it, all of them go (a bound, not a budget per file).</param>
-    /// <param name="arenaBlockBytes">The name arena's block size: smaller in tests, so they compact it often.</param>
-    public InodeTable(ulong rootIno, string rootPath, int recentLimit, int arenaBlockBytes = DefaultArenaBlockBytes)
+    /// <param name="arenaBlockBytes">The name arena's block size, a power of two: smaller in tests, so they compact it often.</param>
+    /// <param name="arenaLimitBytes">The arena's addresses (at most 4 GiB): smaller in tests, so they reach it.</param>
+    public InodeTable(ulong rootIno, string rootPath, int recentLimit, int arenaBlockBytes = DefaultArenaBlockBytes, long arenaLimitBytes = DefaultArenaLimitBytes)
     {
+        if (!BitOperations.IsPow2(arenaBlockBytes) || arenaLimitBytes < arenaBlockBytes || arenaLimitBytes > DefaultArenaLimitBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(arenaBlockBytes), $"an arena of {arenaBlockBytes}-byte blocks and {arenaLimitBytes} bytes of addresses: blocks are a power of two, addresses at least a block and at most 4 GiB");
+        }
+
         _rootIno = rootIno;
         _rootPath = rootPath;
         _recentLimit = recentLimit;
         _recentInos = new ulong[Math.Max(16, 4 * recentLimit)];
         _arenaBlockBytes = arenaBlockBytes;
+        _arenaBlockShift = BitOperations.Log2((uint)arenaBlockBytes);
+        _arenaLimitBytes = arenaLimitBytes;
         _indexSlots = MinIndexSlots;
         _byIno = (int*)NativeMemory.AllocZeroed((nuint)_indexSlots, sizeof(int));
         _byName = (int*)NativeMemory.AllocZeroed((nuint)_indexSlots, sizeof(int));
@@ -107,26 +131,24 @@ internal sealed unsafe class InodeTable : IDisposable
         }
     }
 
-    /// <summary>Native bytes the table holds: record blocks, name arena and indexes (for tests and sizing).</summary>
+    /// <summary>Bytes the table holds: record blocks, name arena and indexes (native), and wide records' side entries (for tests and sizing).</summary>
     public long MemoryBytes
     {
         get
         {
             lock (_lock)
             {
-                var arena = 0L;
-                foreach (var block in _arena)
-                {
-                    arena += block.Capacity;
-                }
-
-                return ((long)_recordBlockCount * RecordsPerBlock * sizeof(Record)) + arena + (2L * _indexSlots * sizeof(int));
+                return ((long)_recordBlockCount * RecordsPerBlock * sizeof(Record)) + ((long)_arena.Count * _arenaBlockBytes)
+                    + (2L * _indexSlots * sizeof(int)) + _wideBytes;
             }
         }
     }
 
-    /// <summary>How often the name arena was compacted, the indexes rebuilt at another size, and the recent inodes dropped (for tests).</summary>
-    internal (int Compactions, int Reindexes, int Sweeps) Maintenance => (_compactions, _reindexes, _sweeps);
+    /// <summary>
+    /// How often the name arena was compacted, the indexes rebuilt at another size, the recent inodes dropped, and a
+    /// record made wide (for tests).
+    /// </summary>
+    internal (int Compactions, int Reindexes, int Sweeps, int Widened) Maintenance => (_compactions, _reindexes, _sweeps, _widened);
 
     /// <summary>A referenced inode's attributes.</summary>
     public bool TryGet(ulong ino, out InodeInfo info)
@@ -137,7 +159,7 @@ internal sealed unsafe class InodeTable : IDisposable
             if (at >= 0)
             {
                 ref var e = ref At(at);
-                info = new InodeInfo(ino, e.Kind == Directory, e.Size, e.MtimeNs);
+                info = new InodeInfo(ino, KindOf(e) == Directory, SizeOf(e), e.MtimeNs);
                 return true;
             }
         }
@@ -183,11 +205,14 @@ internal sealed unsafe class InodeTable : IDisposable
             var at = Find(item.Ino);
             if (at >= 0)
             {
-                if (At(at).Lookups++ == 0)
+                ref var e = ref At(at);
+                var lookups = LookupsOf(e);
+                if (lookups == 0)
                 {
                     _recent--;
                 }
 
+                SetLookups(ref e, checked(lookups + 1)); // 2^64 references: the kernel counts in 64 bits too
                 return;
             }
 
@@ -225,13 +250,14 @@ internal sealed unsafe class InodeTable : IDisposable
             }
 
             ref var e = ref At(at);
-            if ((ulong)e.Lookups > count)
+            var lookups = LookupsOf(e);
+            if (lookups > count)
             {
-                e.Lookups -= (int)count;
+                SetLookups(ref e, lookups - count);
                 return;
             }
 
-            e.Lookups = 0;
+            SetLookups(ref e, 0);
             BecameRecent(ino);
         }
     }
@@ -254,7 +280,7 @@ internal sealed unsafe class InodeTable : IDisposable
         lock (_lock)
         {
             var at = FindReferenced(ino);
-            if (at < 0 || At(at).Kind == Directory || PathOfLocked(ino) is not { } path)
+            if (at < 0 || KindOf(At(at)) == Directory || PathOfLocked(ino) is not { } path)
             {
                 return null;
             }
@@ -302,18 +328,19 @@ internal sealed unsafe class InodeTable : IDisposable
     {
         ref var e = ref At(at);
         name ??= Encoding.UTF8.GetString(NameOf(e));
-        if (e.Kind == Directory)
+        var ino = InoOf(e);
+        if (KindOf(e) == Directory)
         {
-            return new ListingItem(name, true, 0, 0, null, null, null, e.Ino);
+            return new ListingItem(name, true, 0, 0, null, null, null, ino);
         }
 
-        var etag = e.Kind switch
+        var etag = KindOf(e) switch
         {
             FileHexETag => UnpackHexETag(e.ETagHigh, e.ETagLow),
-            FileOtherETag => Encoding.UTF8.GetString(Stored(e).Slice(e.NameLength, (int)e.ETagLow)),
+            FileOtherETag => Encoding.UTF8.GetString(Stored(e)[NameLengthOf(e)..]),
             _ => null,
         };
-        return new ListingItem(name, false, e.Size, e.MtimeNs, etag, null, _addresses.GetValueOrDefault(e.Ino), e.Ino);
+        return new ListingItem(name, false, SizeOf(e), e.MtimeNs, etag, null, _addresses.GetValueOrDefault(ino), ino);
     }
 
     private string? PathOfLocked(ulong ino)
@@ -351,8 +378,8 @@ internal sealed unsafe class InodeTable : IDisposable
                 }
 
                 chain[depth++] = at;
-                bytes += At(at).NameLength + 1;
-                current = At(at).Parent;
+                bytes += NameLengthOf(At(at)) + 1;
+                current = ParentOf(At(at));
             }
 
             var buffer = ArrayPool<byte>.Shared.Rent(bytes);
@@ -393,6 +420,40 @@ internal sealed unsafe class InodeTable : IDisposable
     private ref Record At(int at) =>
         ref new Span<Record>((void*)_recordBlocks[at >> RecordBlockShift], RecordsPerBlock)[at & (RecordsPerBlock - 1)];
 
+    private static byte KindOf(in Record e) => (byte)(e.Flags & KindMask);
+
+    private static bool IsWide(in Record e) => (e.Flags & WideFlag) != 0;
+
+    private WideRecord WideOf(in Record e) => _wide[(int)e.NameOffset]!;
+
+    private ulong InoOf(in Record e) => IsWide(e) ? WideOf(e).Ino : e.InoLow | ((ulong)e.InoHigh << 32);
+
+    private ulong ParentOf(in Record e) => IsWide(e) ? WideOf(e).Parent : e.ParentLow | ((ulong)e.ParentHigh << 32);
+
+    private long SizeOf(in Record e) => IsWide(e) ? WideOf(e).Size : e.Size;
+
+    private ulong LookupsOf(in Record e) => IsWide(e) ? WideOf(e).Lookups : e.Lookups;
+
+    private int NameLengthOf(in Record e) => IsWide(e) ? WideOf(e).NameLength : e.NameLength;
+
+    /// <summary>Sets the references held; past 65,535 the record becomes wide (the kernel's count is 64 bits: never saturate it).</summary>
+    private void SetLookups(ref Record e, ulong lookups)
+    {
+        if (!IsWide(e) && lookups > ushort.MaxValue)
+        {
+            Widen(ref e);
+        }
+
+        if (IsWide(e))
+        {
+            WideOf(e).Lookups = lookups;
+        }
+        else
+        {
+            e.Lookups = (ushort)lookups;
+        }
+    }
+
     private void AddItem(ulong parent, ListingItem item, int lookups)
     {
         if (_disposed)
@@ -422,7 +483,7 @@ internal sealed unsafe class InodeTable : IDisposable
         }
         else
         {
-            // Rare (multipart uploads, other stores): kept in the arena after the name, its length in ETagLow.
+            // Rare (multipart uploads, other stores): kept after the name, its length in ETagLow.
             Add(item.Ino, parent, name, FileOtherETag, item.Size, item.MtimeNs, 0, 0, item.ETag, lookups);
         }
 
@@ -432,15 +493,12 @@ internal sealed unsafe class InodeTable : IDisposable
         }
     }
 
-    /// <summary>A new record for <paramref name="ino"/> (not in the table), indexed.</summary>
+    /// <summary>A new record for <paramref name="ino"/> (not in the table), indexed: compact when every value fits, else wide.</summary>
     private void Add(ulong ino, ulong parent, ReadOnlySpan<byte> name, byte kind, long size, long mtimeNs, ulong high, ulong low, string? otherETag, int lookups)
     {
         var etagBytes = otherETag is null ? 0 : Encoding.UTF8.GetByteCount(otherETag);
-        var offset = Append(name.Length + etagBytes, out var destination);
-        name.CopyTo(destination);
         if (otherETag is not null)
         {
-            Encoding.UTF8.GetBytes(otherETag, destination[name.Length..]);
             low = (ulong)etagBytes;
         }
 
@@ -460,21 +518,68 @@ internal sealed unsafe class InodeTable : IDisposable
         }
 
         var at = _count++;
-        At(at) = new Record
+        ref var e = ref At(at);
+        e = new Record { MtimeNs = mtimeNs, ETagHigh = high, ETagLow = low, Flags = kind };
+        var compact = ino <= MaxCompactIno && parent <= MaxCompactIno && name.Length <= byte.MaxValue && (ulong)size <= uint.MaxValue;
+        if (compact && TryAppend(name.Length + etagBytes, out var offset, out var destination))
         {
-            Ino = ino,
-            Parent = parent,
-            Size = size,
-            MtimeNs = mtimeNs,
-            ETagHigh = high,
-            ETagLow = low,
-            NameOffset = offset,
-            Lookups = lookups,
-            NameLength = (ushort)name.Length,
-            Kind = kind,
-        };
+            e.InoLow = (uint)ino;
+            e.InoHigh = (ushort)(ino >> 32);
+            e.ParentLow = (uint)parent;
+            e.ParentHigh = (ushort)(parent >> 32);
+            e.Size = (uint)size;
+            e.Lookups = (ushort)lookups;
+            e.NameLength = (byte)name.Length;
+            e.NameOffset = offset;
+        }
+        else
+        {
+            var stored = new byte[name.Length + etagBytes];
+            MakeWide(ref e, new WideRecord { Ino = ino, Parent = parent, Size = size, Lookups = (ulong)lookups, NameLength = name.Length, Stored = stored });
+            destination = stored;
+        }
+
+        name.CopyTo(destination);
+        if (otherETag is not null)
+        {
+            Encoding.UTF8.GetBytes(otherETag, destination[name.Length..]);
+        }
+
         Insert(_byIno, InoHome(ino), at);
         Insert(_byName, NameHome(parent, name), at);
+    }
+
+    /// <summary>Moves a compact record's values and name into a side entry (more references than 16 bits hold, or no arena address left).</summary>
+    private void Widen(ref Record e)
+    {
+        var stored = Stored(e).ToArray();
+        var wide = new WideRecord { Ino = InoOf(e), Parent = ParentOf(e), Size = SizeOf(e), Lookups = LookupsOf(e), NameLength = NameLengthOf(e), Stored = stored };
+        _arenaLive -= stored.Length;
+        _arenaGarbage += stored.Length;
+        MakeWide(ref e, wide);
+    }
+
+    /// <summary>Points <paramref name="e"/> at <paramref name="wide"/>; its compact values are cleared (the side entry has them).</summary>
+    private void MakeWide(ref Record e, WideRecord wide)
+    {
+        _widened++;
+        _wideBytes += WideRecord.OverheadBytes + wide.Stored.Length;
+        int number;
+        if (_freeWide.TryPop(out number))
+        {
+            _wide[number] = wide;
+        }
+        else
+        {
+            number = _wide.Count;
+            _wide.Add(wide);
+        }
+
+        e.InoLow = e.ParentLow = e.Size = 0;
+        e.InoHigh = e.ParentHigh = e.Lookups = 0;
+        e.NameLength = 0;
+        e.NameOffset = (uint)number;
+        e.Flags |= WideFlag;
     }
 
     /// <summary>
@@ -494,7 +599,7 @@ internal sealed unsafe class InodeTable : IDisposable
         foreach (var recent in _recentInos.AsSpan(0, _recentInoCount))
         {
             var at = Find(recent);
-            if (at >= 0 && At(at).Lookups == 0)
+            if (at >= 0 && LookupsOf(At(at)) == 0)
             {
                 Remove(at);
             }
@@ -507,17 +612,28 @@ internal sealed unsafe class InodeTable : IDisposable
     private void Remove(int at)
     {
         ref var e = ref At(at);
-        _arenaLive -= StoredLength(e);
-        _arenaGarbage += StoredLength(e);
-        _addresses.Remove(e.Ino);
-        Unindex(_byIno, SlotOf(_byIno, InoHome(e.Ino), at), isInoIndex: true);
-        Unindex(_byName, SlotOf(_byName, NameHome(e.Parent, NameOf(e)), at), isInoIndex: false);
+        var ino = InoOf(e);
+        _addresses.Remove(ino);
+        Unindex(_byIno, SlotOf(_byIno, InoHome(ino), at), isInoIndex: true);
+        Unindex(_byName, SlotOf(_byName, NameHome(ParentOf(e), NameOf(e)), at), isInoIndex: false);
+        if (IsWide(e))
+        {
+            _wideBytes -= WideRecord.OverheadBytes + WideOf(e).Stored.Length;
+            _wide[(int)e.NameOffset] = null;
+            _freeWide.Push((int)e.NameOffset);
+        }
+        else
+        {
+            _arenaLive -= StoredLength(e);
+            _arenaGarbage += StoredLength(e);
+        }
+
         var last = _count - 1;
         if (at != last)
         {
             ref var moved = ref At(last);
-            _byIno[SlotOf(_byIno, InoHome(moved.Ino), last)] = at + 1;
-            _byName[SlotOf(_byName, NameHome(moved.Parent, NameOf(moved)), last)] = at + 1;
+            _byIno[SlotOf(_byIno, InoHome(InoOf(moved)), last)] = at + 1;
+            _byName[SlotOf(_byName, NameHome(ParentOf(moved), NameOf(moved)), last)] = at + 1;
             e = moved;
         }
 
@@ -552,7 +668,7 @@ internal sealed unsafe class InodeTable : IDisposable
     private int FindReferenced(ulong ino)
     {
         var at = Find(ino);
-        return at >= 0 && (At(at).Lookups > 0 || ino == _rootIno) ? at : -1;
+        return at >= 0 && (LookupsOf(At(at)) > 0 || ino == _rootIno) ? at : -1;
     }
 
     /// <summary>The record number of <paramref name="ino"/>, or -1.</summary>
@@ -572,7 +688,7 @@ internal sealed unsafe class InodeTable : IDisposable
                 return -1;
             }
 
-            if (At(value - 1).Ino == ino)
+            if (InoOf(At(value - 1)) == ino)
             {
                 return value - 1;
             }
@@ -597,7 +713,7 @@ internal sealed unsafe class InodeTable : IDisposable
             }
 
             ref var e = ref At(value - 1);
-            if (e.Parent == parent && e.NameLength == name.Length && NameOf(e).SequenceEqual(name) && e.Ino != _rootIno)
+            if (ParentOf(e) == parent && NameLengthOf(e) == name.Length && NameOf(e).SequenceEqual(name) && InoOf(e) != _rootIno)
             {
                 return value - 1;
             }
@@ -642,7 +758,7 @@ internal sealed unsafe class InodeTable : IDisposable
         for (var slot = (hole + 1) & mask; index[slot] != 0; slot = (slot + 1) & mask)
         {
             ref var e = ref At(index[slot] - 1);
-            var home = isInoIndex ? InoHome(e.Ino) : NameHome(e.Parent, NameOf(e));
+            var home = isInoIndex ? InoHome(InoOf(e)) : NameHome(ParentOf(e), NameOf(e));
             // The entry may fill the hole when its home is not cyclically within (hole, slot].
             if (((slot - home) & mask) >= ((slot - hole) & mask))
             {
@@ -665,61 +781,85 @@ internal sealed unsafe class InodeTable : IDisposable
         for (var at = 0; at < _count; at++)
         {
             ref var e = ref At(at);
-            Insert(_byIno, InoHome(e.Ino), at);
-            Insert(_byName, NameHome(e.Parent, NameOf(e)), at);
+            Insert(_byIno, InoHome(InoOf(e)), at);
+            Insert(_byName, NameHome(ParentOf(e), NameOf(e)), at);
         }
     }
 
-    // ---- names: one append-only arena
+    // ---- names: one append-only arena (wide records keep theirs in their side entry)
 
-    private static int StoredLength(in Record e) => e.NameLength + (e.Kind == FileOtherETag ? (int)e.ETagLow : 0);
+    private int StoredLength(in Record e) => NameLengthOf(e) + (KindOf(e) == FileOtherETag ? (int)e.ETagLow : 0);
 
     /// <summary>The name and, for <see cref="FileOtherETag"/>, the ETag after it.</summary>
-    private ReadOnlySpan<byte> Stored(in Record e)
+    private ReadOnlySpan<byte> Stored(in Record e) => IsWide(e) ? WideOf(e).Stored : InArena(_arena, e);
+
+    private ReadOnlySpan<byte> InArena(List<ArenaBlock> arena, in Record e)
     {
-        var block = _arena[(int)(e.NameOffset >> 32)];
-        return new ReadOnlySpan<byte>((void*)block.Pointer, block.Capacity).Slice((int)(uint)e.NameOffset, StoredLength(e));
+        var block = arena[(int)(e.NameOffset >> _arenaBlockShift)];
+        return new ReadOnlySpan<byte>((void*)block.Pointer, _arenaBlockBytes).Slice((int)(e.NameOffset & (uint)(_arenaBlockBytes - 1)), StoredLength(e));
     }
 
-    private ReadOnlySpan<byte> NameOf(in Record e) => Stored(e)[..e.NameLength];
+    private ReadOnlySpan<byte> NameOf(in Record e) => Stored(e)[..NameLengthOf(e)];
 
-    /// <summary>Room for <paramref name="length"/> bytes at the arena's end: their offset (block &lt;&lt; 32 | position).</summary>
-    private long Append(int length, out Span<byte> destination)
+    /// <summary>
+    /// Room for <paramref name="length"/> bytes at the arena's end, at <paramref name="offset"/> (block number and position
+    /// in it, 32 bits); false when they are longer than a block or the arena has no address left for another block.
+    /// </summary>
+    private bool TryAppend(int length, out uint offset, out Span<byte> destination)
     {
         var block = _arena.Count - 1;
-        if (block < 0 || _arena[block].Capacity - _arena[block].Used < length)
+        if (block < 0 || _arenaBlockBytes - _arena[block].Used < length)
         {
-            if (block >= 0)
+            if (length > _arenaBlockBytes || ((long)_arena.Count + 1) * _arenaBlockBytes > _arenaLimitBytes)
             {
-                _arenaGarbage += _arena[block].Capacity - _arena[block].Used; // the tail no name will use
+                offset = 0;
+                destination = default;
+                return false;
             }
 
-            var capacity = Math.Max(_arenaBlockBytes, length);
-            _arena.Add(new ArenaBlock((nint)NativeMemory.Alloc((nuint)capacity), capacity, 0));
+            if (block >= 0)
+            {
+                _arenaGarbage += _arenaBlockBytes - _arena[block].Used; // the tail no name will use
+            }
+
+            _arena.Add(new ArenaBlock((nint)NativeMemory.Alloc((nuint)_arenaBlockBytes), 0));
             block++;
         }
 
         var b = _arena[block];
-        destination = new Span<byte>((void*)b.Pointer, b.Capacity).Slice(b.Used, length);
+        destination = new Span<byte>((void*)b.Pointer, _arenaBlockBytes).Slice(b.Used, length);
         _arena[block] = b with { Used = b.Used + length };
         _arenaLive += length;
-        return ((long)block << 32) | (uint)b.Used;
+        offset = ((uint)block << _arenaBlockShift) | (uint)b.Used;
+        return true;
     }
 
     /// <summary>Copies every live name into fresh blocks in record order and frees the old ones.</summary>
     private void CompactArena()
     {
         _compactions++;
-        var old = _arena.ToArray();
+        var old = new List<ArenaBlock>(_arena);
         _arena.Clear();
         _arenaLive = _arenaGarbage = 0;
         for (var at = 0; at < _count; at++)
         {
             ref var e = ref At(at);
-            var block = old[(int)(e.NameOffset >> 32)];
-            var source = new ReadOnlySpan<byte>((void*)block.Pointer, block.Capacity).Slice((int)(uint)e.NameOffset, StoredLength(e));
-            e.NameOffset = Append(source.Length, out var destination);
+            if (IsWide(e))
+            {
+                continue;
+            }
+
+            // Always room: appending opens a block only when the next name does not fit the last one, so any two blocks
+            // in a row hold more than a block's bytes, and m blocks more than m / 2 (rounded down) blocks' worth. Compaction
+            // runs when the garbage outweighs the live names, so these are under half of the arena's addresses: they fit.
+            var source = InArena(old, e);
+            if (!TryAppend(source.Length, out var offset, out var destination))
+            {
+                throw new InvalidOperationException($"compacting the inode table's name arena ran out of addresses with {_arenaLive:N0} live bytes");
+            }
+
             source.CopyTo(destination);
+            e.NameOffset = offset;
         }
 
         foreach (var block in old)
@@ -751,23 +891,47 @@ internal sealed unsafe class InodeTable : IDisposable
         _byIno = _byName = null;
         _recordBlockCount = _count = _recent = _indexSlots = 0;
         _arena.Clear();
+        _wide.Clear();
+        _freeWide.Clear();
+        _wideBytes = 0;
     }
 
-    private readonly record struct ArenaBlock(nint Pointer, int Capacity, int Used);
+    private readonly record struct ArenaBlock(nint Pointer, int Used);
 
-    /// <summary>64 bytes.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct Record
+    /// <summary>A wide record's values in full, and its name (with an other ETag after it); rare, so a managed object.</summary>
+    private sealed class WideRecord
     {
+        /// <summary>About what the object, its array's header and its list slot cost (for <see cref="MemoryBytes"/>).</summary>
+        public const int OverheadBytes = 96;
+
         public ulong Ino;
         public ulong Parent;
         public long Size;
+        public ulong Lookups;
+        public int NameLength;
+        public required byte[] Stored;
+    }
+
+    /// <summary>
+    /// 48 bytes. Compact: the inode and parent numbers in 48 bits each (inode numbers are (k + 1) &lt;&lt; 12 | d,
+    /// decision 0013: 2^36 files before they need more), the size in 32 bits, up to 65,535 references, a name of up to
+    /// 255 bytes at a 32-bit arena address. Wide (<see cref="WideFlag"/>): those fields are zero and
+    /// <see cref="NameOffset"/> is the side entry's number; kind, mtime and ETag are always here.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Record
+    {
         public long MtimeNs;
         public ulong ETagHigh;
         public ulong ETagLow; // for FileOtherETag: the ETag's length in bytes, stored after the name
-        public long NameOffset; // arena block << 32 | position
-        public int Lookups; // references the kernel holds; 0: a recent inode
-        public ushort NameLength;
-        public byte Kind;
+        public uint InoLow;
+        public ushort InoHigh;
+        public ushort Lookups; // references the kernel holds; 0: a recent inode
+        public uint ParentLow;
+        public ushort ParentHigh;
+        public byte NameLength;
+        public byte Flags; // the kind (KindMask) | WideFlag
+        public uint NameOffset; // arena block << log2(block bytes) | position; wide: the side entry's number
+        public uint Size;
     }
 }

@@ -32,7 +32,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     /// <summary>Children asked of the silo per readdir page: what an open directory holds in memory at most.</summary>
     public const int ListingPageSize = 1_000;
 
-    /// <summary>Inodes remembered with no kernel reference (~90 B each in the inode table): a bound, not a budget per file.</summary>
+    /// <summary>Inodes remembered with no kernel reference (~80 B each in the inode table): a bound, not a budget per file.</summary>
     public const int RecentLookups = 32_768;
 
     private readonly IMountBackend _backend;

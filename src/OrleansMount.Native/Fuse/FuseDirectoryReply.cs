@@ -5,26 +5,37 @@ namespace OrleansMount.Native.Fuse;
 
 /// <summary>
 /// Builds one readdir/readdirplus reply with <c>fuse_add_direntry</c>/<c>fuse_add_direntry_plus</c>
-/// into a buffer of at most the kernel's <c>size</c>. Each add passes the offset of the NEXT entry;
-/// an entry that does not fit is not added (Try* returns false) and the caller stops and sends.
+/// into a pooled buffer of exactly <see cref="Capacity"/> bytes. Each add passes the offset of the NEXT
+/// entry; an entry that does not fit is not added (Try* returns false) and the caller stops and sends.
 /// An empty reply tells the kernel the directory is at its end.
+/// Size the reply to the entries it will hold (<see cref="EntrySize"/>), not to the kernel's <c>size</c>:
+/// the kernel asks for up to 1 MiB (glibc reads a directory with a buffer of its st_blksize, which the
+/// mount reports as 1 MiB), a listing page fills a fifth of that, and the shared pool keeps a buffer of
+/// each size on every thread that replied: a 1 MiB buffer per thread, pinned for the process's life.
 /// Not thread-safe; use it from one thread, then <see cref="Send"/> once.
 /// </summary>
 public sealed class FuseDirectoryReply
 {
     private const int MaxStackName = 512;
 
+    // libfuse's packing (fuse_lowlevel.c, FUSE_DIRENT_ALIGN): a struct fuse_dirent (24 bytes) before the name,
+    // a struct fuse_entry_out (128) before that for readdirplus, padded to 8 bytes. FuseDirectoryReplyTests
+    // checks these against libfuse itself.
+    private const int DirentHeaderBytes = 24;
+    private const int EntryOutBytes = 128;
+
     private readonly FuseRequest _request;
     private byte[]? _buffer;
     private int _used;
 
-    public FuseDirectoryReply(FuseRequest request, int size, bool plus)
+    /// <param name="capacity">The reply's bytes at most (at most the kernel's size; an empty reply needs no buffer).</param>
+    public FuseDirectoryReply(FuseRequest request, int capacity, bool plus)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(size);
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         _request = request;
         Plus = plus;
-        Capacity = size;
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(size, 1));
+        Capacity = capacity;
+        _buffer = capacity == 0 ? [] : ArrayPool<byte>.Shared.Rent(capacity);
     }
 
     public bool Plus { get; }
@@ -36,6 +47,33 @@ public sealed class FuseDirectoryReply
 
     /// <summary>Entries added so far.</summary>
     public int Count { get; private set; }
+
+    /// <summary>The bytes an entry whose name is <paramref name="nameBytes"/> UTF-8 bytes long takes in a reply (what libfuse's add returns).</summary>
+    public static int EntrySize(int nameBytes, bool plus) => ((plus ? EntryOutBytes + DirentHeaderBytes : DirentHeaderBytes) + nameBytes + 7) & ~7;
+
+    /// <summary>
+    /// The entries from <paramref name="start"/> that fit in <paramref name="size"/> bytes: returns the index after
+    /// the last one and their <paramref name="bytes"/>, the capacity a reply of them needs. Reads each entry's name
+    /// only; reading an entry again to add it costs far less than the upcall it is part of.
+    /// </summary>
+    public static long Fitting(IReadOnlyList<FuseDirectoryEntry> entries, long start, int size, bool plus, out int bytes)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        bytes = 0;
+        var end = start;
+        for (; end < entries.Count; end++)
+        {
+            var needed = EntrySize(Encoding.UTF8.GetByteCount(entries[(int)end].Name), plus);
+            if (needed > size - bytes)
+            {
+                break;
+            }
+
+            bytes += needed;
+        }
+
+        return end;
+    }
 
     /// <summary>
     /// True when adding this entry to a readdirplus reply hands the kernel a lookup reference (the
@@ -79,7 +117,10 @@ public sealed class FuseDirectoryReply
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 

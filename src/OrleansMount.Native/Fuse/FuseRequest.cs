@@ -55,8 +55,8 @@ public readonly struct FuseRequest : IEquatable<FuseRequest>
     /// <summary>
     /// Answers readdir/readdirplus from a full, stably ordered listing: entry <c>i</c> lives at offset
     /// <c>i</c>, so the listing starts at index <paramref name="offset"/> and each entry carries
-    /// <c>i + 1</c> as the offset of the next one. Fills at most <paramref name="size"/> bytes and stops
-    /// at the first entry that does not fit. For readdirplus, <paramref name="onReference"/> runs for
+    /// <c>i + 1</c> as the offset of the next one. Fills at most <paramref name="size"/> bytes, in a buffer
+    /// of the bytes it fills, and stops at the first entry that does not fit. For readdirplus, <paramref name="onReference"/> runs for
     /// every added entry that hands the kernel a lookup reference, before the reply is sent, so the
     /// file system can count it (and undo the counts if this method returns a negative value).
     /// </summary>
@@ -64,8 +64,12 @@ public readonly struct FuseRequest : IEquatable<FuseRequest>
     public int ReplyDirectory(IReadOnlyList<FuseDirectoryEntry> entries, long offset, int size, bool plus, Action<FuseDirectoryEntry>? onReference = null)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        var reply = new FuseDirectoryReply(this, size, plus);
-        for (var i = Math.Max(0, offset); i < entries.Count; i++)
+
+        // The buffer is the reply's size, not the kernel's (up to 1 MiB: see FuseDirectoryReply).
+        var start = Math.Max(0, offset);
+        var end = FuseDirectoryReply.Fitting(entries, start, size, plus, out var bytes);
+        var reply = new FuseDirectoryReply(this, bytes, plus);
+        for (var i = start; i < end; i++)
         {
             var e = entries[(int)i];
             bool added;
@@ -91,7 +95,7 @@ public readonly struct FuseRequest : IEquatable<FuseRequest>
 
             if (!added)
             {
-                break;
+                break; // cannot happen while EntrySize is libfuse's size; were it smaller, the kernel would ask again from here
             }
         }
 

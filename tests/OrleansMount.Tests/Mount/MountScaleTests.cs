@@ -18,10 +18,11 @@ public sealed class MountScaleTests(S3rverServer s3, ITestOutputHelper output) :
     private const int Files = 200_000;
 
     /// <summary>
-    /// What the walk may add to the mount's resident memory per file. The inode table holds ~104 B per file the
-    /// kernel references (a 64-byte record, the name, two indexes: decision 0023); the rest is GC headroom (the
+    /// What the walk may add to the mount's resident memory per file. The inode table holds ~88 B per file the
+    /// kernel references (a 48-byte record, the name, two indexes: decision 0023); the rest is GC headroom (the
     /// mount runs with a 4 MiB gen0 budget, which the CLI sets for it) and fixed costs of the walk (libfuse's
-    /// threads and their reply buffers): +170 B/file measured here. With the recent lookups still kept as a dictionary
+    /// threads, readdir replies' pooled buffers, sized to each reply): +152 to +201 B/file measured here, median 166
+    /// of six runs (+188 to +215, median 195, with 64-byte records and buffers of the kernel's 1 MiB request). With the recent lookups still kept as a dictionary
     /// of listing items (the GC promoted and dropped them) it measured +394 B/file, and a mount that kept whole
     /// listings with their attributes (before issue 20) +730 B/file.
     /// </summary>
