@@ -57,6 +57,7 @@ public static class SiloHost
             builder.Services.AddSingleton<OrleansMount.Grains.Prefetch.IPrefetchRunner>(node.Prefetch);
             var nodeServices = new NodeServices(node);
             builder.Services.AddSingleton<INodeServices>(nodeServices);
+            builder.Services.AddHostedService<Monitoring.NativeMemoryTrim>();
             var tls = options.TlsCertificate is { } certificate
                 ? new ClusterTls(certificate, node.Counters, loggerFactory.CreateLogger<ClusterTls>(), TimeProvider.System)
                 : null;

@@ -43,6 +43,36 @@ public static partial class MallocArenas
         }
     }
 
+    /// <summary>
+    /// Gives the free memory of every arena back to the kernel (<c>malloc_trim(0)</c>: the free top of each heap, and
+    /// the whole free pages inside it). glibc returns only a free top by itself, so memory freed below a live block
+    /// (RocksDB's iterators and ingests, start-up work) stays resident until this is called. False when it released
+    /// nothing or the C library is not glibc.
+    /// </summary>
+    public static bool Trim()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        try
+        {
+            return MallocTrim(0) == 1;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return false;
+        }
+        catch (DllNotFoundException)
+        {
+            return false;
+        }
+    }
+
     [LibraryImport("libc.so.6", EntryPoint = "mallopt")]
     private static partial int Mallopt(int param, int value);
+
+    [LibraryImport("libc.so.6", EntryPoint = "malloc_trim")]
+    private static partial int MallocTrim(nuint pad);
 }

@@ -1,0 +1,32 @@
+using System.Diagnostics;
+using OrleansMount.Native.Memory;
+
+namespace OrleansMount.Silo.Monitoring;
+
+/// <summary>
+/// Gives freed native memory back to the kernel every <see cref="Interval"/> (<see cref="MallocArenas.Trim"/>). glibc
+/// keeps memory freed below a live block in its heaps; in a silo that is what RocksDB's iterators, range ingests and
+/// the start-up left behind: ~26 MiB of a 199 MiB silo after a walk of 1.28 million files (decision 0024). A trim of
+/// heaps this size takes a few milliseconds; pages freed and needed again cost a page fault each.
+/// </summary>
+public sealed class NativeMemoryTrim(ILogger<NativeMemoryTrim> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                var started = Stopwatch.GetTimestamp();
+                var released = MallocArenas.Trim();
+                logger.LogDebug("malloc_trim: {Released} in {Milliseconds:F1} ms", released ? "memory released" : "nothing released", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}
