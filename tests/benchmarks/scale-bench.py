@@ -472,8 +472,8 @@ def walk_lines(raw):
             verdicts.append((f"{names[ds]}, GC {variant}: mount + silo after the walk {pf['both']['after']:,.0f} B/file",
                              verdict(pf['both']['after'], t["total_b_per_file"], f"the two processes held {base:,.0f} B/file before the walk, and the walk's growth below")))
             verdicts.append((f"{names[ds]}, GC {variant}: the walk added {pf['both']['added']:,.0f} B/file",
-                             verdict(pf['both']['added'], t["walk_b_per_file"], f"mount +{pf['mount']['added']:,.0f}: an inode-table entry for every file the "
-                                     f"kernel references, and GC headroom; silo +{pf['silo']['added']:,.0f}: GC headroom and RocksDB's caches")))
+                             verdict(pf['both']['added'], t["walk_b_per_file"], f"mount {pf['mount']['added']:+,.0f}: an inode-table entry for every file the "
+                                     f"kernel references, and GC headroom; silo {pf['silo']['added']:+,.0f}: GC headroom and RocksDB's caches")))
     lines += ["", "| tree | walk | local disk | passthrough_ll | mount (GC default) | mount (gen0 " + GEN0 + ") | mount ÷ reference |", "|---|---|---:|---:|---:|---:|---|"]
     rows = [("find_first_s", "`find -type f \\| wc -l`, first (page cache dropped; fresh silo cache)", "local"),
             ("find_second_s", "`find -type f \\| wc -l`, second", "passthrough_ll"),
