@@ -29,6 +29,19 @@ public sealed class ReadaheadAndMetadataPrefetchTests(S3rverServer s3, ITestOutp
         return (silo, socket);
     }
 
+    /// <summary>The silo's stats once no readahead is in flight (fills started in the background have ended).</summary>
+    private static async Task<SiloStats> ReadaheadSettledAsync(SiloProcess silo)
+    {
+        var stats = await silo.StatsAsync();
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); stats.Readahead!.InFlight > 0; stats = await silo.StatsAsync())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "readahead still in flight");
+            await Task.Delay(50);
+        }
+
+        return stats;
+    }
+
     [Fact]
     public async Task Readahead_triggers_for_sequential_reads_and_not_for_random_reads()
     {
@@ -64,12 +77,7 @@ public sealed class ReadaheadAndMetadataPrefetchTests(S3rverServer s3, ITestOutp
         // dd-style sequential read of a cold file: the next chunks are fetched ahead.
         var dd = await ProcessRunner.RunAsync("dd", [$"if={Path.Combine(mnt, "big/sequential.bin")}", "of=/dev/null", "bs=1M"]);
         Assert.True(dd.ExitCode == 0, dd.ToString());
-        var stats = await silo.StatsAsync();
-        for (var deadline = DateTime.UtcNow.AddSeconds(30); stats.Readahead!.InFlight > 0; stats = await silo.StatsAsync())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "readahead still in flight");
-            await Task.Delay(50);
-        }
+        var stats = await ReadaheadSettledAsync(silo);
 
         var ahead = stats.Readahead!;
         output.WriteLine($"readahead: {ahead.Requests} requests, {ahead.ChunksAccepted} accepted, {ahead.ChunksAlreadyLocal} already local, {ahead.ChunksDropped} dropped, {ahead.ChunksFilled} filled ({ahead.BytesFilled} B), {ahead.ChunksFailed} failed, max in flight {ahead.MaxInFlight}");
@@ -131,12 +139,7 @@ public sealed class ReadaheadAndMetadataPrefetchTests(S3rverServer s3, ITestOutp
             Assert.True(tree[key].AsSpan().SequenceEqual(read), key);
         }
 
-        var stats = await silo.StatsAsync();
-        for (var deadline = DateTime.UtcNow.AddSeconds(30); stats.Readahead!.InFlight > 0; stats = await silo.StatsAsync())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "readahead still in flight");
-            await Task.Delay(50);
-        }
+        var stats = await ReadaheadSettledAsync(silo);
 
         var ahead = stats.Readahead!;
         output.WriteLine($"across files: {ahead.FileRequests} requests, {ahead.FilesCovered} files covered; chunks {ahead.ChunksAccepted} accepted, {ahead.ChunksFilled} filled, {ahead.ChunksDropped} dropped");
