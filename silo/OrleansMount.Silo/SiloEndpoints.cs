@@ -304,7 +304,7 @@ public static class SiloEndpoints
             DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
         };
 
-    private static ListingItem ToWire(DirectoryItem item, SnapshotView view, bool compact = false)
+    internal static ListingItem ToWire(DirectoryItem item, SnapshotView view, bool compact = false)
     {
         var ino = item.Ino ?? throw new OrleansMountException(
             $"snapshot '{view.Record.Name}' was imported before inode numbering (entry format {EntryCodec.Version1}) and cannot be mounted: "
@@ -320,7 +320,7 @@ public static class SiloEndpoints
     }
 
     /// <summary>Whether the entry's address is the snapshot's source followed by its path (compared without building the string).</summary>
-    internal static bool IsDerived(SnapshotEntry entry, SnapshotView view)
+    private static bool IsDerived(SnapshotEntry entry, SnapshotView view)
     {
         var source = view.Record.Source;
         var address = entry.PhysicalAddress;

@@ -70,10 +70,9 @@ public static class PrefetchEndpoints
             var chunks = files.Select(f => f.Entry.Size == 0 ? null : new ChunkRequest(f.Entry.PhysicalAddress, f.Entry.ETag, f.Entry.Size, 0, chunkSize, request.Snapshot, view.Record.Id)).ToList();
             var (covered, started) = node.Readahead.SubmitFiles(chunks);
             var last = covered == 0 ? default : files[covered - 1];
-            // The covered files' entries (compact, as a listing sends them), so the mount answers their lookups itself.
-            var entries = files.Take(covered).Where(f => f.Ordinal is not null).Select(f => new ListingItem(
-                f.Entry.Path, false, f.Entry.Size, EntryCodec.ToUnixNanoseconds(f.Entry.ModifiedTime), f.Entry.ETag, null,
-                SiloEndpoints.IsDerived(f.Entry, view) ? null : f.Entry.PhysicalAddress, InodeNumbers.File(f.Ordinal!.Value))).ToList();
+            // The covered files' entries, compact as a listing sends them (named by path), so the mount answers their lookups itself.
+            var entries = files.Take(covered).Where(f => f.Ordinal is not null)
+                .Select(f => SiloEndpoints.ToWire(new DirectoryItem(f.Entry.Path, f.Entry, InodeNumbers.File(f.Ordinal!.Value)), view, compact: true)).ToList();
             var answer = new FileReadaheadAnswer(
                 covered,
                 started,
