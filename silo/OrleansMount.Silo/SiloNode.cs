@@ -204,10 +204,12 @@ public sealed class SiloNode : IDisposable, IRangeSource
             answer = await grain.LocateAsync(request).WaitAsync(Options.PeerTimeout).ConfigureAwait(false);
             if (answer.SiloId == SiloId)
             {
-                // This silo is filling it: wait for the chunk file (the fill may have ended since the answer).
+                // This silo is filling it: wait for the chunk file. The fill may have ended since the answer; the grain
+                // then finds the chunk stored, but its bytes still came from the object store for this request (prefetch
+                // counts them as fetched, not as already cached).
                 return answer.Filling && Resources.Fills.Find(request.Id) is { } fill
                     ? new ChunkLocation(await fill.Finished.ConfigureAwait(false), request.Length, await fill.Completed.ConfigureAwait(false), ChunkTier.ObjectStore)
-                    : answer.Filling ? (await grain.EnsureAsync(request).WaitAsync(Options.PeerTimeout).ConfigureAwait(false)).Location : answer.Location;
+                    : answer.Filling ? (await grain.EnsureAsync(request).WaitAsync(Options.PeerTimeout).ConfigureAwait(false)).Location with { Tier = ChunkTier.ObjectStore } : answer.Location;
             }
         }
         catch (Exception e) when (IsUnavailable(e))
