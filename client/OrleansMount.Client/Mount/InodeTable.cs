@@ -15,7 +15,8 @@ internal readonly record struct InodeInfo(ulong Ino, bool IsDirectory, long Size
 /// bounded set of recent ones it holds none to (listed by readdir, or forgotten: after drop_caches a dataset read
 /// again soon, the next epoch, costs no silo round trip per file); the mount's only per-file memory. Each is a fixed
 /// 48-byte <see cref="Record"/> (number, parent's number, size, mtime, ETag: a quoted 32-digit MD5 hex ETag, the usual
-/// S3 form, packed into 16 bytes, references held, where its name lies) in native blocks of
+/// S3 form, or a file:// source's two dash-separated hex numbers, packed into 16 bytes, references held, where its name
+/// lies) in native blocks of
 /// <see cref="RecordsPerBlock"/>, kept dense (a removed record's place is taken by the last one); names as UTF-8 in
 /// one append-only arena of native blocks, compacted once more of it is garbage than live; two open-addressing
 /// indexes, inode number -> record and (parent, name) -> record, growing and shrinking by halves. So memory follows
@@ -40,8 +41,8 @@ internal sealed unsafe class InodeTable : IDisposable
 
     internal const int MinIndexSlots = 1024;
 
-    private const byte Directory = 0, FileHexETag = 1, FileOtherETag = 2, FileNoETag = 3;
-    private const byte KindMask = 3, WideFlag = 0x80;
+    private const byte Directory = 0, FileHexETag = 1, FileOtherETag = 2, FileNoETag = 3, FileDashHexETag = 4;
+    private const byte KindMask = 7, WideFlag = 0x80;
     private const ulong MaxCompactIno = (1UL << 48) - 1;
     private const int RecordBlockShift = 11; // log2(RecordsPerBlock)
     private const int MaxDepth = 4096;
@@ -323,6 +324,40 @@ internal sealed unsafe class InodeTable : IDisposable
 
     internal static string UnpackHexETag(ulong high, ulong low) => string.Create(CultureInfo.InvariantCulture, $"\"{high:x16}{low:x16}\"");
 
+    /// <summary>
+    /// Two unquoted lowercase hex numbers of at most 16 digits each, with no leading zero, joined by a dash (a file://
+    /// source's ETag: its modification time's ticks and its size) as 16 bytes; exactly reversible by
+    /// <see cref="UnpackDashHexETag"/>.
+    /// </summary>
+    internal static bool TryPackDashHexETag(string etag, out ulong high, out ulong low)
+    {
+        high = low = 0;
+        var dash = etag.IndexOf('-', StringComparison.Ordinal);
+        return dash > 0 && TryParseCanonicalHex(etag.AsSpan(0, dash), out high) && TryParseCanonicalHex(etag.AsSpan(dash + 1), out low);
+    }
+
+    internal static string UnpackDashHexETag(ulong high, ulong low) => string.Create(CultureInfo.InvariantCulture, $"{high:x}-{low:x}");
+
+    /// <summary>1 to 16 lowercase hex digits that the "x" format gives back the same: no leading zero but in "0".</summary>
+    private static bool TryParseCanonicalHex(ReadOnlySpan<char> hex, out ulong value)
+    {
+        value = 0;
+        if (hex.Length is 0 or > 16 || (hex.Length > 1 && hex[0] == '0'))
+        {
+            return false;
+        }
+
+        foreach (var c in hex)
+        {
+            if (c is not ((>= '0' and <= '9') or (>= 'a' and <= 'f')))
+            {
+                return false;
+            }
+        }
+
+        return ulong.TryParse(hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
+    }
+
     /// <summary>The record as a listing item (<paramref name="name"/> when the caller has it already).</summary>
     private ListingItem ItemOf(int at, string? name)
     {
@@ -337,6 +372,7 @@ internal sealed unsafe class InodeTable : IDisposable
         var etag = KindOf(e) switch
         {
             FileHexETag => UnpackHexETag(e.ETagHigh, e.ETagLow),
+            FileDashHexETag => UnpackDashHexETag(e.ETagHigh, e.ETagLow),
             FileOtherETag => Encoding.UTF8.GetString(Stored(e)[NameLengthOf(e)..]),
             _ => null,
         };
@@ -480,6 +516,10 @@ internal sealed unsafe class InodeTable : IDisposable
         else if (TryPackHexETag(item.ETag, out var high, out var low))
         {
             Add(item.Ino, parent, name, FileHexETag, item.Size, item.MtimeNs, high, low, null, lookups);
+        }
+        else if (TryPackDashHexETag(item.ETag, out high, out low))
+        {
+            Add(item.Ino, parent, name, FileDashHexETag, item.Size, item.MtimeNs, high, low, null, lookups);
         }
         else
         {

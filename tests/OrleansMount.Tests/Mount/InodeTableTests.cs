@@ -29,6 +29,41 @@ public sealed class InodeTableTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData("8de2f1c3a4b5c6d-1ae00", true)] // a file:// source's: ticks and size
+    [InlineData("0-0", true)]
+    [InlineData("ffffffffffffffff-ffffffffffffffff", true)]
+    [InlineData("1ffffffffffffffff-1", false)] // 17 digits
+    [InlineData("08de2f1c3a4b5c6d-1", false)] // a leading zero would not come back
+    [InlineData("8de2f1c3a4b5c6d-01", false)]
+    [InlineData("8DE2F1C3A4B5C6D-1", false)] // upper case
+    [InlineData("\"8de2f1c3a4b5c6d-1\"", false)] // quoted
+    [InlineData("8de2f1c3a4b5c6d-1-2", false)]
+    [InlineData("-1", false)]
+    [InlineData("1-", false)]
+    [InlineData("+1-2", false)]
+    [InlineData("12", false)]
+    [InlineData("", false)]
+    public void Only_dash_hex_ETags_that_come_back_byte_for_byte_are_packed(string etag, bool packed)
+    {
+        Assert.Equal(packed, InodeTable.TryPackDashHexETag(etag, out var high, out var low));
+        if (packed)
+        {
+            Assert.Equal(etag, InodeTable.UnpackDashHexETag(high, low));
+        }
+    }
+
+    [Fact]
+    public void A_file_source_ETag_is_packed_and_comes_back_the_same()
+    {
+        var etag = OrleansMount.Storage.ObjectStores.FileObjectStore.ETagOf(123_456, new DateTime(2026, 12, 7, 3, 40, 12, DateTimeKind.Utc).AddTicks(1_234_567));
+        Assert.True(InodeTable.TryPackDashHexETag(etag, out var high, out var low));
+        Assert.Equal(etag, InodeTable.UnpackDashHexETag(high, low));
+        using var table = new InodeTable(1, "", recentLimit: 10);
+        table.Reference(1, new ListingItem("a.jpg", false, 123_456, 5, etag, null, null, 0x2000));
+        Assert.Equal(etag, table.FileOf(0x2000)!.Value.File.ETag);
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("train/part")]
     public void Files_come_back_with_their_path_ETag_and_address_and_go_when_forgotten(string rootPath)
@@ -334,10 +369,13 @@ public sealed class InodeTableTests(ITestOutputHelper output)
     /// <summary>
     /// Memory follows the references: 200,000 files with ImageNet-length names cost under 90 bytes each (a 48-byte
     /// record, the name, two indexes between a quarter and three quarters full: 87.5 measured, 103.6 with the 64-byte
-    /// record before), and forgetting them gives the blocks back.
+    /// record before), with the ETags of S3 and of file:// sources alike (both packed into the record), and forgetting them
+    /// gives the blocks back.
     /// </summary>
-    [Fact]
-    public void Memory_follows_the_inodes_referenced()
+    [Theory]
+    [InlineData("\"0123456789abcdef0123456789abcdef\"")] // S3's MD5 form
+    [InlineData("8de2f1c3a4b5c6d-1ada0")] // a file:// source's
+    public void Memory_follows_the_inodes_referenced(string etag)
     {
         using var table = new InodeTable(1, "", recentLimit: 1_000);
         var empty = table.MemoryBytes;
@@ -348,7 +386,7 @@ public sealed class InodeTableTests(ITestOutputHelper output)
             table.Reference(1, new ListingItem($"n{d:D8}", true, 0, 0, null, null, null, dir));
             for (var f = 0; f < PerDirectory; f++)
             {
-                table.Reference(dir, new ListingItem($"n{d:D8}_{f}.JPEG", false, 110_000, 1, "\"0123456789abcdef0123456789abcdef\"", null, null, 0x1000000UL + (ulong)((d * PerDirectory) + f)));
+                table.Reference(dir, new ListingItem($"n{d:D8}_{f}.JPEG", false, 110_000, 1, etag, null, null, 0x1000000UL + (ulong)((d * PerDirectory) + f)));
             }
         }
 
@@ -396,6 +434,7 @@ public sealed class InodeTableTests(ITestOutputHelper output)
     {
         0 => null,
         1 => $"\"{random.NextInt64():x}-{random.Next(2, 99)}\"",
+        3 => $"{random.NextInt64():x}-{random.NextInt64(random.Next(2) == 0 ? 2 : long.MaxValue):x}", // a file:// source's form
         2 => new string('e', random.Next(50) == 0 ? random.Next(4_000, 6_000) : random.Next(100, 300)), // some longer than an arena block
         _ => $"\"{random.NextInt64():x16}{random.NextInt64():x16}\"",
     };
