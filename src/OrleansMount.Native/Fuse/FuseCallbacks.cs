@@ -31,7 +31,6 @@ internal static unsafe class FuseCallbacks
         Open = (nint)(delegate* unmanaged[Cdecl]<nint, ulong, NativeFileInfo*, void>)&Open,
         Read = (nint)(delegate* unmanaged[Cdecl]<nint, ulong, nuint, long, NativeFileInfo*, void>)&Read,
         Write = (nint)(delegate* unmanaged[Cdecl]<nint, ulong, byte*, nuint, long, NativeFileInfo*, void>)&Write,
-        Flush = (nint)(delegate* unmanaged[Cdecl]<nint, ulong, NativeFileInfo*, void>)&Flush,
         Release = (nint)(delegate* unmanaged[Cdecl]<nint, ulong, NativeFileInfo*, void>)&Release,
         Fsync = (nint)(delegate* unmanaged[Cdecl]<nint, ulong, int, NativeFileInfo*, void>)&Fsync,
         Opendir = (nint)(delegate* unmanaged[Cdecl]<nint, ulong, NativeFileInfo*, void>)&OpenDir,
@@ -310,11 +309,10 @@ internal static unsafe class FuseCallbacks
         }
     }
 
-    // flush runs on every close(2): it must succeed or close() reports an error. fsync/fsyncdir have
-    // nothing to persist on a read-only file system, so they succeed too (as on a read-only ext4).
-    [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
-    private static void Flush(nint req, ulong ino, NativeFileInfo* fi) => Answer(req, 0);
-
+    // No flush: left NULL, libfuse answers the first close(2)'s FLUSH with ENOSYS, which the kernel takes as success
+    // and as "never send FLUSH again" on this connection (fuse_flush sets no_flush), so a read-only file's close costs
+    // no upcall. fsync/fsyncdir have nothing to persist on a read-only file system, so they succeed (as on a read-only
+    // ext4).
     [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
     private static void Fsync(nint req, ulong ino, int dataSync, NativeFileInfo* fi) => Answer(req, 0);
 
