@@ -149,6 +149,7 @@ internal static class MountCommand
 
             var loop = new Thread(() => session.Run(threads)) { Name = "fuse-loop", IsBackground = true };
             loop.Start();
+            ReadPathCompilation.Start(logger);
             if (options.MetadataPrefetch)
             {
                 _ = MetadataPrefetch.StartAsync(silo, options.SnapshotName, record.Id, options.RootPath, logger);
