@@ -1,5 +1,7 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
-using OrleansMount.Core.Runtime;
 using OrleansMount.Native.Fuse;
 using OrleansMount.Storage.Chunks;
 
@@ -15,11 +17,68 @@ namespace OrleansMount.Client.Mount;
 internal static class ReadPathCompilation
 {
     internal static IEnumerable<Type> Types() =>
-        MethodCompilation.TypesIn(typeof(SnapshotFileSystem).Assembly, typeof(SnapshotFileSystem).Namespace!)
-            .Concat(MethodCompilation.TypesIn(typeof(FuseSession).Assembly, typeof(FuseSession).Namespace!))
+        TypesIn(typeof(SnapshotFileSystem).Assembly, typeof(SnapshotFileSystem).Namespace!)
+            .Concat(TypesIn(typeof(FuseSession).Assembly, typeof(FuseSession).Namespace!))
             .Concat([typeof(ChunkHandle), typeof(ChunkChecksum), typeof(ChunkFileHeader), typeof(ChunkFileFormat)]);
 
-    public static void Start(ILogger logger) =>
-        MethodCompilation.Start("read-path-compilation", Types, (compiled, failed, seconds) =>
-            logger.LogInformation("compiled the read path: {Compiled} methods in {Seconds:0.00} s ({Failed} left to their first call)", compiled, seconds, failed));
+    /// <summary>Compiles <see cref="Types"/> on a background thread of lowest priority and logs what it did.</summary>
+    public static void Start(ILogger logger)
+    {
+        var thread = new Thread(() =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            var (compiled, failed) = Compile(Types());
+            logger.LogInformation("compiled the read path: {Compiled} methods in {Seconds:0.00} s ({Failed} left to their first call)", compiled, Stopwatch.GetElapsedTime(started).TotalSeconds, failed);
+        })
+        {
+            Name = "read-path-compilation",
+            IsBackground = true,
+            Priority = ThreadPriority.Lowest,
+        };
+        thread.Start();
+    }
+
+    /// <summary>The types of <paramref name="assembly"/> (nested ones included) whose namespace is <paramref name="ns"/> or under it.</summary>
+    internal static IEnumerable<Type> TypesIn(Assembly assembly, string ns) =>
+        assembly.GetTypes().Where(t => t.Namespace is { } n && (n == ns || n.StartsWith(ns + ".", StringComparison.Ordinal)));
+
+    /// <summary>
+    /// Compiles every non-generic method with a body of <paramref name="types"/> (constructors and async state machines
+    /// included, when their types are listed); returns how many were compiled and how many could not be (left to their
+    /// first call). Generic methods and types are skipped: their instantiations are compiled when first used.
+    /// </summary>
+    internal static (int Compiled, int Failed) Compile(IEnumerable<Type> types)
+    {
+        const BindingFlags All = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        int compiled = 0, failed = 0;
+        foreach (var type in types)
+        {
+            if (type.ContainsGenericParameters || type.IsInterface)
+            {
+                continue;
+            }
+
+            foreach (var method in type.GetMethods(All).Cast<MethodBase>().Concat(type.GetConstructors(All)))
+            {
+                if (method.IsAbstract || method.ContainsGenericParameters || method.GetMethodBody() is null)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    RuntimeHelpers.PrepareMethod(method.MethodHandle);
+                    compiled++;
+                }
+#pragma warning disable CA1031 // best effort: a method that cannot be prepared is compiled at its first call as before
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                    failed++;
+                }
+            }
+        }
+
+        return (compiled, failed);
+    }
 }
