@@ -47,6 +47,9 @@ internal sealed unsafe class InodeTable : IDisposable
     private const int RecordBlockShift = 11; // log2(RecordsPerBlock)
     private const int MaxDepth = 4096;
 
+    /// <summary>The digits of the packed ETag forms: lowercase only, so that unpacking gives the same string back.</summary>
+    private static readonly SearchValues<char> LowerHexDigits = SearchValues.Create("0123456789abcdef");
+
     private readonly Lock _lock = new();
     private readonly Dictionary<ulong, string> _addresses = []; // the rare file whose address is not source + path
     private readonly string _rootPath;
@@ -310,12 +313,9 @@ internal sealed unsafe class InodeTable : IDisposable
         }
 
         var hex = etag.AsSpan(1, 32);
-        foreach (var c in hex)
+        if (hex.ContainsAnyExcept(LowerHexDigits))
         {
-            if (c is not ((>= '0' and <= '9') or (>= 'a' and <= 'f')))
-            {
-                return false;
-            }
+            return false;
         }
 
         return ulong.TryParse(hex[..16], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out high)
@@ -342,17 +342,9 @@ internal sealed unsafe class InodeTable : IDisposable
     private static bool TryParseCanonicalHex(ReadOnlySpan<char> hex, out ulong value)
     {
         value = 0;
-        if (hex.Length is 0 or > 16 || (hex.Length > 1 && hex[0] == '0'))
+        if (hex.Length is 0 or > 16 || (hex.Length > 1 && hex[0] == '0') || hex.ContainsAnyExcept(LowerHexDigits))
         {
             return false;
-        }
-
-        foreach (var c in hex)
-        {
-            if (c is not ((>= '0' and <= '9') or (>= 'a' and <= 'f')))
-            {
-                return false;
-            }
         }
 
         return ulong.TryParse(hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
