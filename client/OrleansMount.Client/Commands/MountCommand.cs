@@ -150,6 +150,8 @@ internal static class MountCommand
             var loop = new Thread(() => session.Run(threads)) { Name = "fuse-loop", IsBackground = true };
             loop.Start();
             ReadPathCompilation.Start(logger);
+            using var idle = new CancellationTokenSource();
+            var release = Task.Run(() => IdleMemoryRelease.RunAsync(logger, idle.Token), CancellationToken.None);
             if (options.MetadataPrefetch)
             {
                 _ = MetadataPrefetch.StartAsync(silo, options.SnapshotName, record.Id, options.RootPath, logger);
@@ -167,7 +169,10 @@ internal static class MountCommand
                 await Task.Run(loop.Join, CancellationToken.None).ConfigureAwait(false);
             }
 
-            logger.LogInformation("unmounted {Target} ({Errors} read errors while mounted; readahead triggered {Triggers} times for {Chunks} chunks, {Dropped} dropped; across files {FileRequests} requests covering {FilesCovered} files)", target, fs.Errors, fs.Readahead.Triggers, fs.Readahead.ChunksRequested, fs.Readahead.Dropped, fs.FileReadahead.Requests, fs.FileReadahead.FilesCovered);
+            await idle.CancelAsync().ConfigureAwait(false);
+            await release.ConfigureAwait(false);
+
+            logger.LogInformation("unmounted {Target} ({Errors} read errors while mounted; readahead triggered {Triggers} times for {Chunks} chunks, {Dropped} dropped; across files {FileRequests} requests covering {FilesCovered} files; {Lookups} lookups; listings switched between names only and attributes {ListingSwitches} times, {Relisted} directories listed again with attributes, {LookupWindows} lookup windows asked and {LookupWindowsAhead} fetched ahead; inode table {Referenced} referenced and {Recent} recent inodes in {TableBytes} bytes)", target, fs.Errors, fs.Readahead.Triggers, fs.Readahead.ChunksRequested, fs.Readahead.Dropped, fs.FileReadahead.Requests, fs.FileReadahead.FilesCovered, fs.Listing.Lookups, fs.Listing.Switches, fs.Listing.Relisted, fs.Listing.Windows, fs.Listing.WindowsAhead, fs.InodeTableSize.Referenced, fs.InodeTableSize.Recent, fs.InodeTableSize.Bytes);
         }
 
         return 0;

@@ -22,6 +22,14 @@ public interface IMountBackend
     /// </summary>
     Task<DirectoryListing> ListAsync(string path, string? after, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A window of a directory's listing that starts at <paramref name="name"/>: at most <paramref name="limit"/>
+    /// children in listing order from the file <paramref name="name"/> (first when there is one; a subdirectory
+    /// <paramref name="name"/> sorts as "name/", after names such as "name-x"), with the cursor of the page after it.
+    /// What a lookup asks when the names that follow are likely to be asked next.
+    /// </summary>
+    Task<DirectoryListing> ListFromAsync(string path, string name, int limit, CancellationToken cancellationToken);
+
     /// <summary>The child <paramref name="name"/> of directory <paramref name="path"/>, without listing it; null when there is none.</summary>
     Task<ListingItem?> LookupAsync(string path, string name, CancellationToken cancellationToken);
 

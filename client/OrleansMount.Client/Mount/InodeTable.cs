@@ -43,6 +43,7 @@ internal sealed unsafe class InodeTable : IDisposable
 
     private const byte Directory = 0, FileHexETag = 1, FileOtherETag = 2, FileNoETag = 3, FileDashHexETag = 4;
     private const byte KindMask = 7, WideFlag = 0x80;
+    private const byte NamesOnlyFlag = 0x40; // a directory whose listing the kernel got without its files' attributes
     private const ulong MaxCompactIno = (1UL << 48) - 1;
     private const int RecordBlockShift = 11; // log2(RecordsPerBlock)
     private const int MaxDepth = 4096;
@@ -263,6 +264,44 @@ internal sealed unsafe class InodeTable : IDisposable
 
             SetLookups(ref e, 0);
             BecameRecent(ino);
+        }
+    }
+
+    /// <summary>
+    /// Notes that the kernel got a listing of directory <paramref name="ino"/> without its files' attributes (names
+    /// only), which it may keep in its readdir cache: a stat of those files is a lookup. Nothing when the table does
+    /// not hold the directory (then the kernel holds no inode for it, so no cached listing either).
+    /// </summary>
+    public void MarkListedNamesOnly(ulong ino) => NamesOnly(ino, set: true, clear: false);
+
+    /// <summary>Whether directory <paramref name="ino"/> was listed names only (<see cref="MarkListedNamesOnly"/>) since the last <see cref="TakeListedNamesOnly"/>.</summary>
+    public bool ListedNamesOnly(ulong ino) => NamesOnly(ino, set: false, clear: false);
+
+    /// <summary>Whether directory <paramref name="ino"/> was listed names only, clearing the mark (its listing is about to be sent again).</summary>
+    public bool TakeListedNamesOnly(ulong ino) => NamesOnly(ino, set: false, clear: true);
+
+    private bool NamesOnly(ulong ino, bool set, bool clear)
+    {
+        lock (_lock)
+        {
+            var at = Find(ino);
+            if (at < 0)
+            {
+                return false;
+            }
+
+            ref var e = ref At(at);
+            var was = (e.Flags & NamesOnlyFlag) != 0;
+            if (set && KindOf(e) == Directory)
+            {
+                e.Flags |= NamesOnlyFlag;
+            }
+            else if (clear)
+            {
+                e.Flags &= unchecked((byte)~NamesOnlyFlag);
+            }
+
+            return was;
         }
     }
 
@@ -962,7 +1001,7 @@ internal sealed unsafe class InodeTable : IDisposable
         public uint ParentLow;
         public ushort ParentHigh;
         public byte NameLength;
-        public byte Flags; // the kind (KindMask) | WideFlag
+        public byte Flags; // the kind (KindMask) | NamesOnlyFlag | WideFlag
         public uint NameOffset; // arena block << log2(block bytes) | position; wide: the side entry's number
         public uint Size;
     }

@@ -35,6 +35,9 @@ public sealed class SiloBackend : IMountBackend
 
     public Task<DirectoryListing> ListAsync(string path, string? after, int limit, CancellationToken cancellationToken) => _silo.ListAsync(_name, _snapshotId, path, after, limit, cancellationToken);
 
+    public Task<DirectoryListing> ListFromAsync(string path, string name, int limit, CancellationToken cancellationToken) =>
+        _silo.ListAsync(_name, _snapshotId, path, Storage.Metadata.ListingCursor.From(name), limit, cancellationToken);
+
     public Task<ListingItem?> LookupAsync(string path, string name, CancellationToken cancellationToken) => _silo.LookupAsync(_name, _snapshotId, path, name, cancellationToken);
 
     public Task<ChunkLocation> EnsureChunkAsync(ChunkRequest request, CancellationToken cancellationToken) => _silo.EnsureChunkAsync(request, cancellationToken);

@@ -42,9 +42,13 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     private readonly ConcurrentDictionary<ulong, OpenFile> _handles = new();
     private readonly ConcurrentDictionary<ulong, OpenDirectory> _directoryHandles = new();
     private readonly DirectoryReadahead _directoryAhead;
+    private readonly ListingAttributes _listing = new();
+    private readonly LookupWindows _windows;
     private readonly DateTimeOffset _mountTime;
     private long _nextHandle;
     private long _errors;
+    private long _relisted; // directories whose names-only listing the kernel was told to drop
+    private long _lookups;
 
     public SnapshotFileSystem(IMountBackend backend, MountOptions options, ILogger logger, DateTimeOffset snapshotTime)
     {
@@ -58,7 +62,18 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         Readahead = new Readahead(backend, options.ReadaheadChunks, logger);
         FileReadahead = new FileReadahead((after, files, ct) => backend.ReadaheadFilesAsync(options.RootPath, after, files, ct), options.ReadaheadFiles, logger, RememberAhead);
         _directoryAhead = new DirectoryReadahead((ino, path) => FetchPageAsync(ino, path, null, 2));
+        _windows = new LookupWindows(
+            (directory, from, isCursor, size) => isCursor
+                ? backend.ListAsync(directory, from, size, CancellationToken.None)
+                : backend.ListFromAsync(directory, from, size, CancellationToken.None),
+            RememberWindow,
+            _inodes.Lookup,
+            FetchLookupAsync);
     }
+
+    /// <summary>Whether directories are listed with their files' attributes now, and lookup windows fetched (counters for logs and tests).</summary>
+    public (bool WithAttributes, long Switches, long Relisted, long Lookups, long Windows, long WindowsAhead) Listing =>
+        (_listing.WithAttributes, _listing.Switches, Interlocked.Read(ref _relisted), Interlocked.Read(ref _lookups), _windows.Fetched, _windows.Ahead);
 
     /// <summary>Fetching ahead of sequential readers (counters for logs and tests).</summary>
     public Readahead Readahead { get; }
@@ -75,6 +90,9 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     public long Errors => Interlocked.Read(ref _errors);
 
     public int NodeCount => _inodes.Count;
+
+    /// <summary>The inode table's size: inodes the kernel references, recent ones, and the bytes they take (for logs).</summary>
+    public (int Referenced, int Recent, long Bytes) InodeTableSize => (_inodes.Count, _inodes.RecentCount, _inodes.MemoryBytes);
 
     public void Lookup(FuseRequest req, ulong parent, string name)
     {
@@ -135,9 +153,18 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             return;
         }
 
+        // Names only unless stat walks follow listings (ListingAttributes); a listing the kernel caches names only is
+        // sent again, with attributes, when they are wanted: without keep_cache the kernel drops its copy.
+        var withAttributes = _listing.Open();
+        var keepCache = !(withAttributes && _inodes.TakeListedNamesOnly(ino));
+        if (!keepCache)
+        {
+            Interlocked.Increment(ref _relisted);
+        }
+
         var fh = (ulong)Interlocked.Increment(ref _nextHandle);
-        _directoryHandles[fh] = new OpenDirectory(ino, path);
-        req.ReplyOpen(fh, keepCache: true, cacheReaddir: true);
+        _directoryHandles[fh] = new OpenDirectory(ino, path) { NamesOnly = !withAttributes };
+        req.ReplyOpen(fh, keepCache: keepCache, cacheReaddir: true);
     }
 
     public void ReadDir(FuseRequest req, ulong ino, ulong fh, long offset, int size, bool plus)
@@ -150,7 +177,12 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
         Run(req, directory.PageAtAsync(this, offset), page =>
         {
-            req.ReplyDirectory(new DirectoryEntries(this, directory.Ino, page), offset, size, plus, e => _inodes.Reference(directory.Ino, page.Find(e.Name)!));
+            if (plus && directory.NamesOnly)
+            {
+                _inodes.MarkListedNamesOnly(directory.Ino);
+            }
+
+            req.ReplyDirectory(new DirectoryEntries(this, directory.Ino, page, directory.NamesOnly), offset, size, plus, e => _inodes.Reference(directory.Ino, page.Find(e.Name)!));
         });
     }
 
@@ -475,9 +507,44 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         }
     }
 
-    /// <summary>One name in one directory: from the inode table when it holds it (referenced or recent), else asked of the silo as a point read (a lookup never lists the directory).</summary>
-    private Task<ListingItem?> LookupAsync(ulong parent, string directory, string name) =>
-        _inodes.Lookup(parent, name) is { } known ? Task.FromResult<ListingItem?>(known) : FetchLookupAsync(directory, name);
+    /// <summary>
+    /// One name in one directory: from the inode table when it holds it (referenced or recent); else, in a directory
+    /// the kernel was listed names only, from a window of its listing starting at the name (a stat walk follows); else
+    /// asked of the silo as a point read.
+    /// </summary>
+    private Task<ListingItem?> LookupAsync(ulong parent, string directory, string name)
+    {
+        Interlocked.Increment(ref _lookups);
+        var namesOnly = _inodes.ListedNamesOnly(parent);
+        if (namesOnly)
+        {
+            _listing.LookedUp();
+        }
+
+        if (_inodes.Lookup(parent, name) is { } known)
+        {
+            if (namesOnly)
+            {
+                _windows.Hit(parent, directory, name);
+            }
+
+            return Task.FromResult<ListingItem?>(known);
+        }
+
+        return namesOnly ? _windows.LookupAsync(parent, directory, name) : FetchLookupAsync(directory, name);
+    }
+
+    private IReadOnlyList<ListingItem> RememberWindow(ulong parent, string directory, IReadOnlyList<ListingItem> items)
+    {
+        var kept = new ListingItem[items.Count];
+        for (var i = 0; i < kept.Length; i++)
+        {
+            kept[i] = Compact(directory, Checked(directory, items[i]));
+            _inodes.Remember(parent, kept[i]);
+        }
+
+        return kept;
+    }
 
     private async Task<ListingItem?> FetchLookupAsync(string directory, string name)
     {
@@ -576,7 +643,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
     private string AddressOf(string path, ListingItem file) => file.Address ?? _options.SourceAddress + path;
 
-    private FuseDirectoryEntry EntryAt(ulong directory, DirectoryPageView page, int index)
+    private FuseDirectoryEntry EntryAt(ulong directory, DirectoryPageView page, int index, bool namesOnly)
     {
         if (index < 2)
         {
@@ -589,6 +656,12 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         var item = page.ItemAt(index);
         var ino = item.Ino;
         var attr = AttrFor(ino, item.Dir ? null : item);
+        if (namesOnly && !item.Dir)
+        {
+            // Node id 0: the kernel lists the name (number and type from the attributes) and builds no inode for it.
+            return new FuseDirectoryEntry(item.Name, ino, attr.Mode) { Entry = new FuseEntry { Ino = 0, Attr = new FuseAttr { Ino = ino, Mode = attr.Mode } } };
+        }
+
         return new FuseDirectoryEntry(item.Name, ino, attr.Mode)
         {
             Entry = new FuseEntry { Ino = ino, Attr = attr, AttrTimeout = _options.CacheTimeoutSeconds, EntryTimeout = _options.CacheTimeoutSeconds },
@@ -600,11 +673,11 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     /// (a child's readdir offset is its position in the listing plus 2). Only the page's own positions are read:
     /// <see cref="FuseRequest.ReplyDirectory"/> starts at the offset asked for, which lies in this page.
     /// </summary>
-    private sealed class DirectoryEntries(SnapshotFileSystem fs, ulong directory, DirectoryPageView page) : IReadOnlyList<FuseDirectoryEntry>
+    private sealed class DirectoryEntries(SnapshotFileSystem fs, ulong directory, DirectoryPageView page, bool namesOnly) : IReadOnlyList<FuseDirectoryEntry>
     {
         public int Count => (int)Math.Min(int.MaxValue, page.EndOffset);
 
-        public FuseDirectoryEntry this[int index] => fs.EntryAt(directory, page, index);
+        public FuseDirectoryEntry this[int index] => fs.EntryAt(directory, page, index, namesOnly);
 
         public IEnumerator<FuseDirectoryEntry> GetEnumerator()
         {
@@ -663,6 +736,9 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         private Task<DirectoryPageView>? _next;
 
         public ulong Ino { get; } = ino;
+
+        /// <summary>Readdirplus sends its files without attributes (<see cref="ListingAttributes"/>); subdirectories always have them.</summary>
+        public bool NamesOnly { get; init; }
 
         public Task<DirectoryPageView> PageAtAsync(SnapshotFileSystem fs, long offset)
         {

@@ -33,7 +33,14 @@ internal sealed class RecordingReplySink : IFuseReplySink
 
     public int ReplyAttr(nint request, in FuseAttr attr, double timeoutSeconds) => Record(request, "attr", attr);
 
-    public int ReplyOpen(nint request, ulong fh, bool keepCache, bool cacheReaddir, bool directIo) => Record(request, "open", fh);
+    /// <summary>Every open reply's cache flags, by handle (the reply's value is the handle alone).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<ulong, (bool KeepCache, bool CacheReaddir)> Opens { get; } = [];
+
+    public int ReplyOpen(nint request, ulong fh, bool keepCache, bool cacheReaddir, bool directIo)
+    {
+        Opens[fh] = (keepCache, cacheReaddir);
+        return Record(request, "open", fh);
+    }
 
     public int ReplyData(nint request, ReadOnlySpan<byte> data) => Record(request, "data", data.ToArray());
 

@@ -126,6 +126,9 @@ public sealed class ChunkRepairTests : IDisposable
         public Task<ListingItem?> LookupAsync(string path, string name, CancellationToken cancellationToken) =>
             Task.FromResult(Items.Find(i => i.Name == name));
 
+        public Task<DirectoryListing> ListFromAsync(string path, string name, int limit, CancellationToken cancellationToken) =>
+            Task.FromResult(new DirectoryListing("id", path, [.. Items.Where(i => string.CompareOrdinal(i.Name, name) >= 0).Take(limit)]));
+
         public async Task<ChunkLocation> EnsureChunkAsync(ChunkRequest request, CancellationToken cancellationToken)
         {
             using (var handle = Store.TryOpen(request.Id, request.Address))

@@ -79,7 +79,8 @@ public sealed class MountScaleTests(S3rverServer s3, ITestOutputHelper output) :
             [.. AwkwardNames.Append("a").Order(StringComparer.Ordinal)],
             Directory.EnumerateFileSystemEntries(Path.Combine(mnt, "odd")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
 
-        // The walk: readdir, readdirplus and stat of every file. The kernel then holds a reference to each.
+        // The walk: readdir, readdirplus and stat of every file. The kernel then holds a reference to each. The listing
+        // is names only (decision 0031), so `ls -l` looks up every file, long after the listing left the mount's table.
         var pid = ProcessProbe.MountProcessOf(mnt);
         Assert.Contains("DOTNET_GCgen0size=0x400000", ProcessProbe.EnvironmentOf(pid)); // set by the CLI (decision 0023)
         var before = ProcessProbe.ResidentBytes(pid);
@@ -97,6 +98,16 @@ public sealed class MountScaleTests(S3rverServer s3, ITestOutputHelper output) :
         var grown = ProcessProbe.ResidentBytes(pid) - before;
         output.WriteLine($"mount RSS {before / (1 << 20)} MiB before the walk, +{grown / (double)Files:F0} B/file after it");
         Assert.True(grown < (long)MaxWalkBytesPerFile * Files, $"the walk of {Files:N0} files grew the mount by {grown / (double)Files:F0} B/file, more than {MaxWalkBytesPerFile}");
+
+        // Those lookups asked the silo for windows of the listing, a request per hundreds of names, not one per name.
+        await UnmountAsync(mnt);
+        var log = await File.ReadAllTextAsync(Path.Combine(Temp.Path, "mount.log"));
+        var counts = System.Text.RegularExpressions.Regex.Match(log, @"(\d+) lookups; listings switched .* (\d+) lookup windows asked and (\d+) fetched ahead");
+        Assert.True(counts.Success, log);
+        var (lookups, windows, ahead) = (long.Parse(counts.Groups[1].Value), long.Parse(counts.Groups[2].Value), long.Parse(counts.Groups[3].Value));
+        output.WriteLine($"{lookups:N0} lookups, {windows:N0} windows asked, {ahead:N0} fetched ahead");
+        Assert.True(lookups >= Files, $"{lookups} lookups: `ls -l` of {Files:N0} files listed names only should look each up");
+        Assert.True(windows + ahead is > 0 and < Files / 100, $"{windows} windows asked and {ahead} fetched ahead for {lookups:N0} lookups");
     }
 
     private static string Name(int i) => $"sample_{i:D7}.jpg";

@@ -75,14 +75,117 @@ public sealed class SnapshotFileSystemTests
     [Fact]
     public async Task Readdirplus_counts_the_references_it_hands_out()
     {
+        // Names only at first (decision 0031): a reference for the subdirectory, none for the file.
         var before = _fs.NodeCount;
         var fh = await OpenDir(SnapshotFileSystem.RootIno);
         var reply = await Call(r => _fs.ReadDir(r, SnapshotFileSystem.RootIno, fh, 0, 4096, plus: true));
         Assert.Equal("data", reply.Kind);
-        Assert.Equal(before + 2, _fs.NodeCount); // data.bin and sub, not "." and ".."
+        Assert.Equal(before + 1, _fs.NodeCount); // sub, not data.bin, "." and ".."
+        Assert.Equal([(".", 1UL), ("..", 1UL), ("data.bin", _inos["data.bin"]), ("sub", _inos["sub"])], DirentsPlus((byte[])reply.Value!).Select(e => (e.Name, e.Ino)));
+        Assert.Equal([1UL, 0UL, 0UL, _inos["sub"]], DirentsPlus((byte[])reply.Value!).Select(e => e.NodeId)); // "." is the directory itself
+        _fs.Forget(_inos["sub"], 1);
+        Assert.Equal(before, _fs.NodeCount);
+
+        // With attributes (stat walks follow listings): a reference for each child.
+        await SwitchToAttributesAsync();
+        before = _fs.NodeCount;
+        fh = await OpenDir(SnapshotFileSystem.RootIno);
+        reply = await Call(r => _fs.ReadDir(r, SnapshotFileSystem.RootIno, fh, 0, 4096, plus: true));
+        Assert.Equal(before + 2, _fs.NodeCount); // data.bin and sub (the switch's directory was referenced already)
+        Assert.Equal([1UL, 0UL, _inos["data.bin"], _inos["sub"], (900UL << 12) | 1], DirentsPlus((byte[])reply.Value!).Select(e => e.NodeId));
         _fs.Forget(_inos["sub"], 1);
         _fs.Forget(_inos["data.bin"], 1);
+        _fs.Forget((900UL << 12) | 1, 1);
         Assert.Equal(before, _fs.NodeCount);
+    }
+
+    [Fact]
+    public async Task Lookups_after_a_names_only_listing_switch_listings_to_attributes_and_the_kernel_drops_its_names_only_copy()
+    {
+        var names = Enumerable.Range(0, 100).Select(i => $"f{i:D3}").ToList();
+        _backend.Add("", new ListingItem("dir", true, 0, 0, null, null, null, (200UL << 12) | 1));
+        for (var i = 0; i < names.Count; i++)
+        {
+            _backend.Add("dir", new ListingItem(names[i], false, i, 0, "e", null, null, (ulong)(200 + i) << 12));
+        }
+
+        var dir = (FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "dir"))).Value!;
+        var fh = await OpenDir(dir.Ino);
+        Assert.Equal((true, true), _sink.Opens[fh]);
+        var before = _fs.NodeCount;
+        await Call(r => _fs.ReadDir(r, dir.Ino, fh, 0, 1 << 20, plus: true));
+        Assert.Equal(before, _fs.NodeCount); // no file handed out
+        Assert.False(_fs.Listing.WithAttributes);
+
+        // A stat walk: lookups answered from the page just listed, no silo request; the 16th switches.
+        var lookups = _backend.Lookups;
+        for (var i = 0; i < ListingAttributes.SwitchLookups; i++)
+        {
+            var entry = (FuseEntry)(await Call(r => _fs.Lookup(r, dir.Ino, names[i]))).Value!;
+            Assert.Equal((ulong)(200 + i) << 12, entry.Ino);
+            Assert.Equal(i, entry.Attr.Size);
+            Assert.Equal(i < ListingAttributes.SwitchLookups - 1, !_fs.Listing.WithAttributes);
+        }
+
+        Assert.Equal(lookups, _backend.Lookups);
+        Assert.False(_backend.Windows.ContainsKey("dir"));
+
+        // Opened again: the kernel must drop its names-only copy (no keep_cache), and gets each file's attributes.
+        fh = await OpenDir(dir.Ino);
+        Assert.Equal((false, true), _sink.Opens[fh]);
+        before = _fs.NodeCount;
+        await Call(r => _fs.ReadDir(r, dir.Ino, fh, 0, 1 << 20, plus: true));
+        Assert.Equal(before + names.Count - ListingAttributes.SwitchLookups, _fs.NodeCount); // the 16 looked up were referenced already
+        fh = await OpenDir(dir.Ino);
+        Assert.Equal((true, true), _sink.Opens[fh]); // its listing has attributes now
+    }
+
+    [Fact]
+    public async Task A_stat_walk_long_after_a_names_only_listing_asks_growing_windows_of_it_not_a_point_read_per_name()
+    {
+        var count = (SnapshotFileSystem.ListingPageSize * 3) + 10;
+        var names = Enumerable.Range(0, count).Select(i => $"f{i:D5}").ToList();
+        _backend.Add("", new ListingItem("big", true, 0, 0, null, null, null, (100UL << 12) | 1));
+        for (var i = 0; i < count; i++)
+        {
+            _backend.Add("big", new ListingItem(names[i], false, i, 0, "e", null, null, (ulong)(100 + i) << 12));
+        }
+
+        // The first page listed names only (the page after it is fetched ahead and kept too): the third page's names
+        // are not in the table, as when a walk's listings left the recent inodes long ago.
+        var big = (FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "big"))).Value!;
+        var fh = await OpenDir(big.Ino);
+        await Call(r => _fs.ReadDir(r, big.Ino, fh, 0, 4096, plus: true));
+        await Call(r => _fs.ReleaseDir(r, big.Ino, fh));
+        for (var i = 0; i < 200 && _backend.Listings["big"] < 2; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        var (lookups, listings) = (_backend.Lookups, _backend.Listings["big"]);
+        var start = 2 * SnapshotFileSystem.ListingPageSize;
+        for (var i = start; i < count; i++)
+        {
+            var entry = (FuseEntry)(await Call(r => _fs.Lookup(r, big.Ino, names[i]))).Value!;
+            Assert.Equal((ulong)(100 + i) << 12, entry.Ino);
+            Assert.Equal(i, entry.Attr.Size);
+        }
+
+        // One window asked at the first miss, then each fetched ahead at twice the size: 32, 64, ... up to a page.
+        Assert.Equal(1, _backend.Windows["big"]);
+        Assert.Equal(lookups, _backend.Lookups);
+        var sizes = new List<int>();
+        for (var (covered, size) = (LookupWindows.FirstSize, LookupWindows.FirstSize * 2); covered < count - start; covered += size, size = Math.Min(size * 2, LookupWindows.MaxSize))
+        {
+            sizes.Add(size);
+        }
+
+        Assert.Equal(listings + sizes.Count, _backend.Listings["big"]);
+        Assert.Equal(sizes.Count, _fs.Listing.WindowsAhead);
+
+        // A name that is not there: ENOENT, from a window (it would have come first) without a point read.
+        Assert.Equal(0UL, ((FuseEntry)(await Call(r => _fs.Lookup(r, big.Ino, "f00000x"))).Value!).Ino);
+        Assert.Equal(lookups, _backend.Lookups);
     }
 
     [Fact]
@@ -152,11 +255,13 @@ public sealed class SnapshotFileSystemTests
         Assert.Equal(names[^1], Assert.Single(last).Name);
         Assert.Empty((byte[])(await Call(r => _fs.ReadDir(r, big.Ino, fh, count + 2, 512, plus: false))).Value!);
 
-        // readdirplus hands out one reference per child sent, found in the page it came from.
+        // readdirplus on a mount that lists names only hands out no reference to a file, and the kernel builds no inode.
         var before = _fs.NodeCount;
-        var plus = (byte[])(await Call(r => _fs.ReadDir(r, big.Ino, fh, SnapshotFileSystem.ListingPageSize + 10, 4096, plus: true))).Value!;
-        Assert.NotEmpty(plus);
-        Assert.True(_fs.NodeCount > before, "readdirplus handed out no references");
+        var plus = DirentsPlus((byte[])(await Call(r => _fs.ReadDir(r, big.Ino, fh, SnapshotFileSystem.ListingPageSize + 10, 4096, plus: true))).Value!);
+        Assert.Equal(names[SnapshotFileSystem.ListingPageSize + 8], plus[0].Name);
+        Assert.Equal((ulong)(100 + SnapshotFileSystem.ListingPageSize + 8) << 12, plus[0].Ino);
+        Assert.All(plus, e => Assert.Equal(0UL, e.NodeId));
+        Assert.Equal(before, _fs.NodeCount);
         Assert.Equal(FuseErrno.EBADF, (await Call(r => _fs.ReadDir(r, big.Ino, fh + 1000, 0, 512, plus: false))).Value);
         await Call(r => _fs.ReleaseDir(r, big.Ino, fh));
         Assert.Equal(FuseErrno.EBADF, (await Call(r => _fs.ReadDir(r, big.Ino, fh, 0, 512, plus: false))).Value);
@@ -258,6 +363,26 @@ public sealed class SnapshotFileSystemTests
         Assert.Equal(FuseErrno.EIO, (await Call(r => _fs.ReadDir(r, d1, d1h, 0, 4096, plus: false))).Value);
     }
 
+    /// <summary>Makes the listing policy send attributes: lookups of files a names-only listing sent.</summary>
+    private async Task SwitchToAttributesAsync()
+    {
+        _backend.Add("", new ListingItem("switch", true, 0, 0, null, null, null, (900UL << 12) | 1));
+        for (var i = 0; i < ListingAttributes.SwitchLookups; i++)
+        {
+            _backend.Add("switch", new ListingItem($"s{i:D2}", false, 1, 0, "e", null, null, (ulong)(900 + i) << 12));
+        }
+
+        var dir = (FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "switch"))).Value!;
+        var fh = await OpenDir(dir.Ino);
+        await Call(r => _fs.ReadDir(r, dir.Ino, fh, 0, 1 << 20, plus: true));
+        for (var i = 0; i < ListingAttributes.SwitchLookups; i++)
+        {
+            await Call(r => _fs.Lookup(r, dir.Ino, $"s{i:D2}"));
+        }
+
+        Assert.True(_fs.Listing.WithAttributes);
+    }
+
     private async Task<ulong> OpenDir(ulong ino)
     {
         var reply = await Call(r => _fs.OpenDir(r, ino, default));
@@ -267,6 +392,22 @@ public sealed class SnapshotFileSystemTests
 
     /// <summary>The (name, ino) pairs of a readdir reply: struct fuse_dirent { u64 ino, off; u32 namelen, type; name padded to 8 }.</summary>
     private static List<(string, ulong)> Dirents(byte[] reply) => [.. DirentsWithOffsets(reply).Select(e => (e.Name, e.Ino))];
+
+    /// <summary>A readdirplus reply's entries: fuse_entry_out (128 bytes, the node id first), then the dirent.</summary>
+    private static List<(string Name, ulong Ino, ulong NodeId)> DirentsPlus(byte[] reply)
+    {
+        var entries = new List<(string, ulong, ulong)>();
+        for (var p = 0; p < reply.Length;)
+        {
+            var nodeId = BitConverter.ToUInt64(reply, p);
+            var ino = BitConverter.ToUInt64(reply, p + 128);
+            var length = BitConverter.ToInt32(reply, p + 128 + 16);
+            entries.Add((Encoding.UTF8.GetString(reply, p + 128 + 24, length), ino, nodeId));
+            p += (128 + 24 + length + 7) & ~7;
+        }
+
+        return entries;
+    }
 
     private static List<(string Name, ulong Ino, long Offset)> DirentsWithOffsets(byte[] reply)
     {
@@ -442,6 +583,21 @@ public sealed class SnapshotFileSystemTests
             }
 
             var start = after is null ? 0 : int.Parse(after, System.Globalization.CultureInfo.InvariantCulture);
+            var page = items.Skip(start).Take(limit).ToList();
+            var end = start + page.Count;
+            return new DirectoryListing("id", path, page, end < items.Count ? end.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
+        }
+
+        /// <summary>Windows asked per directory (<see cref="ListFromAsync"/>: lookups in a directory listed names only).</summary>
+        public System.Collections.Concurrent.ConcurrentDictionary<string, int> Windows { get; } = [];
+
+        public async Task<DirectoryListing> ListFromAsync(string path, string name, int limit, CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            Windows.AddOrUpdate(path, 1, (_, n) => n + 1);
+            var items = _directories[path];
+            var start = items.FindIndex(i => string.CompareOrdinal(i.Name, name) >= 0);
+            start = start < 0 ? items.Count : start;
             var page = items.Skip(start).Take(limit).ToList();
             var end = start + page.Count;
             return new DirectoryListing("id", path, page, end < items.Count ? end.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);

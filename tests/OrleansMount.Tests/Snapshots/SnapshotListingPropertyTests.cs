@@ -28,6 +28,7 @@ public sealed class SnapshotListingPropertyTests
     [InlineData("f/")]
     [InlineData("f/a/b")]
     [InlineData("dname")]
+    [InlineData("s/")]
     public void A_cursor_the_silo_did_not_hand_out_is_refused(string cursor)
     {
         var e = Assert.Throws<OrleansMountException>(() => ListingCursor.ResumeKey([], cursor));
@@ -100,6 +101,19 @@ public sealed class SnapshotListingPropertyTests
             if (!whole.Select(Describe).SequenceEqual(paged.Select(Describe)))
             {
                 throw new InvalidOperationException($"seed {seed}, directory '{directory}', pages of {limit}: expected [{string.Join(", ", whole.Select(Describe))}] got [{string.Join(", ", paged.Select(Describe))}]");
+            }
+
+            // A page from a name: the children whose key ("name", or "name/" for a subdirectory) is at or after the
+            // name in key order, for names listed and names not, at any limit.
+            foreach (var from in whole.Select(i => i.Name).Append(Names[random.Next(Names.Length)]).Append("a."))
+            {
+                var fromLimit = random.Next(1, 5);
+                var expectedFrom = whole.Where(i => KeyOrder.Instance.Compare(i.IsDirectory ? i.Name + "/" : i.Name, from) >= 0).Take(fromLimit).Select(Describe);
+                var actualFrom = view.ListDirectoryPageAsync(directory, ListingCursor.From(from), fromLimit).GetAwaiter().GetResult()!.Items.Select(Describe);
+                if (!expectedFrom.SequenceEqual(actualFrom))
+                {
+                    throw new InvalidOperationException($"seed {seed}, directory '{directory}', {fromLimit} from '{from}': expected [{string.Join(", ", expectedFrom)}] got [{string.Join(", ", actualFrom)}]");
+                }
             }
 
             // Point lookups answer what the listing says, inode number included, without listing.
