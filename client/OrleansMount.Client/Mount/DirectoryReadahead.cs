@@ -99,9 +99,18 @@ internal sealed class DirectoryReadahead(Func<ulong, string, Task<SnapshotFileSy
             _ahead.Remove(ino, out ahead);
             if (_planned.TryGetValue(ino, out var at))
             {
-                for (var i = at.Index + 1; i < Math.Min(at.Index + 1 + Depth, at.Plan.Subdirectories.Count); i++)
+                // A walker that just opened the sibling after this one goes backwards (a stack of subdirectories
+                // popped from its end, as in a Python walk): the siblings before it come next.
+                var plan = at.Plan;
+                plan.Backwards = plan.LastOpened == at.Index + 1;
+                plan.LastOpened = at.Index;
+                for (var k = 1; k <= Depth; k++)
                 {
-                    next.Add(at.Plan.Subdirectories[i]);
+                    var i = plan.Backwards ? at.Index - k : at.Index + k;
+                    if (i >= 0 && i < plan.Subdirectories.Count)
+                    {
+                        next.Add(plan.Subdirectories[i]);
+                    }
                 }
             }
         }
@@ -124,7 +133,9 @@ internal sealed class DirectoryReadahead(Func<ulong, string, Task<SnapshotFileSy
         {
             if (_plans.TryGetValue(ino, out var plan))
             {
-                children.AddRange(plan.Subdirectories.Take(Depth));
+                // In the walk's direction, as its parent was walked.
+                var backwards = _planned.TryGetValue(ino, out var at) && at.Plan.Backwards;
+                children.AddRange(backwards ? plan.Subdirectories.TakeLast(Depth).Reverse() : plan.Subdirectories.Take(Depth));
             }
         }
 
@@ -215,5 +226,10 @@ internal sealed class DirectoryReadahead(Func<ulong, string, Task<SnapshotFileSy
         public ulong Parent { get; } = parent;
 
         public List<(ulong Ino, string Path)> Subdirectories { get; } = [];
+
+        /// <summary>The subdirectory opened last, and whether the walk goes from the end to the start.</summary>
+        public int LastOpened { get; set; } = -1;
+
+        public bool Backwards { get; set; }
     }
 }

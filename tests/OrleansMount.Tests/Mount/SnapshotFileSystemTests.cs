@@ -333,6 +333,40 @@ public sealed class SnapshotFileSystemTests
     }
 
     [Fact]
+    public async Task A_walker_going_backwards_through_its_subdirectories_gets_the_previous_siblings_fetched_ahead()
+    {
+        // tree/d0 … tree/d7, each with a file, walked from d7 to d0 (a stack popped from its end, as Python walks do).
+        _backend.Add("", new ListingItem("tree", true, 0, 0, null, null, null, (200UL << 12) | 1));
+        for (var d = 0; d < 8; d++)
+        {
+            _backend.Add("tree", new ListingItem($"d{d}", true, 0, 0, null, null, null, ((300UL + (ulong)d) << 12) | 2));
+            _backend.Add($"tree/d{d}", new ListingItem("a", false, 1, 0, "e", null, null, (400UL + (ulong)d) << 12));
+        }
+
+        var tree = ((FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "tree"))).Value!).Ino;
+        var fh = await OpenDir(tree);
+        await Call(r => _fs.ReadDir(r, tree, fh, 0, 4096, plus: false));
+        await Call(r => _fs.ReleaseDir(r, tree, fh));
+        for (var d = 7; d >= 0; d--)
+        {
+            for (var i = 0; i < 200 && _fs.DirectoryReadahead.Fetched > _backend.Listings.Values.Sum() - 1; i++)
+            {
+                await Task.Delay(10);
+            }
+
+            var ino = ((FuseEntry)(await Call(r => _fs.Lookup(r, tree, $"d{d}"))).Value!).Ino;
+            fh = await OpenDir(ino);
+            Assert.Contains("a", Dirents((byte[])(await Call(r => _fs.ReadDir(r, ino, fh, 0, 4096, plus: false))).Value!).Select(e => e.Item1));
+            await Call(r => _fs.ReleaseDir(r, ino, fh));
+        }
+
+        // d7 and d6 fetched at their opendir (d6 showed the direction), d5 … d2 ahead of theirs, d1 and d0 ahead of
+        // tree's (its first subdirectories); nothing fetched twice.
+        Assert.All(_backend.Listings, l => Assert.True(l.Value == 1, $"{l.Key} listed {l.Value} times"));
+        Assert.Equal((6, 6), _fs.DirectoryReadahead);
+    }
+
+    [Fact]
     public async Task A_page_that_failed_ahead_is_fetched_again_at_opendir_and_a_lasting_failure_is_EIO_there()
     {
         _backend.Add("", new ListingItem("tree", true, 0, 0, null, null, null, (200UL << 12) | 1));
