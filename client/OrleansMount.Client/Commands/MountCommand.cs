@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using OrleansMount.Client.Mount;
 using OrleansMount.Core;
 using OrleansMount.Native.Fuse;
+using OrleansMount.Native.Memory;
 using Serilog;
 using Serilog.Extensions.Logging;
 
@@ -151,7 +152,7 @@ internal static class MountCommand
             loop.Start();
             ReadPathCompilation.Start(logger);
             using var idle = new CancellationTokenSource();
-            var release = Task.Run(() => IdleMemoryRelease.RunAsync(logger, idle.Token), CancellationToken.None);
+            var release = Task.Run(() => ReleaseMemoryWhenIdleAsync(logger, idle.Token), CancellationToken.None);
             if (options.MetadataPrefetch)
             {
                 _ = MetadataPrefetch.StartAsync(silo, options.SnapshotName, record.Id, options.RootPath, logger);
@@ -176,6 +177,27 @@ internal static class MountCommand
         }
 
         return 0;
+    }
+
+    /// <summary>Every 5 s, gives back what a burst of metadata work left behind once the mount is idle (<see cref="IdleMemoryRelease"/>).</summary>
+    private static async Task ReleaseMemoryWhenIdleAsync(Microsoft.Extensions.Logging.ILogger logger, CancellationToken stop)
+    {
+        var release = new IdleMemoryRelease();
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                var started = Stopwatch.GetTimestamp();
+                if (release.Tick())
+                {
+                    logger.LogDebug("idle after a burst of allocation: memory released in {Milliseconds:F1} ms, RSS now {Rss:N0} bytes", Stopwatch.GetElapsedTime(started).TotalMilliseconds, Environment.WorkingSet);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>Re-runs this command in its own session with --foreground, waits for it to report ready, and relays its errors.</summary>

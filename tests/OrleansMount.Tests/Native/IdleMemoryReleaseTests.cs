@@ -1,8 +1,8 @@
-using OrleansMount.Client.Mount;
+using OrleansMount.Native.Memory;
 
-namespace OrleansMount.Tests.Mount;
+namespace OrleansMount.Tests.Native;
 
-/// <summary>Memory goes back after a burst of allocation, once the mount is idle; never during steady work.</summary>
+/// <summary>Memory goes back after a burst of allocation, once the process is idle; never during steady work.</summary>
 [UnitTest]
 public sealed class IdleMemoryReleaseTests
 {
