@@ -27,7 +27,7 @@ of docs/benchmarks.md. Needs root (drop_caches, FUSE).
 Trees live under /var/tmp/orleansmount-scale-bench (or $ORLEANSMOUNT_SCALE_BENCH_WORK; import: tree/; walk: walk/imagenet-N/, walk/flat-N/) and are
 reused by a run of the same size (creating millions of files takes minutes; --links makes every file a hard link
 to one of 1,000 inodes, much quicker); they are deleted after the run unless --keep-tree or --tree-only.
-Needs ./build.sh first.
+The walk's silos log at Warning (SILO_LOG=Information shows, e.g., when they give memory back). Needs ./build.sh first.
 """
 import argparse, json, os, random, re, shutil, subprocess, sys, time
 
@@ -284,7 +284,7 @@ class WalkNode:
         shutil.rmtree(cache, ignore_errors=True)
         os.makedirs(self.mnt, exist_ok=True)
         self.silo = procs.start(f"silo-{name}", [benchlib.SILO, "--catalog", f"file://{catalog}/", "--cache-dir", cache, "--cache-size", "1GiB",
-                                                  "--socket", self.sock, "--listen", f"127.0.0.1:{port}", "--log-level", "Warning"], env=env)
+                                                  "--socket", self.sock, "--listen", f"127.0.0.1:{port}", "--log-level", os.environ.get("SILO_LOG", "Warning")], env=env)
         benchlib.wait_until(f"silo {name}", lambda: benchlib.http_json(f"http://127.0.0.1:{port}/api/v1/info") is not None, 180)
         self.mount()
 

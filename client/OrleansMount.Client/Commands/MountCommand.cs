@@ -139,6 +139,14 @@ internal static class MountCommand
         using (session)
         {
             session.InstallSignalHandlers();
+            fs.InvalidateDirectory = ino =>
+            {
+                var result = session.InvalidateInode(ino);
+                if (result is not (0 or -FuseErrno.ENOENT))
+                {
+                    logger.LogDebug("the kernel did not drop its listing of inode {Ino}: errno {Errno}", ino, -result);
+                }
+            };
             logger.LogInformation("mounted snapshot {Name} ({Id}) at {Target} from silo {Silo}", options.SnapshotName, record.Id, target, siloAddress);
             Console.Out.WriteLine($"{ReadyLine} mounted {options.SnapshotName} at {target}");
             Console.Out.Flush();
@@ -173,17 +181,17 @@ internal static class MountCommand
             await idle.CancelAsync().ConfigureAwait(false);
             await release.ConfigureAwait(false);
 
-            logger.LogInformation("unmounted {Target} ({Errors} read errors while mounted; readahead triggered {Triggers} times for {Chunks} chunks, {Dropped} dropped; across files {FileRequests} requests covering {FilesCovered} files; {DirectoryPagesAhead} directory pages fetched ahead, {DirectoryPagesUsed} used; {Lookups} lookups; listings switched between names only and attributes {ListingSwitches} times, {Relisted} directories listed again with attributes, {LookupWindows} lookup windows asked and {LookupWindowsAhead} fetched ahead; inode table {Referenced} referenced and {Recent} recent inodes in {TableBytes} bytes)", target, fs.Errors, fs.Readahead.Triggers, fs.Readahead.ChunksRequested, fs.Readahead.Dropped, fs.FileReadahead.Requests, fs.FileReadahead.FilesCovered, fs.DirectoryReadahead.Fetched, fs.DirectoryReadahead.Used, fs.Listing.Lookups, fs.Listing.Switches, fs.Listing.Relisted, fs.Listing.Windows, fs.Listing.WindowsAhead, fs.InodeTableSize.Referenced, fs.InodeTableSize.Recent, fs.InodeTableSize.Bytes);
+            logger.LogInformation("unmounted {Target} ({Errors} read errors while mounted; readahead triggered {Triggers} times for {Chunks} chunks, {Dropped} dropped; across files {FileRequests} requests covering {FilesCovered} files; {DirectoryPagesAhead} directory pages fetched ahead, {DirectoryPagesUsed} used; {Lookups} lookups; listings switched between names only and attributes {ListingSwitches} times, {Relisted} directories listed again with attributes at opendir and {Invalidated} while read, {LookupWindows} lookup windows asked and {LookupWindowsAhead} fetched ahead; inode table {Referenced} referenced and {Recent} recent inodes in {TableBytes} bytes)", target, fs.Errors, fs.Readahead.Triggers, fs.Readahead.ChunksRequested, fs.Readahead.Dropped, fs.FileReadahead.Requests, fs.FileReadahead.FilesCovered, fs.DirectoryReadahead.Fetched, fs.DirectoryReadahead.Used, fs.Listing.Lookups, fs.Listing.Switches, fs.Listing.Relisted, fs.Listing.Invalidated, fs.Listing.Windows, fs.Listing.WindowsAhead, fs.InodeTableSize.Referenced, fs.InodeTableSize.Recent, fs.InodeTableSize.Bytes);
         }
 
         return 0;
     }
 
-    /// <summary>Every 5 s, gives back what a burst of metadata work left behind once the mount is idle (<see cref="IdleMemoryRelease"/>).</summary>
+    /// <summary>Every 2 s, gives back what a burst of metadata work left behind once the mount is idle (<see cref="IdleMemoryRelease"/>).</summary>
     private static async Task ReleaseMemoryWhenIdleAsync(Microsoft.Extensions.Logging.ILogger logger, CancellationToken stop)
     {
         var release = new IdleMemoryRelease();
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
         try
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))

@@ -23,6 +23,7 @@ internal sealed class ListingAttributes
     private bool _attributes;
     private long _lookups; // of children of directories listed names only, since the last switch or probe
     private long _opened; // directories opened since the switch to attributes
+    private ulong _probe; // the directory opened as the last probe, until a lookup shows a stat walk in it
     private long _switches;
 
     /// <summary>Whether directories opened now are listed with attributes (the last probe aside).</summary>
@@ -40,8 +41,17 @@ internal sealed class ListingAttributes
     /// <summary>Switches either way so far (for logs and tests).</summary>
     public long Switches => Interlocked.Read(ref _switches);
 
-    /// <summary>At opendir: whether this directory's listing carries its files' attributes.</summary>
-    public bool Open()
+    /// <summary>Whether a readdirplus reply for directory <paramref name="ino"/> sends its files names only now (a listing switches as the mode does).</summary>
+    public bool NamesOnly(ulong ino)
+    {
+        lock (_lock)
+        {
+            return !_attributes || ino == _probe;
+        }
+    }
+
+    /// <summary>At opendir of directory <paramref name="ino"/>: whether its listing carries its files' attributes.</summary>
+    public bool Open(ulong ino)
     {
         lock (_lock)
         {
@@ -63,16 +73,22 @@ internal sealed class ListingAttributes
             }
 
             _lookups = 0;
+            _probe = _attributes ? ino : 0;
             return false;
         }
     }
 
-    /// <summary>A lookup of a child of a directory the kernel was sent names only.</summary>
-    public void LookedUp()
+    /// <summary>A lookup of a child of directory <paramref name="parent"/>, which the kernel was sent names only.</summary>
+    public void LookedUp(ulong parent)
     {
         lock (_lock)
         {
             _lookups++;
+            if (parent == _probe)
+            {
+                _probe = 0; // a stat walk: the rest of the probe's listing carries attributes
+            }
+
             if (!_attributes && _lookups >= SwitchLookups)
             {
                 _attributes = true;

@@ -47,7 +47,10 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     private readonly DateTimeOffset _mountTime;
     private long _nextHandle;
     private long _errors;
-    private long _relisted; // directories whose names-only listing the kernel was told to drop
+    private long _relisted; // directories whose names-only listing the kernel was told to drop at opendir
+    private long _invalidations; // ... or while a stat walk read it
+    private readonly ConcurrentDictionary<ulong, byte> _invalidated = new(); // directories invalidated once (bounded)
+    private const int MaxInvalidated = 4_096;
     private long _lookups;
 
     public SnapshotFileSystem(IMountBackend backend, MountOptions options, ILogger logger, DateTimeOffset snapshotTime)
@@ -72,8 +75,14 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     }
 
     /// <summary>Whether directories are listed with their files' attributes now, and lookup windows fetched (counters for logs and tests).</summary>
-    public (bool WithAttributes, long Switches, long Relisted, long Lookups, long Windows, long WindowsAhead) Listing =>
-        (_listing.WithAttributes, _listing.Switches, Interlocked.Read(ref _relisted), Interlocked.Read(ref _lookups), _windows.Fetched, _windows.Ahead);
+    public (bool WithAttributes, long Switches, long Relisted, long Invalidated, long Lookups, long Windows, long WindowsAhead) Listing =>
+        (_listing.WithAttributes, _listing.Switches, Interlocked.Read(ref _relisted), Interlocked.Read(ref _invalidations), Interlocked.Read(ref _lookups), _windows.Fetched, _windows.Ahead);
+
+    /// <summary>
+    /// Makes the kernel drop its cached listing of a directory (<see cref="FuseSession.InvalidateInode"/>); set by the
+    /// mount once its session exists, null in tests without a kernel.
+    /// </summary>
+    public Action<ulong>? InvalidateDirectory { get; set; }
 
     /// <summary>Fetching ahead of sequential readers (counters for logs and tests).</summary>
     public Readahead Readahead { get; }
@@ -155,7 +164,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
         // Names only unless stat walks follow listings (ListingAttributes); a listing the kernel caches names only is
         // sent again, with attributes, when they are wanted: without keep_cache the kernel drops its copy.
-        var withAttributes = _listing.Open();
+        var withAttributes = _listing.Open(ino);
         var keepCache = !(withAttributes && _inodes.TakeListedNamesOnly(ino));
         if (!keepCache)
         {
@@ -163,7 +172,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         }
 
         var fh = (ulong)Interlocked.Increment(ref _nextHandle);
-        _directoryHandles[fh] = new OpenDirectory(ino, path) { NamesOnly = !withAttributes };
+        _directoryHandles[fh] = new OpenDirectory(ino, path);
         req.ReplyOpen(fh, keepCache: keepCache, cacheReaddir: true);
     }
 
@@ -177,12 +186,14 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
         Run(req, directory.PageAtAsync(this, offset), page =>
         {
-            if (plus && directory.NamesOnly)
+            // Decided per reply: a listing the kernel is still reading switches with the mode (ListingAttributes).
+            var namesOnly = _listing.NamesOnly(directory.Ino);
+            if (plus && namesOnly)
             {
                 _inodes.MarkListedNamesOnly(directory.Ino);
             }
 
-            req.ReplyDirectory(new DirectoryEntries(this, directory.Ino, page, directory.NamesOnly), offset, size, plus, e => _inodes.Reference(directory.Ino, page.Find(e.Name)!));
+            req.ReplyDirectory(new DirectoryEntries(this, directory.Ino, page, namesOnly), offset, size, plus, e => _inodes.Reference(directory.Ino, page.Find(e.Name)!));
         });
     }
 
@@ -518,7 +529,19 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         var namesOnly = _inodes.ListedNamesOnly(parent);
         if (namesOnly)
         {
-            _listing.LookedUp();
+            _listing.LookedUp(parent);
+            if (_listing.WithAttributes && InvalidateDirectory is { } invalidate && _invalidated.TryAdd(parent, 0))
+            {
+                // A stat walk over a names-only listing the kernel caches, perhaps still reading it: the kernel
+                // drops it and reads on with upcalls, answered with attributes. Off this request's thread: the
+                // kernel may wait for requests on the directory to finish.
+                Interlocked.Increment(ref _invalidations);
+                _ = Task.Run(() => invalidate(parent));
+                if (_invalidated.Count > MaxInvalidated)
+                {
+                    _invalidated.Clear();
+                }
+            }
         }
 
         if (_inodes.Lookup(parent, name) is { } known)
@@ -736,9 +759,6 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         private Task<DirectoryPageView>? _next;
 
         public ulong Ino { get; } = ino;
-
-        /// <summary>Readdirplus sends its files without attributes (<see cref="ListingAttributes"/>); subdirectories always have them.</summary>
-        public bool NamesOnly { get; init; }
 
         public Task<DirectoryPageView> PageAtAsync(SnapshotFileSystem fs, long offset)
         {

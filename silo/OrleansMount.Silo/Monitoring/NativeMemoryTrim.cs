@@ -15,10 +15,14 @@ public sealed class NativeMemoryTrim(ILogger<NativeMemoryTrim> logger) : Backgro
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often the silo checks whether a burst of allocation has ended (<see cref="IdleMemoryRelease.Tick"/>).</summary>
+    public static readonly TimeSpan IdleCheck = TimeSpan.FromSeconds(2);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval);
+        using var timer = new PeriodicTimer(IdleCheck);
         var release = new IdleMemoryRelease();
+        var lastTrim = Stopwatch.GetTimestamp();
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
@@ -27,9 +31,16 @@ public sealed class NativeMemoryTrim(ILogger<NativeMemoryTrim> logger) : Backgro
                 if (release.Tick())
                 {
                     logger.LogInformation("idle after a burst of allocation: GC heap compacted and memory released in {Milliseconds:F1} ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    lastTrim = started;
                     continue;
                 }
 
+                if (Stopwatch.GetElapsedTime(lastTrim) < Interval)
+                {
+                    continue;
+                }
+
+                lastTrim = started;
                 var released = MallocArenas.Trim();
                 logger.LogDebug("malloc_trim: {Released} in {Milliseconds:F1} ms", released ? "memory released" : "nothing released", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }

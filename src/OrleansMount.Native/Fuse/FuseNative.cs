@@ -28,6 +28,9 @@ internal static unsafe partial class FuseNative
     [LibraryImport(Library, EntryPoint = "fuse_session_destroy")]
     public static partial void SessionDestroy(nint session);
 
+    [LibraryImport(Library, EntryPoint = "fuse_lowlevel_notify_inval_inode")]
+    public static partial int NotifyInvalInode(nint session, ulong ino, long offset, long length);
+
     [LibraryImport(Library, EntryPoint = "fuse_opt_free_args")]
     public static partial void OptFreeArgs(NativeArgs* args);
 

@@ -190,6 +190,21 @@ public sealed unsafe class FuseSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// Tells the kernel to drop what it caches of inode <paramref name="ino"/>: its attributes and its pages, for a
+    /// directory its cached listing (fuse_lowlevel_notify_inval_inode, offset 0, length 0: all). A readdir reading that
+    /// listing goes on from its position with upcalls. Returns 0 or a negative errno (-ENOENT: the kernel holds no
+    /// such inode; -ENOTCONN: not mounted). Call it outside any request handler: the kernel may wait for a request on
+    /// the same inode to finish.
+    /// </summary>
+    public int InvalidateInode(ulong ino)
+    {
+        lock (_gate)
+        {
+            return _session == 0 || !_mounted ? -FuseErrno.ENOTCONN : FuseNative.NotifyInvalInode(_session, ino, 0, 0);
+        }
+    }
+
     /// <summary>Stops the loop if it runs, then fuse_session_unmount. Idempotent.</summary>
     public void Unmount()
     {

@@ -13,7 +13,7 @@ public sealed class IdleMemoryRelease
     /// <summary>Bytes allocated since the last release that make one worth it.</summary>
     public const long Burst = 32L << 20;
 
-    /// <summary>Bytes allocated since the last tick below which the process counts as idle.</summary>
+    /// <summary>Bytes allocated since the last tick (2 s in the mount and the silo) below which the process counts as idle.</summary>
     public const long Idle = 2L << 20;
 
     private long _tick = GC.GetTotalAllocatedBytes();

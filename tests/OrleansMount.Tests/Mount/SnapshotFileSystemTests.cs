@@ -130,12 +130,30 @@ public sealed class SnapshotFileSystemTests
         Assert.Equal(lookups, _backend.Lookups);
         Assert.False(_backend.Windows.ContainsKey("dir"));
 
+        // The walk goes on over the names-only copy the kernel may still be reading: the kernel is told to drop it,
+        // once, and a readdir of the handle opened names only now sends attributes.
+        var invalidated = new System.Collections.Concurrent.ConcurrentQueue<ulong>();
+        _fs.InvalidateDirectory = invalidated.Enqueue;
+        await Call(r => _fs.Lookup(r, dir.Ino, names[ListingAttributes.SwitchLookups]));
+        await Call(r => _fs.Lookup(r, dir.Ino, names[ListingAttributes.SwitchLookups + 1]));
+        for (var i = 0; i < 200 && invalidated.IsEmpty; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal([dir.Ino], invalidated);
+        Assert.Equal(1, _fs.Listing.Invalidated);
+        var rest = DirentsPlus((byte[])(await Call(r => _fs.ReadDir(r, dir.Ino, fh, 2 + 50, 1 << 20, plus: true))).Value!);
+        Assert.Equal(names[50], rest[0].Name);
+        Assert.All(rest, e => Assert.Equal(e.Ino, e.NodeId));
+        await Call(r => _fs.ReleaseDir(r, dir.Ino, fh));
+
         // Opened again: the kernel must drop its names-only copy (no keep_cache), and gets each file's attributes.
         fh = await OpenDir(dir.Ino);
         Assert.Equal((false, true), _sink.Opens[fh]);
         before = _fs.NodeCount;
         await Call(r => _fs.ReadDir(r, dir.Ino, fh, 0, 1 << 20, plus: true));
-        Assert.Equal(before + names.Count - ListingAttributes.SwitchLookups, _fs.NodeCount); // the 16 looked up were referenced already
+        Assert.Equal(before + 50 - ListingAttributes.SwitchLookups - 2, _fs.NodeCount); // new: those between the 18 looked up and the 50th, where the readdir above began
         fh = await OpenDir(dir.Ino);
         Assert.Equal((true, true), _sink.Opens[fh]); // its listing has attributes now
     }
