@@ -12,7 +12,7 @@ Part `walk` (issue 20, items 1 and 4): an ImageNet-shaped tree (--objects, defau
 directories) and one flat directory (--flat, default 1,000,000 files), each imported from file:// into a file://
 catalog and served by one single-node silo and one mount, once with the shipped GC settings (the silo: .NET's
 defaults; the mount: the 4 MiB gen0 budget the CLI gives it since decision 0023) and once with
-DOTNET_GCgen0size=0x400000 in both processes' environment. For each: the first (page cache dropped, fresh silo
+DOTNET_GCgen0size=0x400000 in both processes' environment and the silo's tiered compilation off (as deployed). For each: the first (page cache dropped, fresh silo
 cache) and second `find -type f | wc -l`, two `os.scandir` + `stat` walks, VmRSS of silo and mount 12 s after mounting
 and 12 s after those walks (B/file after the walk and added by it; also sampled at once after the walks), `stat` of --stats random known paths on a fresh
 mount, and for the flat directory `ls -f` (first line and end) and os.scandir's first entry on a fresh mount; the
@@ -169,7 +169,9 @@ def report(raw, doc):
 WALK_BEGIN, WALK_END = "<!-- scale-bench-walk:begin -->", "<!-- scale-bench-walk:end -->"
 GEN0 = "0x400000"
 TARGET_TOTAL_B, TARGET_WALK_B, TARGET_FIND, TARGET_WARM = 300, 100, 3.0, 1.25
-VARIANTS = {"default": {}, "gen0": {"DOTNET_GCgen0size": GEN0}}
+# "gen0": both processes as the systemd unit and the container entrypoint start them (the 4 MiB gen0 budget, and the
+# silo's tiered compilation off, decision 0025; the CLI turns the mount's off itself).
+VARIANTS = {"default": {}, "gen0": {"DOTNET_GCgen0size": GEN0, "DOTNET_TieredCompilation": "0"}}
 # Seconds between the mount (or the end of the walks) and the RSS sample: longer than the silo's native-memory trim
 # interval (NativeMemoryTrim, 10 s), so both samples are the memory a settled silo holds; the sample taken at once
 # after the walks is kept in the raw figures ("rss_walked_at_once").
@@ -413,7 +415,7 @@ def run_walk(args):
     procs = benchlib.Procs()
     raw = {"machine": benchlib.machine(False, 1),
            "params": {"objects": args.objects, "flat": args.flat, "stats": args.stats, "links": args.links, "files_per_dir": FILES_PER_DIR,
-                      "gen0size": GEN0, "settle_s": SETTLE_S},
+                      "gen0size": GEN0, "settle_s": SETTLE_S, "gen0_tiering_off": True},
            "targets": {"total_b_per_file": TARGET_TOTAL_B, "walk_b_per_file": TARGET_WALK_B, "find_first_vs_local": TARGET_FIND,
                        "warm_vs_passthrough_ll": TARGET_WARM},
            "tree_created_s": created, "datasets": {}}
@@ -520,7 +522,7 @@ def walk_report(raw, doc):
                               "names to look up, much quicker to create here; local disk and passthrough_ll then stat 1,000 inodes)" if p["links"] else "")
              + ". For each tree and each GC setting (\"default\": as shipped, the silo with .NET's defaults and, since decision 0023, the mount with "
              "the 4 MiB gen0 budget the CLI sets for it, where runs before that commit had .NET's defaults in both; and `DOTNET_GCgen0size=" + GEN0 + "` "
-             "in both processes' environment): "
+             "in both processes' environment" + (", with the silo's tiered compilation off: both as the systemd unit and the entrypoint start them, decision 0025" if p.get("gen0_tiering_off") else "") + "): "
              "one single-node silo with an empty cache directory and one mount (default options: no `--xattrs`, metadata prefetch on), "
              + (f"RSS (VmRSS) {p['settle_s']} s after the mount returned and {p['settle_s']} s after the walks (two `find`s and two `os.scandir` + "
                 "`stat` walks; the silo gives freed native memory back every 10 s, decision 0024); then " if p.get("settle_s") else

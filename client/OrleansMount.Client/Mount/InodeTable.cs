@@ -19,7 +19,7 @@ internal readonly record struct InodeInfo(ulong Ino, bool IsDirectory, long Size
 /// lies) in native blocks of
 /// <see cref="RecordsPerBlock"/>, kept dense (a removed record's place is taken by the last one); names as UTF-8 in
 /// one append-only arena of native blocks, compacted once more of it is garbage than live; two open-addressing
-/// indexes, inode number -> record and (parent, name) -> record, growing and shrinking by halves. So memory follows
+/// indexes, inode number -> record and (parent, name) -> record, growing by half and shrinking by a third. So memory follows
 /// the number of inodes (~48 B + the name + ~16 B of index each), with no object per entry for the GC to trace or
 /// to promote and drop, and no doubled array left behind on the large-object heap (decision 0023). A value the
 /// compact record cannot hold (an inode number past 2^48, a file of 4 GiB or more, a name past 255 bytes, more than
@@ -585,7 +585,7 @@ internal sealed unsafe class InodeTable : IDisposable
 
         if ((_count + 1) * 4L > _indexSlots * 3L)
         {
-            Reindex(_indexSlots * 2);
+            Reindex(_indexSlots + (_indexSlots / 2));
         }
 
         var at = _count++;
@@ -717,9 +717,11 @@ internal sealed unsafe class InodeTable : IDisposable
             _recordBlocks[_recordBlockCount] = 0;
         }
 
-        if (_indexSlots > MinIndexSlots && _count * 8L < _indexSlots)
+        // Not below what the recent inodes fill: a sweep empties them all, and they fill again.
+        var floor = Math.Max(MinIndexSlots, 2 * _recentLimit);
+        if (_indexSlots > floor && _count * 16L < _indexSlots * 3L)
         {
-            Reindex(_indexSlots / 2);
+            Reindex(Math.Max(floor, _indexSlots / 3 * 2));
         }
 
         if (_arenaGarbage > Math.Max(_arenaLive, 2L * _arenaBlockBytes))
@@ -730,7 +732,13 @@ internal sealed unsafe class InodeTable : IDisposable
 
     // ---- indexes: inode number -> record, (parent, name) -> record
 
-    private int Home(ulong hash) => (int)((hash * 0x9E3779B97F4A7C15UL) >> (64 - BitOperations.Log2((uint)_indexSlots)));
+    /// <summary>A hash's home slot: its mixed top 32 bits scaled to the slot count (which grows by halves, not doubling).</summary>
+    private int Home(ulong hash) => (int)((((hash * 0x9E3779B97F4A7C15UL) >> 32) * (ulong)(uint)_indexSlots) >> 32);
+
+    private int Next(int slot) => slot + 1 == _indexSlots ? 0 : slot + 1;
+
+    /// <summary>Steps from slot <paramref name="from"/> forward to slot <paramref name="to"/>, wrapping around.</summary>
+    private int Distance(int from, int to) => to >= from ? to - from : to + _indexSlots - from;
 
     private int InoHome(ulong ino) => Home(ino);
 
@@ -750,8 +758,7 @@ internal sealed unsafe class InodeTable : IDisposable
             return -1;
         }
 
-        var mask = _indexSlots - 1;
-        for (var slot = InoHome(ino); ; slot = (slot + 1) & mask)
+        for (var slot = InoHome(ino); ; slot = Next(slot))
         {
             var value = _byIno[slot];
             if (value == 0)
@@ -774,8 +781,7 @@ internal sealed unsafe class InodeTable : IDisposable
             return -1;
         }
 
-        var mask = _indexSlots - 1;
-        for (var slot = NameHome(parent, name); ; slot = (slot + 1) & mask)
+        for (var slot = NameHome(parent, name); ; slot = Next(slot))
         {
             var value = _byName[slot];
             if (value == 0)
@@ -794,8 +800,7 @@ internal sealed unsafe class InodeTable : IDisposable
     /// <summary>The slot of <paramref name="index"/> holding record <paramref name="at"/>, whose home slot is <paramref name="home"/>.</summary>
     private int SlotOf(int* index, int home, int at)
     {
-        var mask = _indexSlots - 1;
-        for (var slot = home; ; slot = (slot + 1) & mask)
+        for (var slot = home; ; slot = Next(slot))
         {
             var value = index[slot];
             if (value == 0)
@@ -812,11 +817,10 @@ internal sealed unsafe class InodeTable : IDisposable
 
     private void Insert(int* index, int home, int at)
     {
-        var mask = _indexSlots - 1;
         var slot = home;
         while (index[slot] != 0)
         {
-            slot = (slot + 1) & mask;
+            slot = Next(slot);
         }
 
         index[slot] = at + 1;
@@ -825,13 +829,12 @@ internal sealed unsafe class InodeTable : IDisposable
     /// <summary>Empties slot <paramref name="hole"/> and shifts back the entries of its probe run that may move.</summary>
     private void Unindex(int* index, int hole, bool isInoIndex)
     {
-        var mask = _indexSlots - 1;
-        for (var slot = (hole + 1) & mask; index[slot] != 0; slot = (slot + 1) & mask)
+        for (var slot = Next(hole); index[slot] != 0; slot = Next(slot))
         {
             ref var e = ref At(index[slot] - 1);
             var home = isInoIndex ? InoHome(InoOf(e)) : NameHome(ParentOf(e), NameOf(e));
             // The entry may fill the hole when its home is not cyclically within (hole, slot].
-            if (((slot - home) & mask) >= ((slot - hole) & mask))
+            if (Distance(home, slot) >= Distance(hole, slot))
             {
                 index[hole] = index[slot];
                 hole = slot;

@@ -186,9 +186,10 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
         Run(req, directory.PageAtAsync(this, offset), page =>
         {
-            // Decided per reply: a listing the kernel is still reading switches with the mode (ListingAttributes).
+            // Decided per reply: a listing the kernel is still reading switches with the mode (ListingAttributes). A
+            // plain readdir (the kernel's choice) leaves the kernel without attributes too.
             var namesOnly = _listing.NamesOnly(directory.Ino);
-            if (plus && namesOnly)
+            if (!plus || namesOnly)
             {
                 _inodes.MarkListedNamesOnly(directory.Ino);
             }
@@ -583,10 +584,18 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         var listing = await _backend.ListAsync(directory, after, ListingPageSize, CancellationToken.None).ConfigureAwait(false);
         var items = new ListingItem[listing.Items.Count];
         List<(ulong, string)> subdirectories = [];
+        // Listed children are kept for the lookups that may follow while the recent inodes have room; a walk of more
+        // than that would only churn the table (each sweep drops them all), and lookups after a names-only listing ask
+        // windows of it (LookupWindows). Readdirplus with attributes references what it sends anyway.
+        var remember = _inodes.RecentCount + items.Length <= RecentLookups;
         for (var i = 0; i < items.Length; i++)
         {
             items[i] = Compact(directory, Checked(directory, listing.Items[i]));
-            _inodes.Remember(directoryIno, items[i]);
+            if (remember)
+            {
+                _inodes.Remember(directoryIno, items[i]);
+            }
+
             if (items[i].Dir)
             {
                 subdirectories.Add((items[i].Ino, PathRules.Join(directory, items[i].Name)));
