@@ -102,12 +102,7 @@ public sealed class SnapshotFileSystemTests
     [Fact]
     public async Task Lookups_after_a_names_only_listing_switch_listings_to_attributes_and_the_kernel_drops_its_names_only_copy()
     {
-        var names = Enumerable.Range(0, 100).Select(i => $"f{i:D3}").ToList();
-        _backend.Add("", new ListingItem("dir", true, 0, 0, null, null, null, (200UL << 12) | 1));
-        for (var i = 0; i < names.Count; i++)
-        {
-            _backend.Add("dir", new ListingItem(names[i], false, i, 0, "e", null, null, (ulong)(200 + i) << 12));
-        }
+        var names = AddDirectory("dir", 200, 100);
 
         var dir = (FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "dir"))).Value!;
         var fh = await OpenDir(dir.Ino);
@@ -162,12 +157,7 @@ public sealed class SnapshotFileSystemTests
     public async Task A_stat_walk_long_after_a_names_only_listing_asks_growing_windows_of_it_not_a_point_read_per_name()
     {
         var count = (SnapshotFileSystem.ListingPageSize * 3) + 10;
-        var names = Enumerable.Range(0, count).Select(i => $"f{i:D5}").ToList();
-        _backend.Add("", new ListingItem("big", true, 0, 0, null, null, null, (100UL << 12) | 1));
-        for (var i = 0; i < count; i++)
-        {
-            _backend.Add("big", new ListingItem(names[i], false, i, 0, "e", null, null, (ulong)(100 + i) << 12));
-        }
+        var names = AddDirectory("big", 100, count);
 
         // The first page listed names only (the page after it is fetched ahead and kept too): the third page's names
         // are not in the table, as when a walk's listings left the recent inodes long ago.
@@ -226,12 +216,7 @@ public sealed class SnapshotFileSystemTests
     public async Task A_big_directory_is_read_a_page_at_a_time_and_readdir_resumes_at_any_offset()
     {
         var count = (SnapshotFileSystem.ListingPageSize * 2) + 345;
-        var names = Enumerable.Range(0, count).Select(i => $"f{i:D5}").ToList();
-        _backend.Add("", new ListingItem("big", true, 0, 0, null, null, null, (100UL << 12) | 1));
-        for (var i = 0; i < count; i++)
-        {
-            _backend.Add("big", new ListingItem(names[i], false, i, 0, "e", null, null, (ulong)(100 + i) << 12));
-        }
+        var names = AddDirectory("big", 100, count);
 
         var big = (FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "big"))).Value!;
         var fh = await OpenDir(big.Ino);
@@ -413,6 +398,22 @@ public sealed class SnapshotFileSystemTests
         var d1 = ((FuseEntry)(await Call(r => _fs.Lookup(r, tree, "d1"))).Value!).Ino;
         var d1h = await OpenDir(d1);
         Assert.Equal(FuseErrno.EIO, (await Call(r => _fs.ReadDir(r, d1, d1h, 0, 4096, plus: false))).Value);
+    }
+
+    /// <summary>
+    /// A directory <paramref name="name"/> below the root with <paramref name="count"/> files "f00000", "f00001", … (file i:
+    /// i bytes, inode (<paramref name="first"/> + i) &lt;&lt; 12; the directory's inode from the first); their names.
+    /// </summary>
+    private List<string> AddDirectory(string name, ulong first, int count)
+    {
+        var names = Enumerable.Range(0, count).Select(i => $"f{i:D5}").ToList();
+        _backend.Add("", new ListingItem(name, true, 0, 0, null, null, null, (first << 12) | 1));
+        for (var i = 0; i < count; i++)
+        {
+            _backend.Add(name, new ListingItem(names[i], false, i, 0, "e", null, null, (first + (ulong)i) << 12));
+        }
+
+        return names;
     }
 
     /// <summary>Makes the listing policy send attributes: lookups of files a names-only listing sent.</summary>
