@@ -29,8 +29,13 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     public const string IdentityXattr = "user.orleansmount.identity";
     public const string AddressXattr = "user.orleansmount.address";
 
-    /// <summary>Children asked of the silo per readdir page: what an open directory holds in memory at most.</summary>
-    public const int ListingPageSize = 1_000;
+    /// <summary>
+    /// Children asked of the silo per readdir page: what an open directory holds in memory at most (two pages). A reply to
+    /// the kernel ends at its page's end, so a directory of a few thousand files (an ImageNet class has 732-1,300) fits
+    /// one page and one upcall: 2,000 instead of 1,000 took a first `find` of 1.28M files from 3.4-3.8 s to 2.6 s
+    /// (decision 0031).
+    /// </summary>
+    public const int ListingPageSize = 2_000;
 
     /// <summary>Inodes remembered with no kernel reference (~80 B each in the inode table): a bound, not a budget per file.</summary>
     public const int RecentLookups = 32_768;
