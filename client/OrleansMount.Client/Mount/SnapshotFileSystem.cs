@@ -74,7 +74,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             (directory, from, isCursor, size) => isCursor
                 ? backend.ListAsync(directory, from, size, CancellationToken.None)
                 : backend.ListFromAsync(directory, from, size, CancellationToken.None),
-            RememberWindow,
+            (parent, directory, items) => Keep(parent, directory, items, remember: true),
             _inodes.Lookup,
             FetchLookupAsync);
     }
@@ -563,13 +563,17 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         return namesOnly ? _windows.LookupAsync(parent, directory, name) : FetchLookupAsync(directory, name);
     }
 
-    private IReadOnlyList<ListingItem> RememberWindow(ulong parent, string directory, IReadOnlyList<ListingItem> items)
+    /// <summary>A silo listing's items as the mount keeps them (checked, compacted), remembered as recent children of <paramref name="parent"/> when asked.</summary>
+    private ListingItem[] Keep(ulong parent, string directory, IReadOnlyList<ListingItem> items, bool remember)
     {
         var kept = new ListingItem[items.Count];
         for (var i = 0; i < kept.Length; i++)
         {
             kept[i] = Compact(directory, Checked(directory, items[i]));
-            _inodes.Remember(parent, kept[i]);
+            if (remember)
+            {
+                _inodes.Remember(parent, kept[i]);
+            }
         }
 
         return kept;
@@ -587,23 +591,16 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     private async Task<DirectoryPageView> FetchPageAsync(ulong directoryIno, string directory, string? after, long firstOffset)
     {
         var listing = await _backend.ListAsync(directory, after, ListingPageSize, CancellationToken.None).ConfigureAwait(false);
-        var items = new ListingItem[listing.Items.Count];
-        List<(ulong, string)> subdirectories = [];
         // Listed children are kept for the lookups that may follow while the recent inodes have room; a walk of more
         // than that would only churn the table (each sweep drops them all), and lookups after a names-only listing ask
         // windows of it (LookupWindows). Readdirplus with attributes references what it sends anyway.
-        var remember = _inodes.RecentCount + items.Length <= RecentLookups;
-        for (var i = 0; i < items.Length; i++)
+        var items = Keep(directoryIno, directory, listing.Items, remember: _inodes.RecentCount + listing.Items.Count <= RecentLookups);
+        List<(ulong, string)> subdirectories = [];
+        foreach (var item in items)
         {
-            items[i] = Compact(directory, Checked(directory, listing.Items[i]));
-            if (remember)
+            if (item.Dir)
             {
-                _inodes.Remember(directoryIno, items[i]);
-            }
-
-            if (items[i].Dir)
-            {
-                subdirectories.Add((items[i].Ino, PathRules.Join(directory, items[i].Name)));
+                subdirectories.Add((item.Ino, PathRules.Join(directory, item.Name)));
             }
         }
 
@@ -692,13 +689,14 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
         var item = page.ItemAt(index);
         var ino = item.Ino;
-        var attr = AttrFor(ino, item.Dir ? null : item);
         if (namesOnly && !item.Dir)
         {
             // Node id 0: the kernel lists the name (number and type from the attributes) and builds no inode for it.
-            return new FuseDirectoryEntry(item.Name, ino, attr.Mode) { Entry = new FuseEntry { Ino = 0, Attr = new FuseAttr { Ino = ino, Mode = attr.Mode } } };
+            var mode = ModeFor(directory: false);
+            return new FuseDirectoryEntry(item.Name, ino, mode) { Entry = new FuseEntry { Ino = 0, Attr = new FuseAttr { Ino = ino, Mode = mode } } };
         }
 
+        var attr = AttrFor(ino, item.Dir ? null : item);
         return new FuseDirectoryEntry(item.Name, ino, attr.Mode)
         {
             Entry = new FuseEntry { Ino = ino, Attr = attr, AttrTimeout = _options.CacheTimeoutSeconds, EntryTimeout = _options.CacheTimeoutSeconds },
@@ -847,6 +845,8 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
     private FuseAttr AttrFor(ulong ino, ListingItem? file) => AttrFor(ino, file is null, file?.Size ?? 0, file?.MtimeNs ?? 0);
 
+    private uint ModeFor(bool directory) => directory ? FuseFileMode.Directory | _options.DirectoryMode : FuseFileMode.RegularFile | _options.FileMode;
+
     private FuseAttr AttrFor(ulong ino, bool directory, long size, long mtimeNs)
     {
         var time = directory ? _mountTime : EntryCodec.FromUnixNanoseconds(mtimeNs);
@@ -854,7 +854,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         return new FuseAttr
         {
             Ino = ino,
-            Mode = directory ? FuseFileMode.Directory | _options.DirectoryMode : FuseFileMode.RegularFile | _options.FileMode,
+            Mode = ModeFor(directory),
             NLink = directory ? 2UL : 1UL,
             Uid = _options.Uid,
             Gid = _options.Gid,
