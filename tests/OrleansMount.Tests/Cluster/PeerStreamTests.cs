@@ -13,9 +13,10 @@ namespace OrleansMount.Tests.Cluster;
 [KernelTest]
 public sealed class PeerStreamTests(S3rverServer s3, RedisServer redis, ITestOutputHelper output) : NodeProcessTests(s3, "om-stream-"), IClassFixture<RedisServer>
 {
-    // The owner's placement weight (its cache capacity) is 256 times the requester's: it owns ~99.6% of the keys.
-    private const string OwnerCache = "64GiB";
-    private const string RequesterCache = "256MiB";
+    // The owner's placement weight (its cache capacity; nothing checks it against the disk) is 2^18 times the
+    // requester's: the requester owns a given chunk in about one run in 260,000 (at 256 times, one run in 257 failed).
+    private const string OwnerCache = "16TiB";
+    private const string RequesterCache = "64MiB";
 
     private async Task<(SiloProcess Owner, SiloProcess Requester, string Mount)> StartAsync(string catalog, string snapshot, params string[] ownerArgs)
     {
