@@ -377,6 +377,32 @@ def seed_tree(bucket_dir, files, local_root=None, digest_keys=()):
     return digests
 
 
+def proactive_reclaim_bytes():
+    """Bytes this kernel's DAMON schemes have applied their action to so far (on this VM: `pageout` of cold, unmapped
+    page cache, whatever the free memory), or None without DAMON. Read before and after a warm walk, the difference
+    says whether the kernel's caches the walk relies on (e.g. a FUSE directory's readdir cache) were paged out under it."""
+    base = "/sys/kernel/mm/damon/admin/kdamonds"
+    try:
+        kdamonds = [d for d in os.listdir(base) if d.isdigit()]
+    except OSError:
+        return None
+    total = 0
+    for k in kdamonds:
+        try:
+            with open(f"{base}/{k}/state", "w") as f:
+                f.write("update_schemes_stats")
+        except OSError:
+            continue  # a kdamond that is off has no fresh statistics
+        for c in os.listdir(f"{base}/{k}/contexts"):
+            schemes = f"{base}/{k}/contexts/{c}/schemes"
+            if c.isdigit() and os.path.isdir(schemes):
+                for s in os.listdir(schemes):
+                    if s.isdigit():
+                        with open(f"{schemes}/{s}/stats/sz_applied") as f:
+                            total += int(f.read())
+    return total
+
+
 def vm_rss(pid):
     """VmRSS of a process, bytes."""
     with open(f"/proc/{pid}/status") as f:

@@ -176,6 +176,11 @@ VARIANTS = {"default": {}, "gen0": {"DOTNET_GCgen0size": GEN0, "DOTNET_TieredCom
 # interval (NativeMemoryTrim, 10 s), so both samples are the memory a settled silo holds; the sample taken at once
 # after the walks is kept in the raw figures ("rss_walked_at_once").
 SETTLE_S = 12
+# Each warm walk runs this many times; the figure is the fastest, all are kept with what the kernel's proactive
+# reclaim paged out meanwhile (benchlib.proactive_reclaim_bytes): on this VM a DAMON scheme pages out page cache it
+# deems cold even with most memory free, and one lost page of a directory's readdir cache makes the kernel list the
+# whole directory again (decision 0031's notes; docs/benchmarks.md).
+WARM_RUNS = 3
 
 
 def make_flat(tree, files, links):
@@ -243,6 +248,18 @@ def scandir_walk(root, expected):
     if n != expected:
         die(f"the scandir walk of {root} saw {n} files, expected {expected}")
     return time.monotonic() - started
+
+
+def warm(out, key, walk):
+    """Runs a warm walk WARM_RUNS times: out[key] is the fastest, out[key + "_runs"] every time, and
+    out[key + "_reclaimed_bytes"] what proactive reclaim paged out during them (absent without DAMON)."""
+    before, runs = benchlib.proactive_reclaim_bytes(), []
+    for _ in range(WARM_RUNS):
+        runs.append(walk())
+    out[key], out[key + "_runs"] = min(runs), runs
+    if before is not None:
+        out[key + "_reclaimed_bytes"] = benchlib.proactive_reclaim_bytes() - before
+    return out[key]
 
 
 def random_stats(root, paths):
@@ -322,10 +339,11 @@ def passthrough(procs, pll, tree, files, inodes):
     benchlib.wait_until("passthrough_ll", lambda: os.path.ismount(mnt), 30)
     procs.mounted(mnt)
     try:
+        out = {}
         find_files(mnt, files, False)
-        out = {"find_warm_s": find_files(mnt, files, False)}
+        warm(out, "find_warm_s", lambda: find_files(mnt, files, False))
         scandir_walk(mnt, files)
-        out["scandir_warm_s"] = scandir_walk(mnt, files)
+        warm(out, "scandir_warm_s", lambda: scandir_walk(mnt, files))
         return out
     finally:
         benchlib.Procs.umount(mnt)
@@ -344,9 +362,10 @@ def walk_dataset(procs, env, pll, ds, tree, catalog, files, inodes, paths, flat,
     sample = random.Random(20).sample(paths, min(stats, len(paths)))
 
     say(f"{ds}: local disk")
-    local = {"find_first_s": find_files(tree, files, True), "find_second_s": find_files(tree, files, False)}
+    local = {"find_first_s": find_files(tree, files, True)}
+    warm(local, "find_second_s", lambda: find_files(tree, files, False))
     local["scandir_first_s"] = scandir_walk(tree, files)
-    local["scandir_second_s"] = scandir_walk(tree, files)
+    warm(local, "scandir_second_s", lambda: scandir_walk(tree, files))
     local["random_stat_s"] = random_stats(tree, sample)
     if flat:
         local.update(ls_flat(tree, files))
@@ -367,9 +386,9 @@ def walk_dataset(procs, env, pll, ds, tree, catalog, files, inodes, paths, flat,
             time.sleep(SETTLE_S)
             m = {"rss_mounted": node.rss()}
             m["find_first_s"] = find_files(node.mnt, files, True)
-            m["find_second_s"] = find_files(node.mnt, files, False)
+            warm(m, "find_second_s", lambda: find_files(node.mnt, files, False))
             m["scandir_first_s"] = scandir_walk(node.mnt, files)
-            m["scandir_second_s"] = scandir_walk(node.mnt, files)
+            warm(m, "scandir_second_s", lambda: scandir_walk(node.mnt, files))
             m["rss_walked_at_once"] = node.rss()
             time.sleep(SETTLE_S)
             m["rss_walked"] = node.rss()
@@ -415,7 +434,7 @@ def run_walk(args):
     procs = benchlib.Procs()
     raw = {"machine": benchlib.machine(False, 1),
            "params": {"objects": args.objects, "flat": args.flat, "stats": args.stats, "links": args.links, "files_per_dir": FILES_PER_DIR,
-                      "gen0size": GEN0, "settle_s": SETTLE_S, "gen0_tiering_off": True},
+                      "gen0size": GEN0, "settle_s": SETTLE_S, "gen0_tiering_off": True, "warm_runs": WARM_RUNS},
            "targets": {"total_b_per_file": TARGET_TOTAL_B, "walk_b_per_file": TARGET_WALK_B, "find_first_vs_local": TARGET_FIND,
                        "warm_vs_passthrough_ll": TARGET_WARM},
            "tree_created_s": created, "datasets": {}}
@@ -451,6 +470,16 @@ def verdict(value, target, limit):
     return f"**PASS** ≤ {target:g}" if value <= target else f"**MISS** (> {target:g}: {limit})"
 
 
+def timed_cell(rec, key):
+    """A walk's seconds; for a repeated warm walk the fastest, with the slowest run and what proactive reclaim paged
+    out during the runs when one run took over 1.25 times the fastest."""
+    runs, text = rec.get(key + "_runs"), f"{rec[key]:.2f} s"
+    if runs and max(runs) > 1.25 * min(runs):
+        reclaimed = rec.get(key + "_reclaimed_bytes")
+        text += f" (slowest {max(runs):.2f} s" + (f"; {reclaimed / 2**20:,.1f} MiB paged out meanwhile" if reclaimed is not None else "") + ")"
+    return text
+
+
 def walk_lines(raw):
     """(table lines, verdicts) of the walk part."""
     t = raw["targets"]
@@ -478,13 +507,14 @@ def walk_lines(raw):
                                      f"kernel references, and GC headroom; silo {pf['silo']['added']:+,.0f}: GC headroom and RocksDB's caches")))
     lines += ["", "| tree | walk | local disk | passthrough_ll | mount (GC default) | mount (gen0 " + GEN0 + ") | mount ÷ reference |", "|---|---|---:|---:|---:|---:|---|"]
     rows = [("find_first_s", "`find -type f \\| wc -l`, first (page cache dropped; fresh silo cache)", "local"),
-            ("find_second_s", "`find -type f \\| wc -l`, second", "passthrough_ll"),
+            ("find_second_s", "`find -type f \\| wc -l`, second{warm}", "passthrough_ll"),
             ("scandir_first_s", "`os.scandir` + `stat` of every file, first", "local"),
-            ("scandir_second_s", "`os.scandir` + `stat` of every file, second", "passthrough_ll"),
+            ("scandir_second_s", "`os.scandir` + `stat` of every file, second{warm}", "passthrough_ll"),
             ("random_stat_s", "`stat` of {stats:,} random known paths (fresh mount, page cache dropped)", "local"),
             ("ls_first_s", "`ls -f` to its first line (fresh mount, page cache dropped)", "local"),
             ("ls_total_s", "`ls -f` to its end", "local"),
             ("scandir_first_entry_s", "`os.scandir`'s first entry (fresh mount)", "local")]
+    warm_note = f" (fastest of {raw['params']['warm_runs']})" if raw["params"].get("warm_runs") else ""
     for ds, r in raw["datasets"].items():
         pll = r["passthrough_ll"]
         for key, label, ref in rows:
@@ -494,15 +524,17 @@ def walk_lines(raw):
             d, g = r["mount"]["default"][key], r["mount"]["gen0"][key]
             base = pv if ref == "passthrough_ll" else r["local"][key]
             ratio = f"{d / base:.2f}× / {g / base:.2f}× {'passthrough_ll' if ref == 'passthrough_ll' else 'local'}" if base else "passthrough_ll could not run"
-            lines.append(f"| {names[ds]} | {label.format(stats=min(raw['params']['stats'], r['files']))} | {r['local'][key]:.2f} s | "
-                         f"{f'{pv:.2f} s' if pv else ('—' if ref != 'passthrough_ll' else 'skipped')} | {d:.2f} s | {g:.2f} s | {ratio} |")
+            pk = {"find_second_s": "find_warm_s", "scandir_second_s": "scandir_warm_s"}.get(key)
+            lines.append(f"| {names[ds]} | {label.format(stats=min(raw['params']['stats'], r['files']), warm=warm_note)} | {timed_cell(r['local'], key)} | "
+                         f"{timed_cell(pll, pk) if pv else ('—' if ref != 'passthrough_ll' else 'skipped')} | {timed_cell(r['mount']['default'], key)} | "
+                         f"{timed_cell(r['mount']['gen0'], key)} | {ratio} |")
             if key == "find_first_s":
                 verdicts.append((f"{names[ds]}: first find {d / base:.2f}× local disk's first find (gen0: {g / base:.2f}×)",
                                  verdict(max(d, g) / base, t["find_first_vs_local"], "the slower of the two settings; files are listed names only (decision 0031): "
                                          "what is left is the silo building each page (~2.5 µs per child) and the mount answering the kernel, "
                                          "on the two cores `find` uses too; local disk's own figure moves from run to run (the notes)")))
             if ref == "passthrough_ll" and base:
-                verdicts.append((f"{names[ds]}: {label.split(',')[0].replace(chr(92), '')} warm {d / base:.2f}× passthrough_ll (gen0: {g / base:.2f}×)",
+                verdicts.append((f"{names[ds]}: {label.split(',')[0].replace(chr(92), '')} warm{warm_note} {d / base:.2f}× passthrough_ll (gen0: {g / base:.2f}×)",
                                  verdict(d / base, t["warm_vs_passthrough_ll"], "see the notes")))
             elif ref == "passthrough_ll":
                 verdicts.append((f"{names[ds]}: warm walks vs passthrough_ll", f"not measured: {pll['skipped']}"))
@@ -516,6 +548,9 @@ def walk_report(raw, doc):
     loads = "; ".join(f"{names[ds]} {r['loadavg_start'][0]:.0f} at the start, {r['loadavg_end'][0]:.0f} at the end" for ds, r in raw["datasets"].items())
     runs = "; ".join(f"{names[ds]}: {r.get('date', m['date'])[:16]}Z, commit `{r.get('commit', m['commit'])}`" for ds, r in raw["datasets"].items())
     sizes = {ds: f"{r['files']:,}" for ds, r in raw["datasets"].items()}
+    walks = (f"a first `find` and {p['warm_runs']} warm ones, then a first `os.scandir` + `stat` walk and {p['warm_runs']} warm ones; a warm "
+             "walk's figure is its fastest run, and a table cell gives the slowest too when it took over 1.25 times as long, with what the "
+             "kernel's proactive reclaim (DAMON) paged out meanwhile" if p.get("warm_runs") else "two `find`s and two `os.scandir` + `stat` walks")
     lines = ["", "### A mount of millions of files (items 1 and 4): `tests/benchmarks/scale-bench.py walk`", "",
              f"One run per tree ({runs}). File:// sources on local ext4, each imported into a file:// catalog: an "
              f"ImageNet-shaped tree of {sizes.get('imagenet', '—')} empty files ({FILES_PER_DIR:,} per directory) and one flat directory of "
@@ -525,8 +560,8 @@ def walk_report(raw, doc):
              "the 4 MiB gen0 budget the CLI sets for it, where runs before that commit had .NET's defaults in both; and `DOTNET_GCgen0size=" + GEN0 + "` "
              "in both processes' environment" + (", with the silo's tiered compilation off: both as the systemd unit and the entrypoint start them, decision 0025" if p.get("gen0_tiering_off") else "") + "): "
              "one single-node silo with an empty cache directory and one mount (default options: no `--xattrs`, metadata prefetch on), "
-             + (f"RSS (VmRSS) {p['settle_s']} s after the mount returned and {p['settle_s']} s after the walks (two `find`s and two `os.scandir` + "
-                "`stat` walks; the silo gives freed native memory back every 10 s, decision 0024); then " if p.get("settle_s") else
+             + (f"RSS (VmRSS) {p['settle_s']} s after the mount returned and {p['settle_s']} s after the walks ({walks}; "
+                "the silo gives freed native memory back every 10 s, decision 0024); then " if p.get("settle_s") else
                 "RSS (VmRSS) 2 s after the mount returned and after the walks (two `find`s and two `os.scandir` + `stat` walks); then ")
              + 
              "the random `stat` and the flat `ls` each on a fresh mount (same silo). Local disk and passthrough_ll (libfuse's C example, "
