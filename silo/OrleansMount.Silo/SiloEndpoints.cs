@@ -54,10 +54,18 @@ public static class SiloEndpoints
 
             var view = await node.GetViewAsync(name, id, ct).ConfigureAwait(false);
             var directory = PathRules.NormalizeDirectory(path ?? "");
+            if (format == "binary" && compact == true)
+            {
+                // What mounts ask for: written from the store's keys and values, no object per child (decision 0032).
+                var writer = new CompactListingWriter(view.Record.Source, EntryCodec.ToUnixNanoseconds(view.Record.CreatedAt), Unnumbered(view));
+                var scan = await view.ScanDirectoryPageAsync(directory, after, limit ?? int.MaxValue, writer, ct).ConfigureAwait(false);
+                return scan.Found ? Results.Bytes(writer.Finish(view.Record.Id, directory, scan.Next), ListingCodec.ContentType) : NoDirectory(directory, name);
+            }
+
             var page = await view.ListDirectoryPageAsync(directory, after, limit ?? int.MaxValue, ct).ConfigureAwait(false);
             if (page is null)
             {
-                return Error(StatusCodes.Status404NotFound, SiloError.NotFound, $"no directory '{directory}' in snapshot '{name}'");
+                return NoDirectory(directory, name);
             }
 
             var listing = new DirectoryListing(view.Record.Id, directory, [.. page.Items.Select(i => ToWire(i, view, compact == true))], page.Next);
@@ -304,11 +312,16 @@ public static class SiloEndpoints
             DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
         };
 
+    private static IResult NoDirectory(string directory, string snapshot) =>
+        Error(StatusCodes.Status404NotFound, SiloError.NotFound, $"no directory '{directory}' in snapshot '{snapshot}'");
+
+    private static string Unnumbered(SnapshotView view) =>
+        $"snapshot '{view.Record.Name}' was imported before inode numbering (entry format {EntryCodec.Version1}) and cannot be mounted: "
+        + $"import it again with 'orleansmount import {view.Record.Source} --snapshot {view.Record.Name} --replace'";
+
     internal static ListingItem ToWire(DirectoryItem item, SnapshotView view, bool compact = false)
     {
-        var ino = item.Ino ?? throw new OrleansMountException(
-            $"snapshot '{view.Record.Name}' was imported before inode numbering (entry format {EntryCodec.Version1}) and cannot be mounted: "
-            + $"import it again with 'orleansmount import {view.Record.Source} --snapshot {view.Record.Name} --replace'");
+        var ino = item.Ino ?? throw new OrleansMountException(Unnumbered(view));
         if (item.Entry is not { } entry)
         {
             return new ListingItem(item.Name, true, 0, EntryCodec.ToUnixNanoseconds(view.Record.CreatedAt), null, null, null, ino);

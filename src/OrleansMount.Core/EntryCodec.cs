@@ -90,6 +90,32 @@ public static class EntryCodec
     }
 
     /// <summary>
+    /// Every field of a stored value, read in place: no string or object per entry (what a listing page writes for
+    /// each of its files, docs/decisions/0032-listing-pages-without-objects.md).
+    /// </summary>
+    /// <param name="path">the entry's path (UTF-8, from the key), for an error message only</param>
+    /// <param name="value">the encoded value</param>
+    public static EntryFields ReadFields(ReadOnlySpan<byte> path, ReadOnlySpan<byte> value)
+    {
+        var p = 0;
+        if (!TryReadHeader(value, ref p, out var index, out var error))
+        {
+            throw new FormatException($"entry '{Encoding.UTF8.GetString(path)}': {error}");
+        }
+
+        var size = (long)VarInt.Read(value, ref p);
+        var mtime = VarInt.ReadSigned(value, ref p);
+        var hex = value[p++] == 1;
+        var etagLength = hex ? 16 : (int)VarInt.Read(value, ref p);
+        var etag = value.Slice(p, etagLength);
+        p += etagLength;
+        var identity = value.Slice(p, ObjectIdentity.Length);
+        p += ObjectIdentity.Length;
+        var addressLength = (int)VarInt.Read(value, ref p);
+        return new EntryFields(index, size, mtime, hex, etag, identity, value.Slice(p, addressLength));
+    }
+
+    /// <summary>
     /// The entry's index within its range, read without decoding the rest; null for a version 1 value,
     /// which has none.
     /// </summary>
@@ -101,27 +127,68 @@ public static class EntryCodec
         return ReadHeader(path, value, ref p);
     }
 
+    /// <summary>The entry's index within its range (<see cref="LocalIndex(string, ReadOnlySpan{byte})"/>), the path as UTF-8.</summary>
+    public static int? LocalIndex(ReadOnlySpan<byte> path, ReadOnlySpan<byte> value)
+    {
+        var p = 0;
+        return TryReadHeader(value, ref p, out var index, out var error) ? index : throw new FormatException($"entry '{Encoding.UTF8.GetString(path)}': {error}");
+    }
+
     public static long ToUnixNanoseconds(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
 
     public static DateTimeOffset FromUnixNanoseconds(long nanoseconds) => new(DateTimeOffset.UnixEpoch.UtcTicks + (nanoseconds / 100), TimeSpan.Zero);
 
-    private static int? ReadHeader(string path, ReadOnlySpan<byte> value, ref int p)
+    private static int? ReadHeader(string path, ReadOnlySpan<byte> value, ref int p) =>
+        TryReadHeader(value, ref p, out var index, out var error) ? index : throw new FormatException($"entry '{path}': {error}");
+
+    private static bool TryReadHeader(ReadOnlySpan<byte> value, ref int p, out int? index, out string? error)
     {
+        (index, error) = (null, null);
         var version = value.Length == 0 ? -1 : value[p++];
         if (version == Version1)
         {
-            return null;
+            return true;
         }
 
         if (version != Version)
         {
-            throw new FormatException($"entry '{path}': unknown entry format version {version}");
+            error = $"unknown entry format version {version}";
+            return false;
         }
 
-        var index = VarInt.Read(value, ref p);
-        return index <= int.MaxValue ? (int)index : throw new FormatException($"entry '{path}': index {index} within its range is out of bounds");
+        var read = VarInt.Read(value, ref p);
+        if (read > int.MaxValue)
+        {
+            error = $"index {read} within its range is out of bounds";
+            return false;
+        }
+
+        index = (int)read;
+        return true;
     }
 
     private static bool IsLowerHex32(string etag) =>
         etag.Length == 32 && etag.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+}
+
+/// <summary>A stored entry's fields as <see cref="EntryCodec.ReadFields"/> reads them, pointing into the value.</summary>
+/// <param name="LocalIndex">the entry's index within its range; null for a version 1 value</param>
+/// <param name="MtimeNs">nanoseconds since the Unix epoch</param>
+/// <param name="ETagIsHex">whether <paramref name="ETag"/> holds the 16 bytes of 32 lowercase hex digits (else the ETag's UTF-8)</param>
+/// <param name="AddressOverride">the physical address's UTF-8 when it is not the snapshot's source followed by the path; empty when it is</param>
+public readonly ref struct EntryFields(int? localIndex, long size, long mtimeNs, bool etagIsHex, ReadOnlySpan<byte> etag, ReadOnlySpan<byte> identity, ReadOnlySpan<byte> addressOverride)
+{
+    public int? LocalIndex { get; } = localIndex;
+
+    public long Size { get; } = size;
+
+    public long MtimeNs { get; } = mtimeNs;
+
+    public bool ETagIsHex { get; } = etagIsHex;
+
+    public ReadOnlySpan<byte> ETag { get; } = etag;
+
+    public ReadOnlySpan<byte> Identity { get; } = identity;
+
+    public ReadOnlySpan<byte> AddressOverride { get; } = addressOverride;
 }

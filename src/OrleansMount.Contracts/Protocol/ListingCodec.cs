@@ -25,29 +25,71 @@ public static class ListingCodec
 
     private static ReadOnlySpan<byte> Magic => "OML1"u8;
 
+    private static ReadOnlySpan<byte> HexDigits => "0123456789abcdef"u8;
+
     public static byte[] Encode(DirectoryListing listing)
     {
         ArgumentNullException.ThrowIfNull(listing);
         var output = new ArrayBufferWriter<byte>(64 + (listing.Items.Count * 48));
-        output.Write(Magic);
-        WriteString(output, listing.SnapshotId);
-        WriteString(output, listing.Path);
-        WriteOptional(output, listing.Next);
-        WriteVarInt(output, (ulong)listing.Items.Count);
+        WriteHeader(output, listing.SnapshotId, listing.Path, listing.Next, listing.Items.Count);
         foreach (var item in listing.Items)
         {
             var flags = (byte)((item.Dir ? DirFlag : 0) | (item.ETag is null ? 0 : ETagFlag) | (item.Identity is null ? 0 : IdentityFlag) | (item.Address is null ? 0 : AddressFlag));
             output.Write([flags]);
             WriteString(output, item.Name);
-            WriteVarInt(output, item.Ino);
-            WriteSigned(output, item.Size);
-            WriteSigned(output, item.MtimeNs);
+            WriteItemNumbers(output, item.Ino, item.Size, item.MtimeNs);
             WriteIfSet(output, item.ETag);
             WriteIfSet(output, item.Identity);
             WriteIfSet(output, item.Address);
         }
 
         return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The listing's bytes up to its first item (<see cref="CompactListingWriter"/> writes the items).</summary>
+    internal static void WriteHeader(ArrayBufferWriter<byte> output, string snapshotId, string path, string? next, int count)
+    {
+        output.Write(Magic);
+        WriteString(output, snapshotId);
+        WriteString(output, path);
+        WriteOptional(output, next);
+        WriteVarInt(output, (ulong)count);
+    }
+
+    /// <summary>An item's flags and name (already UTF-8), then its numbers: what every item starts with.</summary>
+    internal static void WriteItemStart(ArrayBufferWriter<byte> output, bool directory, bool etag, bool address, ReadOnlySpan<byte> name, ulong ino, long size, long mtimeNs)
+    {
+        output.Write([(byte)((directory ? DirFlag : 0) | (etag ? ETagFlag : 0) | (address ? AddressFlag : 0))]);
+        WriteBytes(output, name);
+        WriteItemNumbers(output, ino, size, mtimeNs);
+    }
+
+    /// <summary>A string field given as UTF-8.</summary>
+    internal static void WriteBytes(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> utf8)
+    {
+        WriteVarInt(output, (ulong)utf8.Length);
+        output.Write(utf8);
+    }
+
+    /// <summary>A string field holding <paramref name="bytes"/> as lowercase hex digits (an ETag stored as 16 bytes).</summary>
+    internal static void WriteLowerHex(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
+    {
+        WriteVarInt(output, (ulong)bytes.Length * 2);
+        var span = output.GetSpan(bytes.Length * 2);
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            span[2 * i] = HexDigits[bytes[i] >> 4];
+            span[(2 * i) + 1] = HexDigits[bytes[i] & 0xF];
+        }
+
+        output.Advance(bytes.Length * 2);
+    }
+
+    private static void WriteItemNumbers(ArrayBufferWriter<byte> output, ulong ino, long size, long mtimeNs)
+    {
+        WriteVarInt(output, ino);
+        WriteSigned(output, size);
+        WriteSigned(output, mtimeNs);
     }
 
     public static DirectoryListing Decode(ReadOnlySpan<byte> data)

@@ -11,7 +11,9 @@ namespace OrleansMount.Storage.Metadata;
 /// </summary>
 public static class ListingCursor
 {
-    public static string After(DirectoryItem item) => (item.IsDirectory ? "d/" : "f/") + item.Name;
+    public static string After(DirectoryItem item) => After(item.Name, item.IsDirectory);
+
+    public static string After(string name, bool directory) => (directory ? "d/" : "f/") + name;
 
     /// <summary>
     /// A page that starts at <paramref name="name"/>: its file NAME first when there is one, then the children after it

@@ -77,12 +77,23 @@ public sealed class SnapshotView
     /// </summary>
     public async Task<DirectoryPage?> ListDirectoryPageAsync(string directory, string? after, int limit, CancellationToken cancellationToken = default)
     {
+        var items = new ItemSink(Record.Source);
+        var scan = await ScanDirectoryPageAsync(directory, after, limit, items, cancellationToken).ConfigureAwait(false);
+        return scan.Found ? new DirectoryPage(items.Items, scan.Next) : null;
+    }
+
+    /// <summary>
+    /// The page <see cref="ListDirectoryPageAsync"/> returns, handed to <paramref name="sink"/> child by child as the
+    /// store's keys and values (no string or object per child: docs/decisions/0032-listing-pages-without-objects.md).
+    /// </summary>
+    public async Task<DirectoryScan> ScanDirectoryPageAsync(string directory, string? after, int limit, IDirectoryPageSink sink, CancellationToken cancellationToken = default)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentNullException.ThrowIfNull(sink);
         var prefix = directory.Length == 0 ? [] : Encoding.UTF8.GetBytes(directory + "/");
         var resume = after is null ? null : ListingCursor.ResumeKey(prefix, after);
         var childDepth = InodeNumbers.Depth(directory) + 1;
-        var items = new List<DirectoryItem>();
-        string? lastDirectory = null;
+        var last = new LastChild();
         foreach (var r in RangeIndexesUnder(directory))
         {
             if (resume is not null && _lastPaths[r].AsSpan().SequenceCompareTo(resume) < 0)
@@ -100,49 +111,44 @@ public sealed class SnapshotView
 
             while (iterator.Valid && iterator.Key.StartsWith(seek))
             {
-                var rest = iterator.Key[seek.Length..];
+                var key = iterator.Key;
+                var rest = key[seek.Length..];
                 var slash = rest.IndexOf((byte)'/');
                 if (slash < 0)
                 {
-                    if (items.Count == limit)
+                    if (last.Count == limit)
                     {
-                        return new DirectoryPage(items, ListingCursor.After(items[^1]));
+                        return new DirectoryScan(true, last.Count, last.Cursor());
                     }
 
-                    var path = KeyCodec.SuffixString(iterator.Key);
-                    var name = Encoding.UTF8.GetString(rest);
+                    var path = key[KeyCodec.HeaderLength..];
                     var value = iterator.Value;
-                    var fileIno = OrdinalAt(r, path, value) is { } ordinal ? InodeNumbers.File(ordinal) : (ulong?)null;
-                    items.Add(new DirectoryItem(name, EntryCodec.Decode(path, value, Record.Source + path), fileIno));
+                    sink.File(path, rest, value, OrdinalAt(r, path, value) is { } ordinal ? InodeNumbers.File(ordinal) : null);
+                    last.Set(rest, directory: false);
                     iterator.Next();
                     continue;
                 }
 
-                var child = Encoding.UTF8.GetString(rest[..slash]);
-                if (child != lastDirectory)
+                var child = rest[..slash];
+                if (!last.Is(child, directory: true))
                 {
-                    if (items.Count == limit)
+                    if (last.Count == limit)
                     {
-                        return new DirectoryPage(items, ListingCursor.After(items[^1]));
+                        return new DirectoryScan(true, last.Count, last.Cursor());
                     }
 
                     // The iterator is at the first file below the child: its ordinal numbers the directory.
-                    var first = OrdinalAt(r, KeyCodec.SuffixString(iterator.Key), iterator.Value);
-                    items.Add(new DirectoryItem(child, null, first is { } ordinal ? InodeNumbers.Directory(ordinal, childDepth) : null));
-                    lastDirectory = child;
+                    var first = OrdinalAt(r, key[KeyCodec.HeaderLength..], iterator.Value);
+                    sink.Directory(child, first is { } ordinal ? InodeNumbers.Directory(ordinal, childDepth) : null);
+                    last.Set(child, directory: true);
                 }
 
                 // Skip the subtree: the next key after "dir/child/" is "dir/child0" ('0' = '/' + 1).
-                iterator.Seek(KeyCodec.Key(KeyCodec.RangeEntryKind, range.Id.Hash, ListingCursor.PastSubtree(seek.AsSpan(KeyCodec.HeaderLength), rest[..slash])));
+                iterator.Seek(KeyCodec.Key(KeyCodec.RangeEntryKind, range.Id.Hash, ListingCursor.PastSubtree(seek.AsSpan(KeyCodec.HeaderLength), child)));
             }
         }
 
-        if (items.Count == 0 && directory.Length > 0 && after is null)
-        {
-            return null;
-        }
-
-        return new DirectoryPage(items, null);
+        return new DirectoryScan(last.Count > 0 || directory.Length == 0 || after is not null, last.Count, null);
     }
 
     /// <summary>
@@ -286,9 +292,14 @@ public sealed class SnapshotView
     }
 
     /// <summary>The ordinal of the entry of range <paramref name="range"/> holding <paramref name="value"/>; null for format 1.</summary>
-    private long? OrdinalAt(int range, string path, ReadOnlySpan<byte> value)
+    private long? OrdinalAt(int range, ReadOnlySpan<byte> path, ReadOnlySpan<byte> value) => OrdinalAt(range, path, value, null);
+
+    private long? OrdinalAt(int range, string path, ReadOnlySpan<byte> value) => OrdinalAt(range, default, value, path);
+
+    /// <param name="pathBytes">the entry's path as UTF-8, when <paramref name="path"/> is null (an error message decodes it)</param>
+    private long? OrdinalAt(int range, ReadOnlySpan<byte> pathBytes, ReadOnlySpan<byte> value, string? path)
     {
-        var index = EntryCodec.LocalIndex(path, value);
+        var index = path is null ? EntryCodec.LocalIndex(pathBytes, value) : EntryCodec.LocalIndex(path, value);
         if (index is null)
         {
             return null;
@@ -296,7 +307,7 @@ public sealed class SnapshotView
 
         if (index >= _ranges[range].EntryCount)
         {
-            throw new OrleansMountException($"snapshot '{Record.Name}': entry '{path}' says it is number {index} of range {_ranges[range].Id}, which holds {_ranges[range].EntryCount}; the catalog is damaged, re-import the snapshot");
+            throw new OrleansMountException($"snapshot '{Record.Name}': entry '{path ?? Encoding.UTF8.GetString(pathBytes)}' says it is number {index} of range {_ranges[range].Id}, which holds {_ranges[range].EntryCount}; the catalog is damaged, re-import the snapshot");
         }
 
         return _baseOrdinals[range] + index.Value;
@@ -349,5 +360,46 @@ public sealed class SnapshotView
         }
 
         return lo;
+    }
+
+    /// <summary>Builds the <see cref="DirectoryItem"/>s of <see cref="ListDirectoryPageAsync"/>.</summary>
+    private sealed class ItemSink(string source) : IDirectoryPageSink
+    {
+        public List<DirectoryItem> Items { get; } = [];
+
+        public void File(ReadOnlySpan<byte> path, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, ulong? ino)
+        {
+            var text = Encoding.UTF8.GetString(path);
+            Items.Add(new DirectoryItem(Encoding.UTF8.GetString(name), EntryCodec.Decode(text, value, source + text), ino));
+        }
+
+        public void Directory(ReadOnlySpan<byte> name, ulong? ino) => Items.Add(new DirectoryItem(Encoding.UTF8.GetString(name), null, ino));
+    }
+
+    /// <summary>The last child a scan handed out (its name copied into a reused buffer) and how many it handed out.</summary>
+    private sealed class LastChild
+    {
+        private byte[] _name = new byte[64];
+        private int _length;
+        private bool _directory;
+
+        public int Count { get; private set; }
+
+        public bool Is(ReadOnlySpan<byte> name, bool directory) => Count > 0 && _directory == directory && name.SequenceEqual(_name.AsSpan(0, _length));
+
+        public void Set(ReadOnlySpan<byte> name, bool directory)
+        {
+            if (name.Length > _name.Length)
+            {
+                _name = new byte[Math.Max(name.Length, _name.Length * 2)];
+            }
+
+            name.CopyTo(_name);
+            (_length, _directory) = (name.Length, directory);
+            Count++;
+        }
+
+        /// <summary>The cursor of the page after it: <see cref="ListingCursor.After"/> of the last child.</summary>
+        public string Cursor() => ListingCursor.After(Encoding.UTF8.GetString(_name, 0, _length), _directory);
     }
 }

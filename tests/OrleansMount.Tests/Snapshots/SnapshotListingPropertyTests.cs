@@ -1,6 +1,8 @@
 using FsCheck;
 using FsCheck.Fluent;
 using OrleansMount.Core;
+using OrleansMount.Grains.Protocol;
+using OrleansMount.Tests.Core;
 using OrleansMount.Storage.Catalog;
 using OrleansMount.Storage.Import;
 using OrleansMount.Storage.Metadata;
@@ -94,6 +96,15 @@ public sealed class SnapshotListingPropertyTests
                     throw new InvalidOperationException($"seed {seed}, directory '{directory}': a page of limit {limit} held {page.Items.Count} (next '{page.Next}')");
                 }
 
+                // The silo writes the same page from the store's keys and values, byte for byte (decision 0032).
+                var writer = new CompactListingWriter(view.Record.Source, EntryCodec.ToUnixNanoseconds(view.Record.CreatedAt), "unnumbered");
+                var scan = view.ScanDirectoryPageAsync(directory, cursor, limit, writer).GetAwaiter().GetResult();
+                var encoded = ListingCodec.Encode(new DirectoryListing(view.Record.Id, directory, [.. page.Items.Select(i => CompactListingWriterTests.CompactItem(i, view.Record.Source, view.Record.CreatedAt))], page.Next));
+                if (!scan.Found || scan.Count != page.Items.Count || scan.Next != page.Next || !encoded.AsSpan().SequenceEqual(writer.Finish(view.Record.Id, directory, scan.Next)))
+                {
+                    throw new InvalidOperationException($"seed {seed}, directory '{directory}': the written page after '{cursor}' ({scan}) differs from the encoded one ({page.Items.Count} items, next '{page.Next}')");
+                }
+
                 paged.AddRange(page.Items);
                 cursor = page.Next;
             }
@@ -163,6 +174,11 @@ public sealed class SnapshotListingPropertyTests
             {
                 throw new InvalidOperationException($"seed {seed}: lookup of '{file}' failed");
             }
+        }
+
+        if (view.ScanDirectoryPageAsync("no/such/dir", null, 5, new CompactListingWriter(view.Record.Source, 0, "unnumbered")).GetAwaiter().GetResult().Found)
+        {
+            throw new InvalidOperationException($"seed {seed}: a scan of a missing directory found it");
         }
 
         return view.ListDirectoryAsync("no/such/dir").GetAwaiter().GetResult() is null
