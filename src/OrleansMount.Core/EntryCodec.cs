@@ -90,15 +90,15 @@ public static class EntryCodec
     }
 
     /// <summary>
-    /// Every field of a stored value, read in place: no string or object per entry (what a listing page writes for
-    /// each of its files, docs/decisions/0032-listing-pages-without-objects.md).
+    /// The fields of a stored value a listing page sends for a file, read in place: no string or object per entry
+    /// (docs/decisions/0032-listing-pages-without-objects.md). The header is checked as <see cref="LocalIndex(string, ReadOnlySpan{byte})"/> checks it.
     /// </summary>
     /// <param name="path">the entry's path (UTF-8, from the key), for an error message only</param>
     /// <param name="value">the encoded value</param>
     public static EntryFields ReadFields(ReadOnlySpan<byte> path, ReadOnlySpan<byte> value)
     {
         var p = 0;
-        if (!TryReadHeader(value, ref p, out var index, out var error))
+        if (!TryReadHeader(value, ref p, out _, out var error))
         {
             throw new FormatException($"entry '{Encoding.UTF8.GetString(path)}': {error}");
         }
@@ -109,10 +109,9 @@ public static class EntryCodec
         var etagLength = hex ? 16 : (int)VarInt.Read(value, ref p);
         var etag = value.Slice(p, etagLength);
         p += etagLength;
-        var identity = value.Slice(p, ObjectIdentity.Length);
         p += ObjectIdentity.Length;
         var addressLength = (int)VarInt.Read(value, ref p);
-        return new EntryFields(index, size, mtime, hex, etag, identity, value.Slice(p, addressLength));
+        return new EntryFields(size, mtime, hex, etag, value.Slice(p, addressLength));
     }
 
     /// <summary>
@@ -171,15 +170,15 @@ public static class EntryCodec
         etag.Length == 32 && etag.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
 }
 
-/// <summary>A stored entry's fields as <see cref="EntryCodec.ReadFields"/> reads them, pointing into the value.</summary>
-/// <param name="LocalIndex">the entry's index within its range; null for a version 1 value</param>
-/// <param name="MtimeNs">nanoseconds since the Unix epoch</param>
-/// <param name="ETagIsHex">whether <paramref name="ETag"/> holds the 16 bytes of 32 lowercase hex digits (else the ETag's UTF-8)</param>
-/// <param name="AddressOverride">the physical address's UTF-8 when it is not the snapshot's source followed by the path; empty when it is</param>
-public readonly ref struct EntryFields(int? localIndex, long size, long mtimeNs, bool etagIsHex, ReadOnlySpan<byte> etag, ReadOnlySpan<byte> identity, ReadOnlySpan<byte> addressOverride)
+/// <summary>
+/// The fields of a stored entry a listing sends, as <see cref="EntryCodec.ReadFields"/> reads them, pointing into the
+/// value (the index within the range: <see cref="EntryCodec.LocalIndex(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>).
+/// </summary>
+/// <param name="mtimeNs">nanoseconds since the Unix epoch</param>
+/// <param name="etagIsHex">whether <paramref name="etag"/> holds the 16 bytes of 32 lowercase hex digits (else the ETag's UTF-8)</param>
+/// <param name="addressOverride">the physical address's UTF-8 when it is not the snapshot's source followed by the path; empty when it is</param>
+public readonly ref struct EntryFields(long size, long mtimeNs, bool etagIsHex, ReadOnlySpan<byte> etag, ReadOnlySpan<byte> addressOverride)
 {
-    public int? LocalIndex { get; } = localIndex;
-
     public long Size { get; } = size;
 
     public long MtimeNs { get; } = mtimeNs;
@@ -187,8 +186,6 @@ public readonly ref struct EntryFields(int? localIndex, long size, long mtimeNs,
     public bool ETagIsHex { get; } = etagIsHex;
 
     public ReadOnlySpan<byte> ETag { get; } = etag;
-
-    public ReadOnlySpan<byte> Identity { get; } = identity;
 
     public ReadOnlySpan<byte> AddressOverride { get; } = addressOverride;
 }

@@ -25,8 +25,6 @@ public static class ListingCodec
 
     private static ReadOnlySpan<byte> Magic => "OML1"u8;
 
-    private static ReadOnlySpan<byte> HexDigits => "0123456789abcdef"u8;
-
     public static byte[] Encode(DirectoryListing listing)
     {
         ArgumentNullException.ThrowIfNull(listing);
@@ -75,14 +73,8 @@ public static class ListingCodec
     internal static void WriteLowerHex(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
     {
         WriteVarInt(output, (ulong)bytes.Length * 2);
-        var span = output.GetSpan(bytes.Length * 2);
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            span[2 * i] = HexDigits[bytes[i] >> 4];
-            span[(2 * i) + 1] = HexDigits[bytes[i] & 0xF];
-        }
-
-        output.Advance(bytes.Length * 2);
+        Convert.TryToHexStringLower(bytes, output.GetSpan(bytes.Length * 2), out var written);
+        output.Advance(written);
     }
 
     private static void WriteItemNumbers(ArrayBufferWriter<byte> output, ulong ino, long size, long mtimeNs)
