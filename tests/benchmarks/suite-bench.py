@@ -180,7 +180,7 @@ class Suite(Cluster):
         def close():
             self.stop_node(silo, root)
             wait_until("the mount process to exit", lambda: not os.path.exists(f"/proc/{pids[1]}"))
-            shutil.rmtree(f"{w}/cache-om-{n}", ignore_errors=True)
+            benchlib.discard(f"{w}/cache-om-{n}")
         return root, pids, close
 
     def _fuse(self, mnt, p, root):
@@ -194,7 +194,7 @@ class Suite(Cluster):
                 subprocess.run(["fusermount3", "-u", "-z", mnt], capture_output=True)
             Procs.stop(p)
             for cache in ("rclone-cache", "s3fs-cache"):
-                shutil.rmtree(f"{benchlib.WORK}/{cache}-{mnt.rsplit('-', 1)[1]}", ignore_errors=True)
+                benchlib.discard(f"{benchlib.WORK}/{cache}-{mnt.rsplit('-', 1)[1]}")
         return root, [p.pid], close
 
     # ------------------------------------------------------------------ figures
