@@ -53,6 +53,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     private long _nextHandle;
     private long _errors;
     private long _relisted; // directories whose names-only listing the kernel was told to drop at opendir
+    private long _dataHere; // pages sent with attributes in names-only mode because their files' data is on this node
     private long _invalidations; // ... or while a stat walk read it
     private readonly ConcurrentDictionary<ulong, byte> _invalidated = new(); // directories invalidated once (bounded)
     private const int MaxInvalidated = 4_096;
@@ -80,8 +81,8 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     }
 
     /// <summary>Whether directories are listed with their files' attributes now, and lookup windows fetched (counters for logs and tests).</summary>
-    public (bool WithAttributes, long Switches, long Relisted, long Invalidated, long Lookups, long Windows, long WindowsAhead) Listing =>
-        (_listing.WithAttributes, _listing.Switches, Interlocked.Read(ref _relisted), Interlocked.Read(ref _invalidations), Interlocked.Read(ref _lookups), _windows.Fetched, _windows.Ahead);
+    public (bool WithAttributes, long Switches, long Relisted, long Invalidated, long Lookups, long Windows, long WindowsAhead, long DataHere) Listing =>
+        (_listing.WithAttributes, _listing.Switches, Interlocked.Read(ref _relisted), Interlocked.Read(ref _invalidations), Interlocked.Read(ref _lookups), _windows.Fetched, _windows.Ahead, Interlocked.Read(ref _dataHere));
 
     /// <summary>
     /// Makes the kernel drop its cached listing of a directory (<see cref="FuseSession.InvalidateInode"/>); set by the
@@ -192,8 +193,9 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         Run(req, directory.PageAtAsync(this, offset), page =>
         {
             // Decided per reply: a listing the kernel is still reading switches with the mode (ListingAttributes). A
+            // page whose files' data is already on this node goes with attributes whatever the mode (decision 0033). A
             // plain readdir (the kernel's choice) leaves the kernel without attributes too.
-            var namesOnly = _listing.NamesOnly(directory.Ino);
+            var namesOnly = _listing.NamesOnly(directory.Ino) && !DataIsHere(directory.Path, page);
             if (!plus || namesOnly)
             {
                 _inodes.MarkListedNamesOnly(directory.Ino);
@@ -677,6 +679,55 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
     private string AddressOf(string path, ListingItem file) => file.Address ?? _options.SourceAddress + path;
 
+    /// <summary>Files of a page whose first chunk is looked for on this node (<see cref="DataIsHere"/>).</summary>
+    internal const int DataHereSample = 3;
+
+    /// <summary>
+    /// Whether the data of a listing page's files is on this node already: the first <see cref="DataHereSample"/> files
+    /// with bytes each have their first chunk in the node's cache (decided once per page: a stat each). Data a prefetch
+    /// (<c>--every-node</c>) or an earlier epoch put here is about to be read, so the files will be opened: sent with
+    /// attributes, the kernel opens them without a lookup each, where a names-only listing (decision 0031, right for
+    /// walks of names over data nobody fetched) cost the first epoch after a prefetch one lookup upcall per file (decision 0033).
+    /// </summary>
+    private bool DataIsHere(string directory, DirectoryPageView page)
+    {
+        var known = Volatile.Read(ref page.DataHere);
+        if (known != 0)
+        {
+            return known == 1;
+        }
+
+        var sampled = 0;
+        var here = true;
+        foreach (var item in page.Items)
+        {
+            if (item.Dir || item.Size == 0 || item.ETag is null)
+            {
+                continue;
+            }
+
+            var identity = ObjectIdentity.Compute(AddressOf(PathRules.Join(directory, item.Name), item), item.ETag, item.Size);
+            if (_backend.LocalChunkPath(new ChunkId(identity, 0)) is not { } chunk || !File.Exists(chunk))
+            {
+                here = false;
+                break;
+            }
+
+            if (++sampled == DataHereSample)
+            {
+                break;
+            }
+        }
+
+        here &= sampled > 0;
+        if (Interlocked.CompareExchange(ref page.DataHere, here ? 1 : 2, 0) == 0 && here)
+        {
+            Interlocked.Increment(ref _dataHere);
+        }
+
+        return here;
+    }
+
     private FuseDirectoryEntry EntryAt(ulong directory, DirectoryPageView page, int index, bool namesOnly)
     {
         if (index < 2)
@@ -737,6 +788,12 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
         public ListingItem ItemAt(long offset) => items[offset - FirstOffset];
 
+        /// <summary>The page's items in listing order.</summary>
+        public ReadOnlySpan<ListingItem> Items => items;
+
+        /// <summary><see cref="SnapshotFileSystem.DataIsHere"/> of this page once decided: 0 not yet, 1 yes, 2 no.</summary>
+        public int DataHere;
+
         private Dictionary<string, ListingItem>? _byName;
 
         /// <summary>The page's child named <paramref name="name"/> (readdirplus hands out a reference to each entry it sends).</summary>
@@ -772,6 +829,8 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
         public ulong Ino { get; } = ino;
 
+        public string Path { get; } = path;
+
         public Task<DirectoryPageView> PageAtAsync(SnapshotFileSystem fs, long offset)
         {
             var page = Volatile.Read(ref _page);
@@ -795,7 +854,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
                 if (page is null || offset < page.FirstOffset)
                 {
                     _next = null;
-                    page = await fs._directoryAhead.FirstPageAsync(Ino, path).ConfigureAwait(false);
+                    page = await fs._directoryAhead.FirstPageAsync(Ino, Path).ConfigureAwait(false);
                 }
 
                 while (!Holds(page, offset))
@@ -806,7 +865,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
                 if (page.Next is not null && _next is null)
                 {
                     var after = page;
-                    _next = Mount.DirectoryReadahead.InBackground(() => fs.FetchPageAsync(Ino, path, after.Next, after.EndOffset));
+                    _next = Mount.DirectoryReadahead.InBackground(() => fs.FetchPageAsync(Ino, Path, after.Next, after.EndOffset));
                 }
 
                 Volatile.Write(ref _page, page);
@@ -829,7 +888,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
             }
 
             // Not fetched ahead, or failed: fetched now, so a failure that lasts is reported to the readdir that needs the page.
-            return await fs.FetchPageAsync(Ino, path, page.Next, page.EndOffset).ConfigureAwait(false);
+            return await fs.FetchPageAsync(Ino, Path, page.Next, page.EndOffset).ConfigureAwait(false);
         }
     }
 

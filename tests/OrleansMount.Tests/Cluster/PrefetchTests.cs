@@ -134,14 +134,25 @@ public sealed class PrefetchTests(S3rverServer s3, RedisServer redis, ITestOutpu
         Assert.Equal(2 * total, stats.Sum(s => s.PeerBytes));
         Assert.All(stats, s => Assert.Equal(0, s.OwnerFallbacks));
 
-        // An epoch over everything on every mount: neither the object store nor a peer is asked.
-        var mounts = await MountEveryNodeAndReadAsync("copies", files);
+        // An epoch over everything on every mount, after its index (a listing, as a training job's): neither the object
+        // store nor a peer is asked, and no file is looked up: the data is on every node, so the listing came with
+        // attributes (decision 0033) and the kernel opened each file with the inode the listing gave it.
+        var mounts = await MountEveryNodeAndReadAsync("copies", files, listFirst: true);
         var after = await Task.WhenAll(Silos.Select(s => s.StatsAsync()));
         Assert.Equal(stats.Sum(s => s.ObjectStoreBytes), after.Sum(s => s.ObjectStoreBytes));
         Assert.Equal(stats.Sum(s => s.PeerFetches), after.Sum(s => s.PeerFetches));
         foreach (var mnt in mounts)
         {
             await UnmountAsync(mnt);
+        }
+
+        foreach (var name in new[] { "node-a", "node-b", "node-c" })
+        {
+            var log = await File.ReadAllTextAsync(Path.Combine(Temp.Path, name + "-mount.log"));
+            var counts = System.Text.RegularExpressions.Regex.Match(log, @"(\d+) lookups; .* (\d+) pages listed with attributes as their data was on this node");
+            Assert.True(counts.Success, log);
+            Assert.Equal("0", counts.Groups[1].Value);
+            Assert.Equal("1", counts.Groups[2].Value);
         }
     }
 
@@ -253,7 +264,7 @@ public sealed class PrefetchTests(S3rverServer s3, RedisServer redis, ITestOutpu
     }
 
     /// <summary>Mounts the snapshot on each node, then every mount reads every file of <paramref name="files"/> at once, checking its bytes.</summary>
-    private async Task<List<string>> MountEveryNodeAndReadAsync(string snapshot, IReadOnlyDictionary<string, byte[]> files)
+    private async Task<List<string>> MountEveryNodeAndReadAsync(string snapshot, IReadOnlyDictionary<string, byte[]> files, bool listFirst = false)
     {
         var mounts = new List<string>();
         foreach (var name in new[] { "node-a", "node-b", "node-c" })
@@ -265,6 +276,11 @@ public sealed class PrefetchTests(S3rverServer s3, RedisServer redis, ITestOutpu
 
         await Task.WhenAll(mounts.Select(mnt => Task.Run(async () =>
         {
+            if (listFirst)
+            {
+                Assert.Equal(files.Keys.Order(StringComparer.Ordinal), Directory.EnumerateFiles(mnt).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            }
+
             foreach (var (key, content) in files)
             {
                 var read = await File.ReadAllBytesAsync(Path.Combine(mnt, key));

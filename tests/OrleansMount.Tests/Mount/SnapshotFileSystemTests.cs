@@ -61,6 +61,61 @@ public sealed class SnapshotFileSystemTests
     }
 
     [Fact]
+    public async Task A_page_whose_files_have_their_data_on_this_node_is_listed_with_attributes_in_names_only_mode()
+    {
+        // Decision 0033. Two directories of four files each; the first chunk of each file of "here" is in the node's
+        // cache (a prefetch put it there). In "away" only f3's is: f0, the first file with bytes, has none, so "away"
+        // stays names only.
+        var chunks = Directory.CreateTempSubdirectory("om-datahere-").FullName;
+        try
+        {
+            _backend.ChunkDirectory = chunks;
+            _backend.Add("", new ListingItem("here", true, 0, 0, null, null, null, (700UL << 12) | 1));
+            _backend.Add("", new ListingItem("away", true, 0, 0, null, null, null, (701UL << 12) | 1));
+            void Files(string directory, ulong first, Func<int, bool> cached)
+            {
+                _backend.Add(directory, new ListingItem("empty", false, 0, 0, "e0", null, null, first << 12)); // no bytes: not looked at
+                for (var i = 0; i < 4; i++)
+                {
+                    var name = $"f{i}";
+                    _backend.Add(directory, new ListingItem(name, false, 100, 0, $"e{i}", null, null, (first + 1 + (ulong)i) << 12));
+                    if (cached(i))
+                    {
+                        var path = _backend.LocalChunkPath(new ChunkId(ObjectIdentity.Compute($"s3://b/{directory}/{name}", $"e{i}", 100), 0))!;
+                        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                        File.WriteAllBytes(path, [1]);
+                    }
+                }
+            }
+
+            Files("here", 710, _ => true);
+            Files("away", 720, i => i == SnapshotFileSystem.DataHereSample);
+
+            async Task<List<ulong>> NodeIds(string name)
+            {
+                var ino = ((FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, name))).Value!).Ino;
+                var fh = await OpenDir(ino);
+                var ids = DirentsPlus((byte[])(await Call(r => _fs.ReadDir(r, ino, fh, 0, 1 << 16, plus: true))).Value!).Skip(2).Select(e => e.NodeId).ToList();
+                await Call(r => _fs.ReleaseDir(r, ino, fh));
+                return ids;
+            }
+
+            Assert.False(_fs.Listing.WithAttributes);
+            Assert.Equal([710UL << 12, 711UL << 12, 712UL << 12, 713UL << 12, 714UL << 12], await NodeIds("here"));
+            Assert.Equal([0UL, 0UL, 0UL, 0UL, 0UL], await NodeIds("away"));
+            Assert.Equal(1, _fs.Listing.DataHere);
+            Assert.False(_fs.Listing.WithAttributes); // the mode itself is unchanged
+
+            // The files listed with attributes are opened without a lookup upcall: the kernel has their inodes.
+            Assert.Equal("open", (await Call(r => _fs.Open(r, 712UL << 12, 0))).Kind);
+        }
+        finally
+        {
+            Directory.Delete(chunks, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Lookups_of_names_that_are_not_one_valid_segment_are_ENOENT_without_asking_the_silo()
     {
         foreach (var name in new[] { "..", ".", "sub/a.txt", "../data.bin", "data.bin\0", "x\0y", new string('a', 256), "" })
@@ -676,6 +731,9 @@ public sealed class SnapshotFileSystemTests
             Data[request.Address].AsMemory((int)request.Offset, request.Length).CopyTo(destination);
         }
 
-        public string? LocalChunkPath(ChunkId id) => null;
+        /// <summary>The node's chunk directory the mount may read; null: none (everything through the silo).</summary>
+        public string? ChunkDirectory { get; set; }
+
+        public string? LocalChunkPath(ChunkId id) => ChunkDirectory is null ? null : OrleansMount.Storage.Chunks.ChunkStore.ChunkPathIn(ChunkDirectory, id);
     }
 }
