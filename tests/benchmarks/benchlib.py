@@ -14,6 +14,9 @@ NAME = "bench"
 MiB = 1 << 20
 GETBENCH_DIR = f"{ROOT}/tests/benchmarks/GetBench"
 GETBENCH = f"{GETBENCH_DIR}/bin/Release/net10.0/GetBench"
+# Silos run as the systemd unit and the container entrypoint start them: tiered compilation off (decision 0025). A
+# benchmark that wants the runtime's default sets DOTNET_TieredCompilation=1 in its env.
+SILO_AS_DEPLOYED = {"DOTNET_TieredCompilation": "0"}
 
 
 def say(msg): print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
@@ -322,7 +325,8 @@ class Cluster:
         p = self.procs.start(f"silo-{name}", [
             SILO, "--catalog", f"s3://{bucket}/.orleansmount/", "--redis", f"127.0.0.1:{self.redis_port}", "--cluster", cluster,
             "--silo-id", name, "--cache-dir", cache, "--cache-size", cache_size, "--socket", f"{WORK}/{name}.sock",
-            "--listen", f"127.0.0.1:{port}", "--silo-port", str(free_port()), "--log-level", "Warning", *extra], env=self.env)
+            "--listen", f"127.0.0.1:{port}", "--silo-port", str(free_port()), "--log-level", "Warning", *extra],
+            env={**SILO_AS_DEPLOYED, **self.env})
         api = f"http://127.0.0.1:{port}/api/v1"
         wait_until(f"silo {name}", lambda: http_json(f"{api}/info") is not None)
         return {"name": name, "proc": p, "api": api, "sock": f"{WORK}/{name}.sock"}

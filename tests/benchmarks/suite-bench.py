@@ -158,10 +158,10 @@ class Suite(Cluster):
                                                f"use_cache={w}/s3fs-cache-{n},ro,max_stat_cache_size=250000"])
             return self._fuse(mnt, p, mnt)
         self.env["AWS_ENDPOINT_URL"] = endpoint  # the silo reads the object store there
-        # As deployed (the systemd unit and the container entrypoint, decision 0025): tiered compilation off; TIERED
-        # keeps the runtime's default, which the tests and a silo started by hand use.
-        if system != TIERED:
-            self.env["DOTNET_TieredCompilation"] = "0"
+        # As deployed (the systemd unit and the container entrypoint, decision 0025): tiered compilation off
+        # (benchlib.SILO_AS_DEPLOYED); TIERED keeps the runtime's default, which the tests and a silo started by hand use.
+        if system == TIERED:
+            self.env["DOTNET_TieredCompilation"] = "1"
         try:
             silo = self.start_silo(f"om-{n}", BUCKET, "16GiB", f"solo-{n}")
         finally:
