@@ -2,7 +2,7 @@
 services on loopback (s3rver behind the latency/counting proxy, redis-server), silos and mounts, dataset
 seeding in s3rver's on-disk layout, timed parallel reads, summaries and docs/benchmarks.md sections.
 Every process and mount is stopped by pid / unmounted in reverse order whatever happens (Procs.close)."""
-import hashlib, json, os, platform, random, shutil, signal, socket, statistics, subprocess, sys, time, types, urllib.request
+import atexit, hashlib, json, os, platform, random, shutil, signal, socket, statistics, subprocess, sys, time, types, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -72,7 +72,7 @@ def fresh_work():
     os.makedirs(f"{WORK}/s3")
 
 
-_trash = []
+_trash_dirs = set()  # emptied when the process exits (_empty_trash)
 
 
 def discard(path):
@@ -90,26 +90,27 @@ def discard(path):
     if os.path.isdir(path) and not os.path.islink(path):
         for top, _, files in os.walk(path):
             for f in files:
+                file = os.path.join(top, f)
                 try:
-                    if os.path.isfile(os.path.join(top, f)) and not os.path.islink(os.path.join(top, f)):
-                        os.truncate(os.path.join(top, f), 0)
+                    if not os.path.islink(file) and os.path.isfile(file):
+                        os.truncate(file, 0)
                 except OSError:
                     pass
     trash = f"{WORK.rstrip('/')}.trash"
     os.makedirs(trash, exist_ok=True)
-    if not _trash:
-        import atexit
-        atexit.register(_empty_trash, trash)
-        _trash.append(trash)
+    _trash_dirs.add(trash)
     os.rename(path, os.path.join(trash, f"{time.time_ns()}-{os.path.basename(path.rstrip('/'))}"))
 
 
-def _empty_trash(trash):
-    shutil.rmtree(trash, ignore_errors=True)
-    try:
-        drop_caches()  # the freed inodes' table blocks leave the cache, so the next run's creations do not skip them
-    except OSError:
-        pass
+@atexit.register
+def _empty_trash():
+    for trash in _trash_dirs:
+        shutil.rmtree(trash, ignore_errors=True)
+    if _trash_dirs:
+        try:
+            drop_caches()  # the freed inodes' table blocks leave the cache, so the next run's creations do not skip them
+        except OSError:
+            pass
 
 
 def check_tools(*tools):
