@@ -35,6 +35,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
     private readonly Lock _fillsLock = new();
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
+    private readonly ILogger _fillLog;
     private readonly PeerClient _peers;
     private IGrainFactory? _grains;
 
@@ -44,6 +45,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
         Options = options;
         _loggers = loggers;
         _logger = loggers.CreateLogger<SiloNode>();
+        _fillLog = loggers.CreateLogger(typeof(ChunkFill));
         Directory.CreateDirectory(options.CacheDirectory);
         SiloId = options.SiloId ?? NewSiloId();
         var s3 = new S3ObjectStoreOptions { Retry = options.ObjectStoreRetry, Counters = StoreCounters };
@@ -189,13 +191,20 @@ public sealed class SiloNode : IDisposable, IRangeSource
     }
 
     /// <summary>
-    /// Not cancelled by a caller that gives up: others may wait on the same fill. The chunk's grain answers as soon as
-    /// it knows where the bytes are (stored on a silo, or being filled there), so a copy from another silo streams the
+    /// Not cancelled by a caller that gives up: others may wait on the same fill. A chunk this silo owns is filled here
+    /// without a grain call (decision 0034): its grain would be activated on this silo only to join the node's fill
+    /// (<see cref="ChunkFills"/>), which other silos' calls to the grain join too. Any other chunk's grain answers as soon
+    /// as it knows where the bytes are (stored on a silo, or being filled there), so a copy from another silo streams the
     /// owner's fill as it arrives from the object store rather than waiting for its end.
     /// </summary>
     private async Task<ChunkLocation> FetchAsync(ChunkRequest request)
     {
         await Task.Yield();
+        if (Membership?.OwnsHere(PlacementKey.Of(request.Id)) ?? true)
+        {
+            return await ChunkFill.StartOrJoin(Resources, request, _fillLog).Fill.ConfigureAwait(false);
+        }
+
         var what = $"chunk {request.Index} of {request.Address}";
         var grain = Grains.GetGrain<IChunkGrain>(GrainKeys.Chunk(request.Id));
         ChunkAnswer answer;
@@ -208,7 +217,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
                 // then finds the chunk stored, but its bytes still came from the object store for this request (prefetch
                 // counts them as fetched, not as already cached).
                 return answer.Filling && Resources.Fills.Find(request.Id) is { } fill
-                    ? new ChunkLocation(await fill.Finished.ConfigureAwait(false), request.Length, await fill.Completed.ConfigureAwait(false), ChunkTier.ObjectStore)
+                    ? await fill.Fill.ConfigureAwait(false)
                     : answer.Filling ? (await grain.EnsureAsync(request).WaitAsync(Options.PeerTimeout).ConfigureAwait(false)).Location with { Tier = ChunkTier.ObjectStore } : answer.Location;
             }
         }

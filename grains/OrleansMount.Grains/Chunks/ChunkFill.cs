@@ -16,22 +16,25 @@ public static class ChunkFill
     public static Task<ChunkLocation> FromObjectStoreAsync(NodeResources node, ChunkRequest request, ChunkOrigin origin, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return FillAsync(node, request, origin, new ChunkFillBuffer(request.Id, request.Length), listed: false, logger);
+        var buffer = new ChunkFillBuffer(request.Id, request.Length);
+        return buffer.Fill = FillAsync(node, request, origin, buffer, listed: false, logger);
     }
 
     /// <summary>
-    /// Starts the owner's fill of one chunk (<see cref="ChunkOrigin.Owned"/>), listed in the node's
-    /// <see cref="NodeResources.Fills"/> while it runs so peers can stream its bytes as they arrive; returns the fill's
-    /// buffer and, in <paramref name="fill"/>, the fill.
+    /// The owner's fill of one chunk (<see cref="ChunkOrigin.Owned"/>): the one in flight on this silo, or a new one,
+    /// listed in the node's <see cref="NodeResources.Fills"/> while it runs so peers can stream its bytes as they
+    /// arrive. Its <see cref="ChunkFillBuffer.Fill"/> says where the chunk is once stored.
     /// </summary>
-    public static ChunkFillBuffer Start(NodeResources node, ChunkRequest request, ILogger logger, out Task<ChunkLocation> fill)
+    public static ChunkFillBuffer StartOrJoin(NodeResources node, ChunkRequest request, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(request);
-        var buffer = new ChunkFillBuffer(request.Id, request.Length);
-        node.Fills.Add(buffer);
-        fill = FillAsync(node, request, ChunkOrigin.Owned, buffer, listed: true, logger);
-        return buffer;
+        return node.Fills.FindOrStart(request.Id, () =>
+        {
+            var buffer = new ChunkFillBuffer(request.Id, request.Length);
+            buffer.Fill = FillAsync(node, request, ChunkOrigin.Owned, buffer, listed: true, logger);
+            return buffer;
+        });
     }
 
     private static async Task<ChunkLocation> FillAsync(NodeResources node, ChunkRequest request, ChunkOrigin origin, ChunkFillBuffer fill, bool listed, ILogger logger)

@@ -45,6 +45,9 @@ public sealed class ChunkFillBuffer
 
     public int Length { get; }
 
+    /// <summary>The fill writing this buffer (set by <see cref="ChunkFill"/> as it starts it): where the chunk is once stored, or the fill's error.</summary>
+    public Task<ChunkLocation> Fill { get; internal set; } = null!;
+
     /// <summary>Where the writer puts the chunk's bytes.</summary>
     public Memory<byte> Destination => _buffer.AsMemory(0, Length);
 

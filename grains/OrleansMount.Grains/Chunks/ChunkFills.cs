@@ -4,13 +4,15 @@ using OrleansMount.Core;
 namespace OrleansMount.Grains.Chunks;
 
 /// <summary>
-/// The chunk fills from the object store in flight on this silo (its <see cref="ChunkGrain"/>s'), by chunk: where its
-/// data endpoint finds a chunk to stream to a peer while the fill runs. A fill is listed from its start until the
-/// chunk is in the chunk store (or the fill failed).
+/// The owner's chunk fills from the object store in flight on this silo, by chunk: one per chunk, joined by every
+/// caller (the chunk's <see cref="ChunkGrain"/> for other silos, and this silo's own reads of the chunks it owns,
+/// which ask no grain: decision 0034), and where the data endpoint finds a chunk to stream to a peer while the fill
+/// runs. A fill is listed from its start until the chunk is in the chunk store (or the fill failed).
 /// </summary>
 public sealed class ChunkFills
 {
     private readonly ConcurrentDictionary<ChunkId, ChunkFillBuffer> _fills = new();
+    private readonly Lock _lock = new();
 
     /// <summary>Fills in flight now.</summary>
     public int Count => _fills.Count;
@@ -21,7 +23,34 @@ public sealed class ChunkFills
     /// <summary>The fill of <paramref name="id"/> in flight with a reference taken (release it), or null.</summary>
     public ChunkFillBuffer? TryAcquire(ChunkId id) => _fills.TryGetValue(id, out var fill) && fill.TryAcquire() ? fill : null;
 
-    internal void Add(ChunkFillBuffer fill) => _fills[fill.Id] = fill;
+    /// <summary>
+    /// The fill of <paramref name="id"/> in flight, or the one <paramref name="start"/> starts now, listed before it can
+    /// end (<see cref="Remove"/> waits for the lock taken here), so no fill stays listed after its end.
+    /// </summary>
+    internal ChunkFillBuffer FindOrStart(ChunkId id, Func<ChunkFillBuffer> start)
+    {
+        if (_fills.TryGetValue(id, out var fill))
+        {
+            return fill;
+        }
 
-    internal void Remove(ChunkFillBuffer fill) => _fills.TryRemove(new KeyValuePair<ChunkId, ChunkFillBuffer>(fill.Id, fill));
+        lock (_lock)
+        {
+            if (!_fills.TryGetValue(id, out fill))
+            {
+                fill = start();
+                _fills[id] = fill;
+            }
+
+            return fill;
+        }
+    }
+
+    internal void Remove(ChunkFillBuffer fill)
+    {
+        lock (_lock)
+        {
+            _fills.TryRemove(new KeyValuePair<ChunkId, ChunkFillBuffer>(fill.Id, fill));
+        }
+    }
 }

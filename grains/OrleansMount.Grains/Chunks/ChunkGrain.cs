@@ -6,15 +6,15 @@ using OrleansMount.Grains.Cluster;
 namespace OrleansMount.Grains.Chunks;
 
 /// <summary>
-/// The activation of one chunk, placed on its owner. Reentrant so that every concurrent caller joins the one fill in
-/// flight (single-flight); the fill is not cancelled by a caller that gives up, since others may wait on it. While it
-/// runs it is listed in the silo's <see cref="NodeResources.Fills"/>, where the data endpoint streams it to peers.
+/// The activation of one chunk, placed on its owner: where other silos meet the owner's fill. Reentrant; every caller
+/// joins the one fill in flight on the silo (<see cref="NodeResources.Fills"/>, single-flight, also joined by the
+/// owner's own reads, which ask no grain: decision 0034), where the data endpoint streams it to peers. The fill is not
+/// cancelled by a caller that gives up, since others may wait on it.
 /// </summary>
 [RendezvousPlacement, Reentrant]
-public sealed class ChunkGrain(NodeResources node, ClusterView view, ILogger<ChunkGrain> logger) : OwnedGrain(view), IChunkGrain
+public sealed class ChunkGrain(NodeResources node, ClusterView view, ILoggerFactory loggers) : OwnedGrain(view), IChunkGrain
 {
-    private Task<ChunkLocation>? _fill;
-    private ChunkFillBuffer? _filling;
+    private readonly ILogger _fillLog = loggers.CreateLogger(typeof(ChunkFill));
 
     public async Task<ChunkAnswer> EnsureAsync(ChunkRequest request)
     {
@@ -23,8 +23,7 @@ public sealed class ChunkGrain(NodeResources node, ClusterView view, ILogger<Chu
             return stored;
         }
 
-        var (fill, _) = Fill(request);
-        return new ChunkAnswer(View.SiloId, await fill.ConfigureAwait(true));
+        return new ChunkAnswer(View.SiloId, await ChunkFill.StartOrJoin(node, request, _fillLog).Fill.ConfigureAwait(true));
     }
 
     public async Task<ChunkAnswer> LocateAsync(ChunkRequest request)
@@ -34,7 +33,8 @@ public sealed class ChunkGrain(NodeResources node, ClusterView view, ILogger<Chu
             return stored;
         }
 
-        var (fill, buffer) = Fill(request);
+        var buffer = ChunkFill.StartOrJoin(node, request, _fillLog);
+        var fill = buffer.Fill;
         await Task.WhenAny(buffer.Started, fill).ConfigureAwait(true);
         if (fill.IsCompleted || !buffer.Started.IsCompletedSuccessfully)
         {
@@ -60,17 +60,5 @@ public sealed class ChunkGrain(NodeResources node, ClusterView view, ILogger<Chu
 
         using var handle = node.Chunks.TryOpen(request.Id, request.Address);
         return handle is null ? null : new ChunkAnswer(View.SiloId, new ChunkLocation(true, handle.Length, handle.Crc32C, ChunkTier.Local));
-    }
-
-    /// <summary>The fill in flight, or a new one.</summary>
-    private (Task<ChunkLocation> Fill, ChunkFillBuffer Buffer) Fill(ChunkRequest request)
-    {
-        if (_fill is null || _filling is null || _fill.IsCompleted)
-        {
-            _filling = ChunkFill.Start(node, request, logger, out var fill);
-            _fill = fill;
-        }
-
-        return (_fill, _filling);
     }
 }

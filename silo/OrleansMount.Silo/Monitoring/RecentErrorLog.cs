@@ -74,7 +74,7 @@ public sealed class RecentErrorLog : ILogEventSink
         return source switch
         {
             "SiloNode" => "fallback", // its only warnings: an owner or grain did not deliver, read elsewhere
-            "ChunkGrain" or "RangeGrain" => "fill",
+            "ChunkFill" or "RangeGrain" => "fill",
             "ClusterAuth" => "auth",
             "PrefetchService" or "PrefetchWorker" or "ReadaheadService" => message.Contains("did not deliver", StringComparison.Ordinal) ? "fallback" : "prefetch",
             _ => level >= LogEventLevel.Error ? "error" : "warning",

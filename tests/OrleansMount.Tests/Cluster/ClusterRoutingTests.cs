@@ -207,16 +207,27 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
         var (id, _) = await SnapshotAsync(a, "rh");
         var listing = await ListAsync(a, "rh", id);
         var requests = listing.Items.Select(item => new ChunkRequest(item.Address!, item.ETag!, item.Size, 0, 4 * MiB, "rh", id)).ToList();
-        foreach (var request in requests)
+        async Task ReadAllAsync(SiloProcess through)
         {
-            using var response = await a.PostJsonAsync("api/v1/chunks/data", request);
-            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            foreach (var request in requests)
+            {
+                using var response = await through.PostJsonAsync("api/v1/chunks/data", request);
+                Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+                Assert.Equal(files[Path.GetFileName(request.Address)], await response.Content.ReadAsByteArrayAsync());
+            }
         }
 
         async Task<long> ChunkActivations(SiloProcess silo) =>
             (await silo.GetJsonAsync<NodeReport>("api/v1/node")).Activations.Single(g => g.GrainType == "ChunkGrain").Active;
-        var before = new[] { await ChunkActivations(a), await ChunkActivations(b) };
-        Assert.Equal(requests.Count, before.Sum());
+        var twoSilos = new PlacementView([new("node-a", SiloCapacity), new("node-b", SiloCapacity)]);
+        var ownedByABefore = requests.Count(r => twoSilos.OwnerOf(PlacementKey.Of(r.Id)) == "node-a");
+
+        // Reads through node-a ask no grain for node-a's own keys (decision 0034); node-b's keys are asked of their
+        // grains, on node-b. Reads through node-b then activate node-a's keys' grains on node-a.
+        await ReadAllAsync(a);
+        Assert.Equal((0, requests.Count - ownedByABefore), (await ChunkActivations(a), await ChunkActivations(b)));
+        await ReadAllAsync(b);
+        Assert.Equal((ownedByABefore, requests.Count - ownedByABefore), (await ChunkActivations(a), await ChunkActivations(b)));
 
         // node-c joins: the activations of the keys it now owns move to it (Orleans placed them only at activation).
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -235,16 +246,16 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
         output.WriteLine($"node-c owns {ownedByC} of {requests.Count} keys; they left node-a and node-b {clock.Elapsed.TotalSeconds:0.0} s after node-c's start ({await ChunkActivations(c)} live on node-c)");
         Assert.InRange(await ChunkActivations(c), 0, ownedByC);
 
-        // Read everything through node-c (which holds no bytes yet): every key is asked of its grain, which is
-        // activated on its owner (node-c fills its own keys), and every byte is right.
-        foreach (var request in requests)
-        {
-            using var response = await c.PostJsonAsync("api/v1/chunks/data", request);
-            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-            Assert.Equal(files[Path.GetFileName(request.Address)], await response.Content.ReadAsByteArrayAsync());
-        }
-
-        Assert.Equal(ownedByC, await ChunkActivations(c));
+        // Read everything through node-c (which holds no bytes yet): it fills the keys it owns itself, without a grain
+        // call (decision 0034), and copies every other key from the owner the key's grain names (node-a or node-b,
+        // which hold them); every byte is right and no owner was read around.
+        var cBefore = await c.StatsAsync();
+        await ReadAllAsync(c);
+        var cAfter = await c.StatsAsync();
+        Assert.Equal(
+            (ownedByC, requests.Count - ownedByC, 0L),
+            (cAfter.ObjectStoreGets - cBefore.ObjectStoreGets, cAfter.PeerFetches - cBefore.PeerFetches, cAfter.OwnerFallbacks - cBefore.OwnerFallbacks));
+        Assert.InRange(await ChunkActivations(c), 0, ownedByC);
         Assert.Equal(ownedByA, await ChunkActivations(a));
         Assert.Equal(ownedByB, await ChunkActivations(b));
     }

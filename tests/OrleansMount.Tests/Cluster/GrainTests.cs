@@ -116,6 +116,49 @@ public sealed class GrainTests(GrainClusterFixture fixture, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task The_owners_own_fill_asks_no_grain_and_the_grain_calls_of_other_silos_join_it()
+    {
+        const int Calls = 8;
+        var cluster = fixture.Cluster;
+        var silos = cluster.Silos;
+        var (key, chunks) = await cluster.PutObjectAsync("own-fill.bin", 1, ChunkSize);
+        var request = chunks[0];
+        var grainKey = GrainKeys.Chunk(request.Id);
+        var owner = cluster.ExpectedPlacement().OwnerOf(PlacementKey.Of(request.Id));
+        var ownerSilo = silos.Single(s => s.Name == owner);
+        var node = GrainTestCluster.Get<NodeResources>(ownerSilo);
+        var getsBefore = silos.Sum(s => GrainTestCluster.Get<NodeResources>(s).Counters.ObjectStoreGets);
+        var activationsBefore = GrainTestCluster.Get<ClusterView>(ownerSilo).ActivationsOf(nameof(ChunkGrain)).Total;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        foreach (var silo in silos)
+        {
+            GrainTestCluster.StoreOf(silo).HoldBytesOf(key, release.Task);
+        }
+
+        // The owner's node reads its own chunk as SiloNode does (decision 0034): no grain activation.
+        var own = ChunkFill.StartOrJoin(node, request, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        Assert.Same(own, node.Fills.Find(request.Id));
+        Assert.Same(own, ChunkFill.StartOrJoin(node, request, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
+        Assert.Equal(activationsBefore, GrainTestCluster.Get<ClusterView>(ownerSilo).ActivationsOf(nameof(ChunkGrain)).Total);
+
+        // Other silos' calls reach the grain on the owner, which joins that fill instead of starting one.
+        var located = await GrainTestCluster.GrainsOf(silos.First(s => s.Name != owner)).GetGrain<IChunkGrain>(grainKey).LocateAsync(request).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal((owner, true), (located.SiloId, located.Filling));
+        var ensured = Enumerable.Range(0, Calls).Select(i => GrainTestCluster.GrainsOf(silos[i % silos.Count]).GetGrain<IChunkGrain>(grainKey).EnsureAsync(request)).ToArray();
+        await GrainTestCluster.Get<ChunkCallProbe>(ownerSilo).Arrived(grainKey, Calls).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Same(own, node.Fills.Find(request.Id));
+
+        release.SetResult();
+        var location = await own.Fill.WaitAsync(TimeSpan.FromSeconds(10));
+        var answers = await Task.WhenAll(ensured).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal((true, ChunkTier.ObjectStore), (location.Cached, location.Tier));
+        Assert.All(answers, a => Assert.Equal((owner, location.Crc32C, true), (a.SiloId, a.Location.Crc32C, a.Location.Cached)));
+        Assert.Equal(1, silos.Sum(s => GrainTestCluster.StoreOf(s).ReadsOf(key)));
+        Assert.Equal(1, silos.Sum(s => GrainTestCluster.Get<NodeResources>(s).Counters.ObjectStoreGets) - getsBefore);
+        Assert.Null(node.Fills.Find(request.Id));
+    }
+
+    [Fact]
     public async Task A_joining_silo_takes_its_keys_within_seconds_and_no_key_moves_between_the_silos_that_stayed()
     {
         var timeout = TimeSpan.FromSeconds(15);

@@ -148,8 +148,16 @@ public sealed class PrefetchTests(S3rverServer s3, RedisServer redis, ITestOutpu
 
         foreach (var name in new[] { "node-a", "node-b", "node-c" })
         {
-            var log = await File.ReadAllTextAsync(Path.Combine(Temp.Path, name + "-mount.log"));
-            var counts = System.Text.RegularExpressions.Regex.Match(log, @"(\d+) lookups; .* (\d+) pages listed with attributes as their data was on this node");
+            // The mount writes its counts once its FUSE loop has ended, i.e. after the kernel's unmount that umount waits for.
+            var path = Path.Combine(Temp.Path, name + "-mount.log");
+            var pattern = new System.Text.RegularExpressions.Regex(@"(\d+) lookups; .* (\d+) pages listed with attributes as their data was on this node");
+            var log = await File.ReadAllTextAsync(path);
+            for (var deadline = DateTime.UtcNow.AddSeconds(10); !pattern.IsMatch(log) && DateTime.UtcNow < deadline; log = await File.ReadAllTextAsync(path))
+            {
+                await Task.Delay(100);
+            }
+
+            var counts = pattern.Match(log);
             Assert.True(counts.Success, log);
             Assert.Equal("0", counts.Groups[1].Value);
             Assert.Equal("1", counts.Groups[2].Value);

@@ -74,7 +74,7 @@ public sealed partial class MetricsTests(S3rverServer s3, ITestOutputHelper outp
         var node = await silo.GetJsonAsync<NodeReport>("api/v1/node");
         var newest = node.RecentErrors[0];
         Assert.Equal("fill", newest.Kind);
-        Assert.Equal("ChunkGrain", newest.Source);
+        Assert.Equal("ChunkFill", newest.Source);
         Assert.Contains(item.Address!, newest.Message, StringComparison.Ordinal);
     }
 
