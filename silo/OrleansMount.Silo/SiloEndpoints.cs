@@ -57,7 +57,7 @@ public static class SiloEndpoints
             if (format == "binary" && compact == true)
             {
                 // What mounts ask for: written from the store's keys and values, no object per child (decision 0032).
-                var writer = new CompactListingWriter(view.Record.Source, EntryCodec.ToUnixNanoseconds(view.Record.CreatedAt), Unnumbered(view));
+                var writer = new CompactListingWriter(view.Record.Source, EntryCodec.ToUnixNanoseconds(view.Record.CreatedAt), view.Record.Name);
                 var scan = await view.ScanDirectoryPageAsync(directory, after, limit ?? int.MaxValue, writer, ct).ConfigureAwait(false);
                 return scan.Found ? Results.Bytes(writer.Finish(view.Record.Id, directory, scan.Next), ListingCodec.ContentType) : NoDirectory(directory, name);
             }
@@ -315,13 +315,9 @@ public static class SiloEndpoints
     private static IResult NoDirectory(string directory, string snapshot) =>
         Error(StatusCodes.Status404NotFound, SiloError.NotFound, $"no directory '{directory}' in snapshot '{snapshot}'");
 
-    private static string Unnumbered(SnapshotView view) =>
-        $"snapshot '{view.Record.Name}' was imported before inode numbering (entry format {EntryCodec.Version1}) and cannot be mounted: "
-        + $"import it again with 'orleansmount import {view.Record.Source} --snapshot {view.Record.Name} --replace'";
-
     internal static ListingItem ToWire(DirectoryItem item, SnapshotView view, bool compact = false)
     {
-        var ino = item.Ino ?? throw new OrleansMountException(Unnumbered(view));
+        var ino = item.Ino ?? throw new OrleansMountException(EntryCodec.UnnumberedError(view.Record.Name, view.Record.Source));
         if (item.Entry is not { } entry)
         {
             return new ListingItem(item.Name, true, 0, EntryCodec.ToUnixNanoseconds(view.Record.CreatedAt), null, null, null, ino);

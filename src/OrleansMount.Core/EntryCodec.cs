@@ -114,6 +114,11 @@ public static class EntryCodec
         return new EntryFields(size, mtime, hex, etag, value.Slice(p, addressLength));
     }
 
+    /// <summary>Why snapshot <paramref name="snapshot"/> of <paramref name="source"/> cannot be mounted: its entries are format 1, without inode numbers.</summary>
+    public static string UnnumberedError(string snapshot, string source) =>
+        $"snapshot '{snapshot}' was imported before inode numbering (entry format {Version1}) and cannot be mounted: "
+        + $"import it again with 'orleansmount import {source} --snapshot {snapshot} --replace'";
+
     /// <summary>
     /// The entry's index within its range, read without decoding the rest; null for a version 1 value,
     /// which has none.

@@ -15,16 +15,18 @@ public sealed class CompactListingWriter : IDirectoryPageSink
     private readonly ArrayBufferWriter<byte> _items = new(16 * 1024);
     private readonly byte[] _source;
     private readonly long _directoryMtimeNs;
-    private readonly string _unnumbered;
+    private readonly string _sourceText;
+    private readonly string _snapshot;
 
     /// <param name="source">the snapshot's source address (an entry's address is derived from it)</param>
     /// <param name="directoryMtimeNs">every subdirectory's mtime (the snapshot's creation)</param>
-    /// <param name="unnumbered">the error for a child without an inode number (a snapshot imported before inode numbering)</param>
-    public CompactListingWriter(string source, long directoryMtimeNs, string unnumbered)
+    /// <param name="snapshot">the snapshot's name (for the error a child without an inode number gets: <see cref="EntryCodec.UnnumberedError"/>)</param>
+    public CompactListingWriter(string source, long directoryMtimeNs, string snapshot)
     {
         _source = Encoding.UTF8.GetBytes(source);
+        _sourceText = source;
         _directoryMtimeNs = directoryMtimeNs;
-        _unnumbered = unnumbered;
+        _snapshot = snapshot;
     }
 
     /// <summary>Children written so far.</summary>
@@ -35,7 +37,7 @@ public sealed class CompactListingWriter : IDirectoryPageSink
         var entry = EntryCodec.ReadFields(path, value);
         var address = entry.AddressOverride;
         var derived = address.IsEmpty || (address.Length == _source.Length + path.Length && address.StartsWith(_source) && address[_source.Length..].SequenceEqual(path));
-        ListingCodec.WriteItemStart(_items, directory: false, etag: true, address: !derived, name, ino ?? throw new OrleansMountException(_unnumbered), entry.Size, WholeTicks(entry.MtimeNs));
+        ListingCodec.WriteItemStart(_items, directory: false, etag: true, address: !derived, name, ino ?? throw new OrleansMountException(EntryCodec.UnnumberedError(_snapshot, _sourceText)), entry.Size, WholeTicks(entry.MtimeNs));
         if (entry.ETagIsHex)
         {
             ListingCodec.WriteLowerHex(_items, entry.ETag);
@@ -55,7 +57,7 @@ public sealed class CompactListingWriter : IDirectoryPageSink
 
     public void Directory(ReadOnlySpan<byte> name, ulong? ino)
     {
-        ListingCodec.WriteItemStart(_items, directory: true, etag: false, address: false, name, ino ?? throw new OrleansMountException(_unnumbered), 0, _directoryMtimeNs);
+        ListingCodec.WriteItemStart(_items, directory: true, etag: false, address: false, name, ino ?? throw new OrleansMountException(EntryCodec.UnnumberedError(_snapshot, _sourceText)), 0, _directoryMtimeNs);
         Count++;
     }
 

@@ -292,26 +292,18 @@ public sealed class SnapshotView
     }
 
     /// <summary>The ordinal of the entry of range <paramref name="range"/> holding <paramref name="value"/>; null for format 1.</summary>
-    private long? OrdinalAt(int range, ReadOnlySpan<byte> path, ReadOnlySpan<byte> value) => OrdinalAt(range, path, value, null);
+    private long? OrdinalAt(int range, ReadOnlySpan<byte> path, ReadOnlySpan<byte> value) =>
+        EntryCodec.LocalIndex(path, value) is { } index ? Ordinal(range, index) ?? throw Damaged(range, index, Encoding.UTF8.GetString(path)) : null;
 
-    private long? OrdinalAt(int range, string path, ReadOnlySpan<byte> value) => OrdinalAt(range, default, value, path);
+    /// <inheritdoc cref="OrdinalAt(int, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>
+    private long? OrdinalAt(int range, string path, ReadOnlySpan<byte> value) =>
+        EntryCodec.LocalIndex(path, value) is { } index ? Ordinal(range, index) ?? throw Damaged(range, index, path) : null;
 
-    /// <param name="pathBytes">the entry's path as UTF-8, when <paramref name="path"/> is null (an error message decodes it)</param>
-    private long? OrdinalAt(int range, ReadOnlySpan<byte> pathBytes, ReadOnlySpan<byte> value, string? path)
-    {
-        var index = path is null ? EntryCodec.LocalIndex(pathBytes, value) : EntryCodec.LocalIndex(path, value);
-        if (index is null)
-        {
-            return null;
-        }
+    /// <summary>The snapshot-wide ordinal of entry <paramref name="index"/> of range <paramref name="range"/>; null if the range holds fewer entries.</summary>
+    private long? Ordinal(int range, int index) => index < _ranges[range].EntryCount ? _baseOrdinals[range] + index : null;
 
-        if (index >= _ranges[range].EntryCount)
-        {
-            throw new OrleansMountException($"snapshot '{Record.Name}': entry '{path ?? Encoding.UTF8.GetString(pathBytes)}' says it is number {index} of range {_ranges[range].Id}, which holds {_ranges[range].EntryCount}; the catalog is damaged, re-import the snapshot");
-        }
-
-        return _baseOrdinals[range] + index.Value;
-    }
+    private OrleansMountException Damaged(int range, int index, string path) =>
+        new($"snapshot '{Record.Name}': entry '{path}' says it is number {index} of range {_ranges[range].Id}, which holds {_ranges[range].EntryCount}; the catalog is damaged, re-import the snapshot");
 
     private IEnumerable<int> RangeIndexesUnder(string directory)
     {

@@ -36,7 +36,7 @@ public sealed class CompactListingWriterTests
         string[] names = ["a", "é", "名前", "a b", "x\u0001y", "🙂.jpg", new string('n', 255), "%2F", "-"];
         for (var page = 0; page < 50; page++)
         {
-            var writer = new CompactListingWriter(Source, EntryCodec.ToUnixNanoseconds(Created), "unnumbered");
+            var writer = new CompactListingWriter(Source, EntryCodec.ToUnixNanoseconds(Created), "snap");
             var expected = new List<ListingItem>();
             for (var i = random.Next(0, 60); i > 0; i--)
             {
@@ -84,18 +84,19 @@ public sealed class CompactListingWriterTests
     }
 
     [Fact]
-    public void A_child_without_an_inode_number_is_refused_with_the_error_given()
+    public void A_child_without_an_inode_number_is_refused_with_what_to_do()
     {
-        var writer = new CompactListingWriter(Source, 0, "import it again");
+        var writer = new CompactListingWriter(Source, 0, "old");
         var value = EntryCodec.Encode(SnapshotEntry.Create("f", 1, Created, "e", Source + "f"), Source + "f", 0);
-        Assert.Equal("import it again", Assert.Throws<OrleansMountException>(() => writer.File("f"u8, "f"u8, value, null)).Message);
-        Assert.Equal("import it again", Assert.Throws<OrleansMountException>(() => writer.Directory("d"u8, null)).Message);
+        var expected = $"snapshot 'old' was imported before inode numbering (entry format 1) and cannot be mounted: import it again with 'orleansmount import {Source} --snapshot old --replace'";
+        Assert.Equal(expected, Assert.Throws<OrleansMountException>(() => writer.File("f"u8, "f"u8, value, null)).Message);
+        Assert.Equal(expected, Assert.Throws<OrleansMountException>(() => writer.Directory("d"u8, null)).Message);
     }
 
     [Fact]
     public void A_damaged_value_names_its_path()
     {
-        var writer = new CompactListingWriter(Source, 0, "unnumbered");
+        var writer = new CompactListingWriter(Source, 0, "snap");
         var e = Assert.Throws<FormatException>(() => writer.File("dir/é"u8, "é"u8, [9, 0, 0], 1));
         Assert.Contains("entry 'dir/é': unknown entry format version 9", e.Message, StringComparison.Ordinal);
     }

@@ -97,7 +97,7 @@ public sealed class SnapshotListingPropertyTests
                 }
 
                 // The silo writes the same page from the store's keys and values, byte for byte (decision 0032).
-                var writer = new CompactListingWriter(view.Record.Source, EntryCodec.ToUnixNanoseconds(view.Record.CreatedAt), "unnumbered");
+                var writer = new CompactListingWriter(view.Record.Source, EntryCodec.ToUnixNanoseconds(view.Record.CreatedAt), "snap");
                 var scan = view.ScanDirectoryPageAsync(directory, cursor, limit, writer).GetAwaiter().GetResult();
                 var encoded = ListingCodec.Encode(new DirectoryListing(view.Record.Id, directory, [.. page.Items.Select(i => CompactListingWriterTests.CompactItem(i, view.Record.Source, view.Record.CreatedAt))], page.Next));
                 if (!scan.Found || scan.Count != page.Items.Count || scan.Next != page.Next || !encoded.AsSpan().SequenceEqual(writer.Finish(view.Record.Id, directory, scan.Next)))
@@ -176,7 +176,7 @@ public sealed class SnapshotListingPropertyTests
             }
         }
 
-        if (view.ScanDirectoryPageAsync("no/such/dir", null, 5, new CompactListingWriter(view.Record.Source, 0, "unnumbered")).GetAwaiter().GetResult().Found)
+        if (view.ScanDirectoryPageAsync("no/such/dir", null, 5, new CompactListingWriter(view.Record.Source, 0, "snap")).GetAwaiter().GetResult().Found)
         {
             throw new InvalidOperationException($"seed {seed}: a scan of a missing directory found it");
         }
