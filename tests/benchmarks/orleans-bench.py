@@ -376,11 +376,11 @@ class Bench(Cluster):
         final = trace[-1]
         settled = last_change is not None and t - last_change >= 5
         moved_between_stayers = sum(final[n][1] - base[n][1] for n in ("j1", "j2"))
-        # Every warmed chunk once through silo 2: who serves what now.
+        # Every warmed chunk once through the new silo, which holds none: who serves what now.
         before = {s["name"]: http_json(f"{s['api']}/stats") for s in (s1, s2, s3)}
         store0 = self.store_counters()
         with ThreadPoolExecutor(8) as pool:
-            right = sum(pool.map(lambda r: self.read_chunk(s2["api"], r), warm))
+            right = sum(pool.map(lambda r: self.read_chunk(s3["api"], r), warm))
         after = {s["name"]: http_json(f"{s['api']}/stats") for s in (s1, s2, s3)}
         store1 = self.store_counters()
 
@@ -388,8 +388,8 @@ class Bench(Cluster):
             return after[name][field] - before[name][field]
         rec = {"rep": rep, "warm": n_warm, "base": base, "http": s3.get("http"), "ready": s3.get("ready"), "seen": seen, "all_active": all3,
                "rehomed": last_change if settled else None, "waited": t, "final": {n: final[n] for n in ("j1", "j2", "j3")}, "moved_between_stayers": moved_between_stayers,
-               "check": {"right": right, "j3_fills": d("j3", "fills"), "j3_store_gets": d("j3", "objectStoreGets"), "j2_local_hits": d("j2", "localHits"),
-                         "j2_peer_fetches": d("j2", "peerFetches"), "j2_fallbacks": d("j2", "ownerFallbacks"),
+               "check": {"right": right, "j3_fills": d("j3", "fills"), "j3_store_gets": d("j3", "objectStoreGets"),
+                         "j3_peer_fetches": d("j3", "peerFetches"),
                          "fallbacks": sum(d(n, "ownerFallbacks") for n in after), "store_gets": store1["getRequests"] - store0["getRequests"]},
                "trace": changes_only(trace)}
         self.stop_all([s3, s2, s1])
@@ -533,12 +533,11 @@ def report(raw, doc):
                   f"| {jcol('ready')} | {ms(summ(seen)) if seen else '—'} | {jcol('all_active')} | {rehomed} | "
                   + "; ".join(f"{j['final']['j1'][0]} / {j['final']['j2'][0]} / {j['final']['j3'][0]} ({j['base']['j1'][0]} / {j['base']['j2'][0]})" for j in js)
                   + f" | {', '.join(str(j['moved_between_stayers']) for j in js)} |", "",
-                  f"Then, to see who serves the keys, every one of the {n} chunks read once through silo 2. Silo 2 has the chunks it owned "
-                  "before the join and asks each other chunk's grain, then copies the bytes from the silo the grain names: a grain re-homed "
-                  "to the new silo makes the new silo fill the chunk from the object store (the keys it took over from silo 1), one left on "
-                  "silo 1 is answered by silo 1, which has the bytes. Per repetition (right bytes; silo 2 local hits / peer copies; new "
-                  "silo's fills from the object store; owner fallbacks of all silos): "
-                  + ", ".join(f"({j['check']['right']}; {j['check']['j2_local_hits']} / {j['check']['j2_peer_fetches']}; {j['check']['j3_fills']}; "
+                  f"Then, to see who serves the keys, every one of the {n} chunks read once through the new silo, which holds none: it "
+                  "fills the keys it now owns from the object store itself (decision 0034) and asks each other chunk's grain, then copies "
+                  "the bytes from the silo the grain names. Per repetition (right bytes; the new silo's fills from the object store / peer "
+                  "copies; object-store GETs in all; owner fallbacks of all silos): "
+                  + ", ".join(f"({j['check']['right']}; {j['check']['j3_fills']} / {j['check']['j3_peer_fetches']}; {j['check']['store_gets']}; "
                               f"{j['check']['fallbacks']})" for j in js) + ".", ""]
     if "leave" in raw:
         lines += ["### Graceful stop (SIGTERM) of one silo of 3", "",
