@@ -249,6 +249,7 @@ public sealed class ClusterRoutingTests(S3rverServer s3, RedisServer redis, ITes
         // Read everything through node-c (which holds no bytes yet): it fills the keys it owns itself, without a grain
         // call (decision 0034), and copies every other key from the owner the key's grain names (node-a or node-b,
         // which hold them); every byte is right and no owner was read around.
+        await WaitForActiveAsync(c, 3); // node-c's own view decides which keys it fills itself
         var cBefore = await c.StatsAsync();
         await ReadAllAsync(c);
         var cAfter = await c.StatsAsync();

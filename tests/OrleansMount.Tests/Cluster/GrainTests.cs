@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Orleans.TestingHost;
 using OrleansMount.Core.Placement;
 using OrleansMount.Grains;
 using OrleansMount.Grains.Chunks;
@@ -47,13 +48,9 @@ public sealed class GrainTests(GrainClusterFixture fixture, ITestOutputHelper ou
     public async Task Concurrent_ensures_of_one_chunk_from_every_silo_read_the_object_store_once()
     {
         const int Calls = 32;
-        var cluster = fixture.Cluster;
-        var silos = cluster.Silos;
-        var (key, chunks) = await cluster.PutObjectAsync("single.bin", 1, ChunkSize);
-        var request = chunks[0];
-        var grainKey = GrainKeys.Chunk(request.Id);
-        var owner = cluster.ExpectedPlacement().OwnerOf(PlacementKey.Of(request.Id));
-        var getsBefore = silos.Sum(s => GrainTestCluster.Get<NodeResources>(s).Counters.ObjectStoreGets);
+        var silos = fixture.Cluster.Silos;
+        var (key, request, grainKey, owner, _) = await OneChunkAsync("single.bin");
+        var getsBefore = ObjectStoreGets(silos);
 
         // The fill's object-store read is held until all the calls are inside the grain, so they overlap one fill in flight.
         foreach (var silo in silos)
@@ -68,20 +65,15 @@ public sealed class GrainTests(GrainClusterFixture fixture, ITestOutputHelper ou
         Assert.All(answers, a => Assert.Equal(owner, a.SiloId));
         Assert.Single(answers.Select(a => (a.Location.Length, a.Location.Crc32C)).Distinct());
         Assert.Equal(1, silos.Sum(s => GrainTestCluster.StoreOf(s).ReadsOf(key)));
-        Assert.Equal(1, silos.Sum(s => GrainTestCluster.Get<NodeResources>(s).Counters.ObjectStoreGets) - getsBefore);
+        Assert.Equal(1, ObjectStoreGets(silos) - getsBefore);
         Assert.All(silos, s => Assert.Equal(s.Name == owner ? Calls : 0, GrainTestCluster.Get<ChunkCallProbe>(s).ArrivalsAt(grainKey)));
     }
 
     [Fact]
     public async Task Locate_answers_filling_once_the_store_answered_and_every_caller_joins_that_one_fill()
     {
-        var cluster = fixture.Cluster;
-        var silos = cluster.Silos;
-        var (key, chunks) = await cluster.PutObjectAsync("locate.bin", 1, ChunkSize);
-        var request = chunks[0];
-        var grainKey = GrainKeys.Chunk(request.Id);
-        var owner = cluster.ExpectedPlacement().OwnerOf(PlacementKey.Of(request.Id));
-        var ownerSilo = silos.Single(s => s.Name == owner);
+        var silos = fixture.Cluster.Silos;
+        var (key, request, grainKey, owner, ownerSilo) = await OneChunkAsync("locate.bin");
         var other = silos.First(s => s.Name != owner);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         foreach (var silo in silos)
@@ -119,15 +111,10 @@ public sealed class GrainTests(GrainClusterFixture fixture, ITestOutputHelper ou
     public async Task The_owners_own_fill_asks_no_grain_and_the_grain_calls_of_other_silos_join_it()
     {
         const int Calls = 8;
-        var cluster = fixture.Cluster;
-        var silos = cluster.Silos;
-        var (key, chunks) = await cluster.PutObjectAsync("own-fill.bin", 1, ChunkSize);
-        var request = chunks[0];
-        var grainKey = GrainKeys.Chunk(request.Id);
-        var owner = cluster.ExpectedPlacement().OwnerOf(PlacementKey.Of(request.Id));
-        var ownerSilo = silos.Single(s => s.Name == owner);
+        var silos = fixture.Cluster.Silos;
+        var (key, request, grainKey, owner, ownerSilo) = await OneChunkAsync("own-fill.bin");
         var node = GrainTestCluster.Get<NodeResources>(ownerSilo);
-        var getsBefore = silos.Sum(s => GrainTestCluster.Get<NodeResources>(s).Counters.ObjectStoreGets);
+        var getsBefore = ObjectStoreGets(silos);
         var activationsBefore = GrainTestCluster.Get<ClusterView>(ownerSilo).ActivationsOf(nameof(ChunkGrain)).Total;
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         foreach (var silo in silos)
@@ -154,7 +141,7 @@ public sealed class GrainTests(GrainClusterFixture fixture, ITestOutputHelper ou
         Assert.Equal((true, ChunkTier.ObjectStore), (location.Cached, location.Tier));
         Assert.All(answers, a => Assert.Equal((owner, location.Crc32C, true), (a.SiloId, a.Location.Crc32C, a.Location.Cached)));
         Assert.Equal(1, silos.Sum(s => GrainTestCluster.StoreOf(s).ReadsOf(key)));
-        Assert.Equal(1, silos.Sum(s => GrainTestCluster.Get<NodeResources>(s).Counters.ObjectStoreGets) - getsBefore);
+        Assert.Equal(1, ObjectStoreGets(silos) - getsBefore);
         Assert.Null(node.Fills.Find(request.Id));
     }
 
@@ -285,4 +272,16 @@ public sealed class GrainTests(GrainClusterFixture fixture, ITestOutputHelper ou
         Assert.Equal(chunks.Select(c => twoSilos.OwnerOf(PlacementKey.Of(c.Id))), after);
         Assert.All(Enumerable.Range(0, chunks.Length).Where(i => before[i] != leaving.Name), i => Assert.Equal(before[i], after[i]));
     }
+
+    /// <summary>A new one-chunk object in the fixture's cluster: its key, its chunk's request and grain key, and the chunk's expected owner.</summary>
+    private async Task<(string Key, ChunkRequest Request, string GrainKey, string Owner, SiloHandle OwnerSilo)> OneChunkAsync(string name)
+    {
+        var cluster = fixture.Cluster;
+        var (key, chunks) = await cluster.PutObjectAsync(name, 1, ChunkSize);
+        var request = chunks[0];
+        var owner = cluster.ExpectedPlacement().OwnerOf(PlacementKey.Of(request.Id));
+        return (key, request, GrainKeys.Chunk(request.Id), owner, cluster.Silos.Single(s => s.Name == owner));
+    }
+
+    private static long ObjectStoreGets(IEnumerable<SiloHandle> silos) => silos.Sum(s => GrainTestCluster.Get<NodeResources>(s).Counters.ObjectStoreGets);
 }
