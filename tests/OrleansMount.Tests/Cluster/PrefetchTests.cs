@@ -151,12 +151,8 @@ public sealed class PrefetchTests(S3rverServer s3, RedisServer redis, ITestOutpu
             // The mount writes its counts once its FUSE loop has ended, i.e. after the kernel's unmount that umount waits for.
             var path = Path.Combine(Temp.Path, name + "-mount.log");
             var pattern = new System.Text.RegularExpressions.Regex(@"(\d+) lookups; .* (\d+) pages listed with attributes as their data was on this node");
+            await WaitForAsync(() => pattern.IsMatch(File.ReadAllText(path)), $"the unmount line in {path}");
             var log = await File.ReadAllTextAsync(path);
-            for (var deadline = DateTime.UtcNow.AddSeconds(10); !pattern.IsMatch(log) && DateTime.UtcNow < deadline; log = await File.ReadAllTextAsync(path))
-            {
-                await Task.Delay(100);
-            }
-
             var counts = pattern.Match(log);
             Assert.True(counts.Success, log);
             Assert.Equal("0", counts.Groups[1].Value);
