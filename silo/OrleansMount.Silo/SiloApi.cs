@@ -56,7 +56,8 @@ public static class SiloApi
             node.StoreCounters.Failures,
             node.Counters.RangeCorruptions,
             node.Counters.TlsRejections,
-            node.Counters.PeerStreamsWhileFilling);
+            node.Counters.PeerStreamsWhileFilling,
+            node.Counters.MountStreams);
     }
 
     public static SiloMember Member(SiloEntry entry)

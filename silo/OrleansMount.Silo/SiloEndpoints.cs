@@ -97,6 +97,26 @@ public static class SiloEndpoints
             return Results.Json(location);
         }));
 
+        // Local mounts: a chunk this silo fills streams to the mount as it arrives, each block with its checksum
+        // (decision 0035); any other chunk is made present as by ensure, and its location is the answer.
+        api.MapPost("/chunks/stream", (ChunkRequest request, HttpContext context, CancellationToken ct) => Guard(async () =>
+        {
+            await ValidateAsync(request, node, ct).ConfigureAwait(false);
+            if (node.AcquireFillToStream(request) is { } fill)
+            {
+                try
+                {
+                    return await StreamToMountAsync(node, fill, context, ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    fill.Release();
+                }
+            }
+
+            return Results.Json(await node.EnsureAsync(request, ct).ConfigureAwait(false));
+        }));
+
         // Local mounts: a chunk file failed the mount's check; the store checks it in full (a bad one is deleted and counted).
         api.MapPost("/chunks/verify", (ChunkRequest request, CancellationToken ct) => Guard(async () =>
         {
@@ -198,6 +218,61 @@ public static class SiloEndpoints
         catch (Exception)
         {
             // Nothing sent yet: the fill's error is the answer (Guard maps it), without the chunk's length.
+            response.ContentLength = null;
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Streams a chunk to a mount of this node while this silo fills it (<see cref="ChunkStreamFormat"/>): each block once
+    /// it arrived, with the CRC32C the fill took of it, then the whole chunk's. The answer starts only once the object
+    /// store has answered with the right object, so an object changed or deleted after import is an error status, as
+    /// from ensure; a fill that fails after the first byte cuts the connection.
+    /// </summary>
+    private static async Task<IResult> StreamToMountAsync(SiloNode node, ChunkFillBuffer fill, HttpContext context, CancellationToken ct)
+    {
+        await fill.Started.WaitAsync(ct).ConfigureAwait(false);
+        var response = context.Response;
+        response.ContentType = ChunkStreamFormat.MediaType;
+        response.ContentLength = ChunkStreamFormat.BodyLength(fill.Length);
+        var writer = response.BodyWriter;
+        var blocks = ChunkStreamFormat.BlockCount(fill.Length);
+        var wrote = false;
+        try
+        {
+            for (var block = 0; block < blocks;)
+            {
+                var (start, length) = ChunkStreamFormat.Block(fill.Length, block);
+                var available = await fill.WaitAsync(start + length - 1, ct).ConfigureAwait(false);
+                for (; block < blocks && ChunkStreamFormat.Block(fill.Length, block) is var (s, n) && s + n <= available; block++)
+                {
+                    var frame = writer.GetSpan(n + ChunkStreamFormat.CrcLength);
+                    fill.Data.Span.Slice(s, n).CopyTo(frame);
+                    ChunkStreamFormat.WriteCrc(frame[n..], fill.BlockCrc(block));
+                    writer.Advance(n + ChunkStreamFormat.CrcLength);
+                    wrote = true;
+                }
+
+                if (block == blocks)
+                {
+                    var crc = await fill.Completed.WaitAsync(ct).ConfigureAwait(false);
+                    ChunkStreamFormat.WriteCrc(writer.GetSpan(ChunkStreamFormat.CrcLength), crc);
+                    writer.Advance(ChunkStreamFormat.CrcLength);
+                }
+
+                await writer.FlushAsync(ct).ConfigureAwait(false);
+            }
+
+            node.Counters.StreamedToMount();
+            return Results.Empty;
+        }
+        catch (Exception) when (response.HasStarted || wrote)
+        {
+            context.Abort(); // part of the body is out (or buffered): the mount must see it cut short
+            return Results.Empty;
+        }
+        catch (Exception)
+        {
             response.ContentLength = null;
             throw;
         }

@@ -191,6 +191,30 @@ public sealed class SiloNode : IDisposable, IRangeSource
     }
 
     /// <summary>
+    /// For a mount of this node (decision 0035): the fill of a chunk to stream to it as its bytes arrive, with a reference
+    /// taken (the caller releases it): the fill running on this silo, or a new one when the chunk is not stored here and
+    /// this silo owns it. Null when the chunk is stored here, is another silo's, or its fill ended just now: then
+    /// <see cref="EnsureAsync"/> says where it is. Checked in this order because a fill leaves
+    /// <see cref="ChunkFills"/> only once the chunk is stored (or failed).
+    /// </summary>
+    public ChunkFillBuffer? AcquireFillToStream(ChunkRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (Resources.Fills.TryAcquire(request.Id) is { } running)
+        {
+            return running;
+        }
+
+        if (!(Membership?.OwnsHere(PlacementKey.Of(request.Id)) ?? true) || ChunkFill.StartOrJoinUnlessStored(Resources, request, _fillLog) is not { } fill)
+        {
+            return null;
+        }
+
+        _ = fill.Fill.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return fill.TryAcquire() ? fill : null;
+    }
+
+    /// <summary>
     /// Not cancelled by a caller that gives up: others may wait on the same fill. A chunk this silo owns is filled here
     /// without a grain call (decision 0034): its grain would be activated on this silo only to join the node's fill
     /// (<see cref="ChunkFills"/>), which other silos' calls to the grain join too. Any other chunk's grain answers as soon
@@ -202,6 +226,21 @@ public sealed class SiloNode : IDisposable, IRangeSource
         await Task.Yield();
         if (Membership?.OwnsHere(PlacementKey.Of(request.Id)) ?? true)
         {
+            // Unless a fill (a mount's stream's, decision 0035) stored it since EnsureAsync looked.
+            if (ChunkFill.StartOrJoinUnlessStored(Resources, request, _fillLog) is { } own)
+            {
+                return await own.Fill.ConfigureAwait(false);
+            }
+
+            using (var handle = Chunks.TryOpen(request.Id, request.Address))
+            {
+                if (handle is not null)
+                {
+                    Counters.LocalHit(handle.Length);
+                    return new ChunkLocation(true, handle.Length, handle.Crc32C, ChunkTier.Local);
+                }
+            }
+
             return await ChunkFill.StartOrJoin(Resources, request, _fillLog).Fill.ConfigureAwait(false);
         }
 

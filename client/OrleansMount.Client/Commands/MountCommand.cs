@@ -35,12 +35,13 @@ internal static class MountCommand
         var readahead = new Option<int>("--readahead") { Description = "Chunks fetched ahead of a sequential reader, per open file (0: off).", DefaultValueFactory = _ => 16, HelpName = "CHUNKS" };
         var readaheadFiles = new Option<int>("--readahead-files") { Description = "Files whose first chunk is fetched ahead when readers open files in name order (a copy, tar, a sorted index); 0: off.", DefaultValueFactory = _ => 32, HelpName = "FILES" };
         var readaheadBack = new Option<int>("--readahead-back") { Description = "Chunk files kept open behind a reader's current chunk.", DefaultValueFactory = _ => 2, HelpName = "CHUNKS" };
+        var streamMemory = new Option<string>("--stream-memory") { Description = "Memory for chunks streamed from the silo while it fills them, so a cold read returns before the chunk is whole on disk (0: off; reads then wait for the chunk file).", DefaultValueFactory = _ => "64MiB", HelpName = "SIZE" };
         var noMetadataPrefetch = new Option<bool>("--no-metadata-prefetch") { Description = "Do not fetch the metadata of the mounted path in the background once mounted." };
         var noWarmUp = new Option<bool>("--no-warm-up") { Description = "Do not prefetch the mounted path once readers are evidently walking it cold (32 files read from the object store in 2 or more directories; only when the snapshot fits in half of the silo's cache)." };
         var xattrs = new Option<bool>("--xattrs") { Description = "Answer extended attributes (user.orleansmount.identity and .address of each file). Off by default: then the kernel stops asking after the first call, and 'ls -l' or 'cp -a' walks make no calls to the mount for them." };
         var command = new Command("mount", "Mount a snapshot read-only with FUSE. Returns once the mount is ready; unmount with 'orleansmount umount MOUNTPOINT'.")
         {
-            name, mountpoint, path, silo, foreground, allowOther, uid, gid, fileMode, threads, logFile, readahead, readaheadFiles, readaheadBack, noMetadataPrefetch, noWarmUp, xattrs,
+            name, mountpoint, path, silo, foreground, allowOther, uid, gid, fileMode, threads, logFile, readahead, readaheadFiles, readaheadBack, streamMemory, noMetadataPrefetch, noWarmUp, xattrs,
         };
         command.SetAction((parse, cancellationToken) => Cli.RunAsync(async () =>
         {
@@ -55,6 +56,11 @@ internal static class MountCommand
             if (parse.GetValue(readaheadFiles) is < 0 or > Grains.Chunks.FileReadaheadRequest.MaxFiles)
             {
                 throw new OrleansMountException("--readahead-files must be from 0 to 1000 files", 2);
+            }
+
+            if (!ByteSize.TryParse(parse.GetValue(streamMemory)!, out var streamBytes) || streamBytes is < 0 or > 64L << 30)
+            {
+                throw new OrleansMountException($"--stream-memory '{parse.GetValue(streamMemory)}' must be a size from 0 to 64GiB (e.g. 64MiB; 0 turns streaming off)", 2);
             }
 
             var log = parse.GetValue(logFile) ?? $"/tmp/orleansmount-mount-{target.Trim('/').Replace('/', '_')}.log";
@@ -73,6 +79,7 @@ internal static class MountCommand
                 ReadaheadChunks = parse.GetValue(readahead),
                 ReadaheadBackChunks = parse.GetValue(readaheadBack),
                 ReadaheadFiles = parse.GetValue(readaheadFiles),
+                StreamMemory = streamBytes,
                 MetadataPrefetch = !parse.GetValue(noMetadataPrefetch),
                 WarmUp = !parse.GetValue(noWarmUp),
                 ExtendedAttributes = parse.GetValue(xattrs),

@@ -36,6 +36,14 @@ public interface IMountBackend
     /// <summary>Makes a chunk present in the local silo's cache.</summary>
     Task<ChunkLocation> EnsureChunkAsync(ChunkRequest request, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Asks for a chunk as the silo fills it (decision 0035): a <see cref="ChunkStreamFormat"/> body while it arrives, or
+    /// where it is when the silo does not stream it (stored on this node, or another silo's). Without a streaming silo,
+    /// the location from <see cref="EnsureChunkAsync"/>.
+    /// </summary>
+    async Task<ChunkStreamAnswer> StreamChunkAsync(ChunkRequest request, CancellationToken cancellationToken) =>
+        new(await EnsureChunkAsync(request, cancellationToken).ConfigureAwait(false), null);
+
     /// <summary>Reads a chunk's bytes through the silo.</summary>
     Task ReadChunkAsync(ChunkRequest request, Memory<byte> destination, CancellationToken cancellationToken);
 

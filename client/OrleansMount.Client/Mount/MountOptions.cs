@@ -31,6 +31,15 @@ public sealed record MountOptions
     public int ReadaheadBackChunks { get; init; } = 2;
 
     /// <summary>
+    /// Bytes of chunks streamed from the silo while it fills them (<see cref="ChunkStreams"/>, decision 0035;
+    /// <c>--stream-memory</c>); 0: off, every cold read waits for the chunk file.
+    /// </summary>
+    public long StreamMemory { get; init; } = 64L << 20;
+
+    /// <summary>How long a chunk's stream may take before it counts as cut (the read then asks the silo again).</summary>
+    public TimeSpan StreamTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
     /// Answer getxattr/listxattr (<c>--xattrs</c>). Off: both answer ENOSYS, which the kernel remembers for the
     /// mount's life, so the xattr probes of <c>ls -l</c> (security.selinux, POSIX ACLs) cost no upcall per file.
     /// </summary>

@@ -42,6 +42,8 @@ public sealed class SiloBackend : IMountBackend
 
     public Task<ChunkLocation> EnsureChunkAsync(ChunkRequest request, CancellationToken cancellationToken) => _silo.EnsureChunkAsync(request, cancellationToken);
 
+    public Task<ChunkStreamAnswer> StreamChunkAsync(ChunkRequest request, CancellationToken cancellationToken) => _silo.StreamChunkAsync(request, cancellationToken);
+
     public Task ReadChunkAsync(ChunkRequest request, Memory<byte> destination, CancellationToken cancellationToken) => _silo.ReadChunkAsync(request, destination, cancellationToken);
 
     public Task ReadaheadAsync(IReadOnlyList<ChunkRequest> chunks, CancellationToken cancellationToken) => _silo.ReadaheadAsync(chunks, cancellationToken);

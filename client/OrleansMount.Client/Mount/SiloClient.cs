@@ -116,6 +116,40 @@ public sealed class SiloClient : IDisposable
     public Task<ChunkLocation> EnsureChunkAsync(ChunkRequest request, CancellationToken cancellationToken = default) =>
         SendAsync<ChunkLocation>(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/chunks/ensure") { Content = JsonContent.Create(request) }, cancellationToken);
 
+    /// <summary>
+    /// Asks the silo for a chunk as it fills it (<c>POST /api/v1/chunks/stream</c>, decision 0035): the body of the stream,
+    /// or the chunk's location when the silo does not stream it. The caller disposes the answer.
+    /// </summary>
+    public async Task<ChunkStreamAnswer> StreamChunkAsync(ChunkRequest request, CancellationToken cancellationToken = default)
+    {
+        var response = await SendRawAsync(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/chunks/stream") { Content = JsonContent.Create(request) }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (response.Content.Headers.ContentType?.MediaType == ChunkStreamFormat.MediaType)
+            {
+                if (response.Content.Headers.ContentLength != ChunkStreamFormat.BodyLength(request.Length))
+                {
+                    throw new SiloException($"silo {Address} announced a stream of {response.Content.Headers.ContentLength} bytes for chunk {request.Index} of {request.Address} ({request.Length} bytes); are the silo and the mount the same version?", SiloError.Internal);
+                }
+
+                var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                return new ChunkStreamAnswer(null, body, response);
+            }
+
+            using (response)
+            {
+                return new ChunkStreamAnswer(
+                    await response.Content.ReadFromJsonAsync<ChunkLocation>(cancellationToken).ConfigureAwait(false) ?? throw new SiloException($"silo {Address} sent an empty answer", SiloError.Internal),
+                    null);
+            }
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
     public Task<PrefetchJobStatus> StartPrefetchAsync(PrefetchRequest request, CancellationToken cancellationToken = default) =>
         SendAsync<PrefetchJobStatus>(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/prefetch") { Content = JsonContent.Create(request) }, cancellationToken);
 

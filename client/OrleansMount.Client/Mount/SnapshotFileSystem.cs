@@ -69,6 +69,7 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         // RecentLookups, so a dataset read again soon (the next epoch) costs no silo round trip per file.
         _inodes = new InodeTable(RootIno, options.RootPath, RecentLookups);
         Readahead = new Readahead(backend, options.ReadaheadChunks, logger);
+        Streams = options.StreamMemory > 0 ? new ChunkStreams(options.StreamMemory) : null;
         FileReadahead = new FileReadahead((after, files, ct) => backend.ReadaheadFilesAsync(options.RootPath, after, files, ct), options.ReadaheadFiles, logger, RememberAhead);
         _directoryAhead = new DirectoryReadahead((ino, path) => FetchPageAsync(ino, path, null, 2));
         _windows = new LookupWindows(
@@ -89,6 +90,9 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     /// mount once its session exists, null in tests without a kernel.
     /// </summary>
     public Action<ulong>? InvalidateDirectory { get; set; }
+
+    /// <summary>Chunks streamed from the silo while it fills them (null: off).</summary>
+    public ChunkStreams? Streams { get; }
 
     /// <summary>Fetching ahead of sequential readers (counters for logs and tests).</summary>
     public Readahead Readahead { get; }
@@ -409,14 +413,26 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     /// One chunk's part of a read. From the node's chunk file when it is there (every block the read returns
     /// checked against the file's block checksums, on every read); a file that fails a check is never served:
     /// it is reported to the silo, which removes it and fills the chunk again (from a peer or the object store),
-    /// and the read tries again. Through the silo when the file cannot be read here.
+    /// and the read tries again. A chunk not on disk yet is streamed by the silo as it fills it (decision 0035),
+    /// each block checked before it is served; a stream cut short sends the read to the silo's ensure. Through the
+    /// silo when the file cannot be read here.
     /// </summary>
     private async Task ReadChunkSliceAsync(OpenFile file, int index, int within, Memory<byte> destination)
     {
         var request = file.Request(index, _backend.ChunkSize, _backend.SnapshotName, _backend.SnapshotId);
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var local = file.Cached(index) ?? OpenLocal(file, request, out _);
+            var local = file.Cached(index);
+            if (local is null && attempt == 0 && Streams?.TryJoin(request.Id) is { } joined)
+            {
+                // A stream of this chunk in flight (or ended moments ago, before the chunk file is written).
+                if ((await TryServeStreamAsync(joined, file, request, within, destination).ConfigureAwait(false)).Served)
+                {
+                    return;
+                }
+            }
+
+            local ??= OpenLocal(file, request, out _);
             if (local is null)
             {
                 if (_backend.LocalChunkPath(request.Id) is null)
@@ -424,13 +440,24 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
                     break; // the node's chunk files are not readable here: the silo sends the bytes
                 }
 
-                var location = await _backend.EnsureChunkAsync(request, CancellationToken.None).ConfigureAwait(false);
-                if (location.Tier == ChunkTier.ObjectStore)
+                ChunkLocation? location = null;
+                if (attempt == 0 && Streams?.JoinOrStart(_backend, request, _options.StreamTimeout) is { } stream)
+                {
+                    (var served, location) = await TryServeStreamAsync(stream, file, request, within, destination).ConfigureAwait(false);
+                    if (served)
+                    {
+                        return;
+                    }
+                }
+
+                var known = location ?? await _backend.EnsureChunkAsync(request, CancellationToken.None).ConfigureAwait(false);
+
+                if (known.Tier == ChunkTier.ObjectStore)
                 {
                     WarmUp?.ColdRead(file.Item.Ino, file.Address);
                 }
 
-                if (!location.Cached)
+                if (!known.Cached)
                 {
                     break; // not cacheable on this node (disk full): the silo streams it
                 }
@@ -480,6 +507,36 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    /// <summary>
+    /// Serves a read from a chunk's stream (the reference taken on it is released here). Not served: where the silo
+    /// said the chunk is (it did not stream it), or no location when the stream was cut before the bytes the read needs
+    /// arrived checked (the read then asks for an ensure). The silo's error, such as an object changed after import, is
+    /// the read's error, as from an ensure.
+    /// </summary>
+    private async Task<(bool Served, ChunkLocation? Location)> TryServeStreamAsync(ChunkStream stream, OpenFile file, Grains.Chunks.ChunkRequest request, int within, Memory<byte> destination)
+    {
+        try
+        {
+            if (await stream.Answer.ConfigureAwait(false) is { } location)
+            {
+                return (false, location);
+            }
+
+            await stream.CopyAsync(within, destination).ConfigureAwait(false);
+            WarmUp?.ColdRead(file.Item.Ino, file.Address);
+            return (true, null);
+        }
+        catch (ChunkStreamCutException e)
+        {
+            _logger.LogWarning("chunk {Index} of {Address}: {Problem}; asking the silo for it again", request.Index, file.Address, e.Message);
+            return (false, null);
+        }
+        finally
+        {
+            stream.Release();
         }
     }
 

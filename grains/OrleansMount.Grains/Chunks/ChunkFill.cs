@@ -25,16 +25,30 @@ public static class ChunkFill
     /// listed in the node's <see cref="NodeResources.Fills"/> while it runs so peers can stream its bytes as they
     /// arrive. Its <see cref="ChunkFillBuffer.Fill"/> says where the chunk is once stored.
     /// </summary>
-    public static ChunkFillBuffer StartOrJoin(NodeResources node, ChunkRequest request, ILogger logger)
+    public static ChunkFillBuffer StartOrJoin(NodeResources node, ChunkRequest request, ILogger logger) =>
+        StartOrJoin(node, request, logger, unlessStored: false)!;
+
+    /// <summary>
+    /// <see cref="StartOrJoin(NodeResources, ChunkRequest, ILogger)"/>, or null when the chunk is in the chunk store
+    /// (asked under the fills' lock: a fill that stored the chunk just now is not started again, as it could be
+    /// between a caller's own check of the store and its start).
+    /// </summary>
+    public static ChunkFillBuffer? StartOrJoinUnlessStored(NodeResources node, ChunkRequest request, ILogger logger) =>
+        StartOrJoin(node, request, logger, unlessStored: true);
+
+    private static ChunkFillBuffer? StartOrJoin(NodeResources node, ChunkRequest request, ILogger logger, bool unlessStored)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(request);
-        return node.Fills.FindOrStart(request.Id, () =>
-        {
-            var buffer = new ChunkFillBuffer(request.Id, request.Length);
-            buffer.Fill = FillAsync(node, request, ChunkOrigin.Owned, buffer, listed: true, logger);
-            return buffer;
-        });
+        return node.Fills.FindOrStart(
+            request.Id,
+            () =>
+            {
+                var buffer = new ChunkFillBuffer(request.Id, request.Length);
+                buffer.Fill = FillAsync(node, request, ChunkOrigin.Owned, buffer, listed: true, logger);
+                return buffer;
+            },
+            unlessStored ? () => node.Chunks.Contains(request.Id) : null);
     }
 
     private static async Task<ChunkLocation> FillAsync(NodeResources node, ChunkRequest request, ChunkOrigin origin, ChunkFillBuffer fill, bool listed, ILogger logger)

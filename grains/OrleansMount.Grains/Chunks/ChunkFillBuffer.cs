@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.ExceptionServices;
 using OrleansMount.Core;
+using OrleansMount.Storage.Chunks;
 
 namespace OrleansMount.Grains.Chunks;
 
@@ -13,6 +14,9 @@ namespace OrleansMount.Grains.Chunks;
 /// start are the object's (never fewer than before: a retried object-store read writes the same bytes again), then
 /// <see cref="Complete"/> with the CRC32C of the whole chunk, or <see cref="Fail"/>; and <see cref="Finish"/> once the
 /// chunk is in the chunk store (or could not be stored).</item>
+/// <item>The writer also takes the CRC32C of each <see cref="BlockSize"/> block as it arrives, before readers can
+/// see it (<see cref="BlockCrc"/>): a reader that serves blocks before the whole chunk is there (a mount's stream,
+/// <see cref="ChunkStreamFormat"/>) sends each with the checksum of the bytes the object store sent.</item>
 /// <item>A reader holds a reference (<see cref="TryAcquire"/>, <see cref="Release"/>) while it reads
 /// <see cref="Data"/>, and waits for more with <see cref="WaitAsync"/>. It has the chunk only once
 /// <see cref="Completed"/> gave it the CRC32C: a fill that fails midway faults every wait and <see cref="Completed"/>,
@@ -23,6 +27,8 @@ namespace OrleansMount.Grains.Chunks;
 public sealed class ChunkFillBuffer
 {
     private readonly byte[] _buffer;
+    private readonly uint[] _blockCrcs;
+    private int _checkedBlocks; // the writer's: blocks whose CRC32C is in _blockCrcs
     private readonly Lock _lock = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<uint> _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -39,7 +45,11 @@ public sealed class ChunkFillBuffer
         Id = id;
         Length = length;
         _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+        _blockCrcs = new uint[ChunkFileFormat.BlockCount(length, BlockSize)];
     }
+
+    /// <summary>The size of the blocks whose CRC32C the writer takes as they arrive (the last one may be shorter).</summary>
+    public const int BlockSize = ChunkStreamFormat.BlockSize;
 
     public ChunkId Id { get; }
 
@@ -80,6 +90,7 @@ public sealed class ChunkFillBuffer
     {
         ArgumentOutOfRangeException.ThrowIfNegative(available);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(available, Length);
+        CheckBlocks(available);
         TaskCompletionSource? wake = null;
         lock (_lock)
         {
@@ -109,6 +120,11 @@ public sealed class ChunkFillBuffer
             {
                 throw new InvalidOperationException($"the fill of chunk {Id} failed already");
             }
+        }
+
+        CheckBlocks(Length);
+        lock (_lock)
+        {
 
             _available = Length;
             (wake, _progress) = (_progress, null);
@@ -117,6 +133,41 @@ public sealed class ChunkFillBuffer
         _started.TrySetResult();
         _completed.TrySetResult(crc32C);
         wake?.TrySetResult();
+    }
+
+    /// <summary>
+    /// The CRC32C of block <paramref name="block"/> (<see cref="BlockSize"/> bytes from <c>block * BlockSize</c>, the
+    /// last one shorter), taken by the writer as it arrived; there once <see cref="Available"/> covers the block.
+    /// </summary>
+    public uint BlockCrc(int block)
+    {
+        lock (_lock)
+        {
+            var end = Math.Min(Length, (block + 1) * BlockSize);
+            if (block < 0 || block >= _blockCrcs.Length || _available < end)
+            {
+                throw new ArgumentOutOfRangeException(nameof(block), block, $"block {block} of chunk {Id} has not arrived ({_available} of {Length} bytes)");
+            }
+
+            return _blockCrcs[block];
+        }
+    }
+
+    /// <summary>The writer: the checksum of each block wholly within the first <paramref name="available"/> bytes, not taken yet.</summary>
+    private void CheckBlocks(int available)
+    {
+        while (_checkedBlocks < _blockCrcs.Length)
+        {
+            var start = _checkedBlocks * BlockSize;
+            var end = Math.Min(Length, start + BlockSize);
+            if (end > available)
+            {
+                return;
+            }
+
+            _blockCrcs[_checkedBlocks] = ChunkChecksum.Compute(_buffer.AsSpan(start, end - start));
+            _checkedBlocks++;
+        }
     }
 
     /// <summary>The writer: the chunk is in the chunk store (<paramref name="stored"/>) or could not be stored.</summary>

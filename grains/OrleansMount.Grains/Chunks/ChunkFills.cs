@@ -25,9 +25,11 @@ public sealed class ChunkFills
 
     /// <summary>
     /// The fill of <paramref name="id"/> in flight, or the one <paramref name="start"/> starts now, listed before it can
-    /// end (<see cref="Remove"/> waits for the lock taken here), so no fill stays listed after its end.
+    /// end (<see cref="Remove"/> waits for the lock taken here), so no fill stays listed after its end. Null, starting
+    /// nothing, when <paramref name="stored"/> says the chunk is stored: asked under that lock, and a fill stores its
+    /// chunk before it leaves the list, so a fill that ended just now is seen as stored, never started again.
     /// </summary>
-    internal ChunkFillBuffer FindOrStart(ChunkId id, Func<ChunkFillBuffer> start)
+    internal ChunkFillBuffer? FindOrStart(ChunkId id, Func<ChunkFillBuffer> start, Func<bool>? stored = null)
     {
         if (_fills.TryGetValue(id, out var fill))
         {
@@ -38,6 +40,11 @@ public sealed class ChunkFills
         {
             if (!_fills.TryGetValue(id, out fill))
             {
+                if (stored?.Invoke() == true)
+                {
+                    return null;
+                }
+
                 fill = start();
                 _fills[id] = fill;
             }

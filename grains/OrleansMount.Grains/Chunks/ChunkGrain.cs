@@ -18,23 +18,19 @@ public sealed class ChunkGrain(NodeResources node, ClusterView view, ILoggerFact
 
     public async Task<ChunkAnswer> EnsureAsync(ChunkRequest request)
     {
-        if (Stored(request) is { } stored)
-        {
-            return stored;
-        }
-
-        return new ChunkAnswer(View.SiloId, await ChunkFill.StartOrJoin(node, request, _fillLog).Fill.ConfigureAwait(true));
+        var (stored, buffer) = StoredOrFill(request);
+        return stored ?? new ChunkAnswer(View.SiloId, await buffer!.Fill.ConfigureAwait(true));
     }
 
     public async Task<ChunkAnswer> LocateAsync(ChunkRequest request)
     {
-        if (Stored(request) is { } stored)
+        var (stored, buffer) = StoredOrFill(request);
+        if (stored is not null)
         {
             return stored;
         }
 
-        var buffer = ChunkFill.StartOrJoin(node, request, _fillLog);
-        var fill = buffer.Fill;
+        var fill = buffer!.Fill;
         await Task.WhenAny(buffer.Started, fill).ConfigureAwait(true);
         if (fill.IsCompleted || !buffer.Started.IsCompletedSuccessfully)
         {
@@ -48,6 +44,26 @@ public sealed class ChunkGrain(NodeResources node, ClusterView view, ILoggerFact
     public Task RecheckOwnerAsync() => RecheckAsync();
 
     protected override Task RecheckThroughGrainCall(IGrainFactory factory, string key) => factory.GetGrain<IChunkGrain>(key).RecheckOwnerAsync();
+
+    /// <summary>
+    /// The chunk's answer when it is stored here, else the fill in flight or a new one. The store is asked again under
+    /// the fills' lock, so a fill that ended between the two looks is found stored, not started again; a copy the
+    /// store lists but cannot open is filled again.
+    /// </summary>
+    private (ChunkAnswer? Stored, ChunkFillBuffer? Fill) StoredOrFill(ChunkRequest request)
+    {
+        if (Stored(request) is { } stored)
+        {
+            return (stored, null);
+        }
+
+        if (ChunkFill.StartOrJoinUnlessStored(node, request, _fillLog) is { } fill)
+        {
+            return (null, fill);
+        }
+
+        return Stored(request) is { } now ? (now, null) : (null, ChunkFill.StartOrJoin(node, request, _fillLog));
+    }
 
     /// <summary>The answer for a chunk already in this silo's store, or null.</summary>
     private ChunkAnswer? Stored(ChunkRequest request)

@@ -20,6 +20,7 @@ public sealed class NodeCounters
     private long _tlsRejections;
     private long _rangeCorruptions;
     private long _streamedWhileFilling;
+    private long _mountStreams;
 
     public long ObjectStoreGets => Interlocked.Read(ref _objectStoreGets);
 
@@ -110,4 +111,9 @@ public sealed class NodeCounters
     public long PeerStreamsWhileFilling => Interlocked.Read(ref _streamedWhileFilling);
 
     public void StreamedWhileFilling() => Interlocked.Increment(ref _streamedWhileFilling);
+
+    /// <summary>Chunks this silo streamed to a mount of its node while filling them (decision 0035), every byte sent.</summary>
+    public long MountStreams => Interlocked.Read(ref _mountStreams);
+
+    public void StreamedToMount() => Interlocked.Increment(ref _mountStreams);
 }

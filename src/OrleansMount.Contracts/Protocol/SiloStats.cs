@@ -33,4 +33,5 @@ public sealed record SiloStats(
     long ObjectStoreFailures = 0,
     long RangeCorruptionsDetected = 0,
     long TlsRejected = 0,
-    long PeerStreamsWhileFilling = 0);
+    long PeerStreamsWhileFilling = 0,
+    long MountStreams = 0);

@@ -192,6 +192,30 @@ public sealed class ChunkFillBufferTests
         }
     }
 
+    [Fact]
+    public void The_writer_takes_each_blocks_checksum_as_it_arrives_and_a_later_change_to_the_buffer_does_not_alter_it()
+    {
+        var length = (2 * ChunkFillBuffer.BlockSize) + 100;
+        var fill = new ChunkFillBuffer(Id, length);
+        var source = new byte[length];
+        new Random(5).NextBytes(source);
+        source.AsSpan(0, ChunkFillBuffer.BlockSize + 10).CopyTo(fill.Destination.Span);
+        fill.Advance(ChunkFillBuffer.BlockSize + 10);
+        Assert.Equal(ChunkChecksum.Compute(source.AsSpan(0, ChunkFillBuffer.BlockSize)), fill.BlockCrc(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => fill.BlockCrc(1)); // not whole yet
+
+        // Bytes changed in memory after their block arrived (what a buffer returned to the pool too early would see):
+        // the block's checksum still says what arrived, so a reader sending both lets its receiver see the difference.
+        fill.Destination.Span[5] ^= 0xff;
+        Assert.NotEqual(ChunkChecksum.Compute(fill.Data.Span[..ChunkFillBuffer.BlockSize]), fill.BlockCrc(0));
+
+        source.AsSpan(ChunkFillBuffer.BlockSize + 10).CopyTo(fill.Destination.Span[(ChunkFillBuffer.BlockSize + 10)..]);
+        fill.Complete(ChunkChecksum.Compute(source)); // the last two blocks, the short one included, without an Advance
+        Assert.Equal(ChunkChecksum.Compute(source.AsSpan(ChunkFillBuffer.BlockSize, ChunkFillBuffer.BlockSize)), fill.BlockCrc(1));
+        Assert.Equal(ChunkChecksum.Compute(source.AsSpan(2 * ChunkFillBuffer.BlockSize)), fill.BlockCrc(2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => fill.BlockCrc(3));
+    }
+
     private static void Fill(ChunkFillBuffer fill, int from, int to) => Expected(from, to).CopyTo(fill.Destination[from..to]);
 
     private static byte[] Expected(int from, int to) => [.. Enumerable.Range(from, to - from).Select(i => (byte)(i * 7))];
