@@ -49,8 +49,7 @@ public sealed class ChunkStream
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Id = id;
         Length = length;
-        // Each block is read with its checksum (and the last one with the whole chunk's) into place: 2 checksums of slack.
-        _buffer = ArrayPool<byte>.Shared.Rent(length + (2 * ChunkStreamFormat.CrcLength));
+        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
     }
 
     public ChunkId Id { get; }
@@ -128,15 +127,22 @@ public sealed class ChunkStream
         try
         {
             var blocks = ChunkStreamFormat.BlockCount(Length);
+            var tail = new byte[2 * ChunkStreamFormat.CrcLength];
             for (var block = 0; block < blocks; block++)
             {
                 var (start, length) = ChunkStreamFormat.Block(Length, block);
-                // The block and its checksum (and after the last one, the whole chunk's) land in place: the next
-                // block overwrites the checksum bytes, which no reader sees (they are past what was published).
+                // A block and its checksum land in place, the checksum over the next block's first bytes (no reader
+                // sees them: they are past what was published) but the last block's, which goes with the whole
+                // chunk's checksum into a tail of its own.
                 var last = block == blocks - 1;
-                var frame = _buffer.AsMemory(start, length + (last ? 2 : 1) * ChunkStreamFormat.CrcLength);
+                var frame = _buffer.AsMemory(start, last ? length : length + ChunkStreamFormat.CrcLength);
                 await body.ReadExactlyAsync(frame, cancellationToken).ConfigureAwait(false);
-                var expected = ChunkStreamFormat.ReadCrc(frame.Span[length..]);
+                if (last)
+                {
+                    await body.ReadExactlyAsync(tail, cancellationToken).ConfigureAwait(false);
+                }
+
+                var expected = ChunkStreamFormat.ReadCrc(last ? tail : frame.Span[length..]);
                 var actual = ChunkChecksum.Compute(frame.Span[..length]);
                 if (actual != expected)
                 {
@@ -145,7 +151,7 @@ public sealed class ChunkStream
 
                 if (last)
                 {
-                    var whole = ChunkStreamFormat.ReadCrc(frame.Span[(length + ChunkStreamFormat.CrcLength)..]);
+                    var whole = ChunkStreamFormat.ReadCrc(tail.AsSpan(ChunkStreamFormat.CrcLength));
                     var computed = ChunkChecksum.Compute(_buffer.AsSpan(0, Length));
                     if (computed != whole)
                     {
