@@ -20,6 +20,15 @@ public sealed class SequentialDetector(long fileSize, int chunkSize, int window)
     private int _streak;
     private int _requestedUpTo = -1;
 
+    /// <summary>Whether chunk <paramref name="index"/> was named to be fetched ahead in the current sequential run.</summary>
+    public bool FetchingAhead(int index)
+    {
+        lock (_lock)
+        {
+            return index <= _requestedUpTo;
+        }
+    }
+
     /// <summary>Records a read; returns the chunks (inclusive) to fetch ahead now, or null.</summary>
     public (int From, int To)? OnRead(long offset, int length)
     {

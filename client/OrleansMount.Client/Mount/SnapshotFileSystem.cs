@@ -441,7 +441,9 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
                 }
 
                 ChunkLocation? location = null;
-                if (attempt == 0 && Streams?.JoinOrStart(_backend, request, _options.StreamTimeout) is { } stream)
+                // A chunk the readahead named is being filled ahead of the reader: the read joins that fill and reads the
+                // file, one copy of the chunk less than a stream of it (decision 0035). Any other one streams.
+                if (attempt == 0 && file.Detector?.FetchingAhead(index) != true && Streams?.JoinOrStart(_backend, request, _options.StreamTimeout) is { } stream)
                 {
                     (var served, location) = await TryServeStreamAsync(stream, file, request, within, destination).ConfigureAwait(false);
                     if (served)

@@ -34,6 +34,23 @@ public sealed class SequentialDetectorTests
     }
 
     [Fact]
+    public void The_chunks_named_ahead_are_known_until_a_random_read_ends_the_run()
+    {
+        var detector = new SequentialDetector(100L * Chunk, Chunk, window: 4);
+        Assert.False(detector.FetchingAhead(1)); // nothing named yet: a cold chunk streams (decision 0035)
+        for (var i = 0; i < 4; i++)
+        {
+            detector.OnRead(i * Read, Read);
+        }
+
+        Assert.True(detector.FetchingAhead(1));
+        Assert.True(detector.FetchingAhead(4));
+        Assert.False(detector.FetchingAhead(5));
+        detector.OnRead(50L * Chunk, Read); // a jump: the run is over
+        Assert.False(detector.FetchingAhead(1));
+    }
+
+    [Fact]
     public void Reads_slightly_out_of_order_still_count_as_sequential()
     {
         var detector = new SequentialDetector(100L * Chunk, Chunk, window: 2);
