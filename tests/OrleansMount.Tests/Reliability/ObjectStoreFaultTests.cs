@@ -120,6 +120,8 @@ public sealed class ObjectStoreFaultTests(S3rverServer s3, ITestOutputHelper out
         Assert.Contains("(gave up after 4 attempts in", text, StringComparison.Ordinal);
         Assert.Contains($"sent no complete answer for s3://{bucket}/ds/stalled/b.bin within 1 s (gave up after", text, StringComparison.Ordinal);
         Assert.Equal(good, await File.ReadAllBytesAsync(Path.Combine(mnt, "good/d.bin")));
+        // The read streamed the good chunk as it arrived (decision 0035): it is stored once that fill ends.
+        await WaitForAsync(() => silo.StatsAsync().GetAwaiter().GetResult().Fills >= 1, "the good file's fill stored");
 
         var stats = await silo.StatsAsync();
         output.WriteLine($"EIO after {failedAfter.TotalSeconds:0.00} s; retries {stats.ObjectStoreRetries}, failures {stats.ObjectStoreFailures}, fill errors {stats.FillErrors}");
