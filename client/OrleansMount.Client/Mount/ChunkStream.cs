@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.ExceptionServices;
 using OrleansMount.Core;
 using OrleansMount.Grains.Chunks;
@@ -35,6 +34,7 @@ public sealed class ChunkStreamCutException(string message, Exception? inner = n
 /// </summary>
 public sealed class ChunkStream
 {
+    private readonly SharedChunkMemory _memory; // the pump holds the first reference
     private readonly byte[] _buffer;
     private readonly Lock _lock = new();
     private readonly TaskCompletionSource<ChunkLocation?> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -42,14 +42,14 @@ public sealed class ChunkStream
     private TaskCompletionSource? _progress;
     private Exception? _error;
     private int _verified;
-    private int _references = 1; // the pump's
 
     public ChunkStream(ChunkId id, int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Id = id;
         Length = length;
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+        _memory = new SharedChunkMemory(length, $"the stream of chunk {id}");
+        _buffer = _memory.Buffer;
     }
 
     public ChunkId Id { get; }
@@ -203,39 +203,10 @@ public sealed class ChunkStream
     }
 
     /// <summary>Takes a reference so the memory stays while reading; false once it went back to the pool.</summary>
-    public bool TryAcquire()
-    {
-        lock (_lock)
-        {
-            if (_references == 0)
-            {
-                return false;
-            }
-
-            _references++;
-            return true;
-        }
-    }
+    public bool TryAcquire() => _memory.TryAcquire();
 
     /// <summary>Drops a reference; the last one returns the memory to the pool.</summary>
-    public void Release()
-    {
-        bool last;
-        lock (_lock)
-        {
-            if (_references == 0)
-            {
-                throw new InvalidOperationException($"the stream of chunk {Id} was released more often than acquired");
-            }
-
-            last = --_references == 0;
-        }
-
-        if (last)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-        }
-    }
+    public void Release() => _memory.Release();
 
     private void Publish(int verified)
     {

@@ -5,7 +5,7 @@ namespace OrleansMount.Client.Mount;
 /// <summary>
 /// The mount's chunk streams (decision 0035): at most one per chunk, so every read of a cold chunk shares one request
 /// to the silo; kept a moment after they end whole (<see cref="KeepFor"/>), while the silo writes the chunk file, so
-/// reads that follow do not ask for it again. Their memory is bounded by <c>budget</c> bytes: past it, streams that
+/// reads that follow and do not find the file yet do not ask for it again (reads look for the file first). Their memory is bounded by <c>budget</c> bytes: past it, streams that
 /// ended go first, and a read that would exceed it with streams in flight asks the silo to ensure the chunk instead.
 /// </summary>
 public sealed class ChunkStreams(long budget, TimeProvider? time = null)

@@ -422,17 +422,18 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         var request = file.Request(index, _backend.ChunkSize, _backend.SnapshotName, _backend.SnapshotId);
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var local = file.Cached(index);
-            if (local is null && attempt == 0 && Streams?.TryJoin(request.Id) is { } joined)
+            // The chunk file first, once it is there (checked block by block, and damage is reported); a stream only
+            // while it is not.
+            string? damage = null;
+            var local = file.Cached(index) ?? OpenLocal(file, request, out damage);
+            if (damage is not null)
             {
-                // A stream of this chunk in flight (or ended moments ago, before the chunk file is written).
-                if ((await TryServeStreamAsync(joined, file, request, within, destination).ConfigureAwait(false)).Served)
-                {
-                    return;
-                }
+                // There but failing its check: reported, then the read asks the silo again (not a stream that may
+                // still hold the chunk: the damage must reach the silo).
+                await ReportDamagedAsync(file, request, damage).ConfigureAwait(false);
+                continue;
             }
 
-            local ??= OpenLocal(file, request, out _);
             if (local is null)
             {
                 if (_backend.LocalChunkPath(request.Id) is null)
@@ -442,7 +443,8 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
                 ChunkLocation? location = null;
                 // A chunk the readahead named is being filled ahead of the reader: the read joins that fill and reads the
-                // file, one copy of the chunk less than a stream of it (decision 0035). Any other one streams.
+                // file, one copy of the chunk less than a stream of it (decision 0035). Any other one streams (a stream
+                // of it in flight, or ended moments ago while the silo writes the file, is joined).
                 if (attempt == 0 && file.Detector?.FetchingAhead(index) != true && Streams?.JoinOrStart(_backend, request, _options.StreamTimeout) is { } stream)
                 {
                     (var served, location) = await TryServeStreamAsync(stream, file, request, within, destination).ConfigureAwait(false);
@@ -467,14 +469,8 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
                 local = OpenLocal(file, request, out var problem);
                 if (local is null)
                 {
-                    // Evicted between ensure and open, or damaged on disk: the silo checks its copy in full
-                    // (a damaged one is deleted and counted), then ask again.
-                    if (problem is not null)
-                    {
-                        _logger.LogWarning("chunk {Index} of {Address}: the chunk file failed its check ({Problem}); reported to the silo, reading it again", index, file.Address, problem);
-                    }
-
-                    await _backend.ReportDamagedChunkAsync(request, CancellationToken.None).ConfigureAwait(false);
+                    // Evicted between ensure and open, or damaged on disk.
+                    await ReportDamagedAsync(file, request, problem).ConfigureAwait(false);
                     continue;
                 }
             }
@@ -510,6 +506,20 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
         {
             ArrayPool<byte>.Shared.Return(chunk);
         }
+    }
+
+    /// <summary>
+    /// A chunk file that failed its check (<paramref name="problem"/>; null when it was not there at all) is reported:
+    /// the silo checks its copy in full and deletes (and counts) a damaged one, so the next ensure fills it again.
+    /// </summary>
+    private async Task ReportDamagedAsync(OpenFile file, Grains.Chunks.ChunkRequest request, string? problem)
+    {
+        if (problem is not null)
+        {
+            _logger.LogWarning("chunk {Index} of {Address}: the chunk file failed its check ({Problem}); reported to the silo, reading it again", request.Index, file.Address, problem);
+        }
+
+        await _backend.ReportDamagedChunkAsync(request, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.ExceptionServices;
 using OrleansMount.Core;
 using OrleansMount.Storage.Chunks;
@@ -26,6 +25,7 @@ namespace OrleansMount.Grains.Chunks;
 /// </summary>
 public sealed class ChunkFillBuffer
 {
+    private readonly SharedChunkMemory _memory; // the writer holds the first reference
     private readonly byte[] _buffer;
     private readonly uint[] _blockCrcs;
     private int _checkedBlocks; // the writer's: blocks whose CRC32C is in _blockCrcs
@@ -36,7 +36,6 @@ public sealed class ChunkFillBuffer
     private TaskCompletionSource? _progress;
     private Exception? _error;
     private int _available;
-    private int _references = 1;
 
     /// <summary>A buffer for chunk <paramref name="id"/> of <paramref name="length"/> bytes; the caller holds its first reference (the writer's).</summary>
     public ChunkFillBuffer(ChunkId id, int length)
@@ -44,7 +43,8 @@ public sealed class ChunkFillBuffer
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Id = id;
         Length = length;
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+        _memory = new SharedChunkMemory(length, $"the fill buffer of chunk {id}");
+        _buffer = _memory.Buffer;
         _blockCrcs = new uint[ChunkFileFormat.BlockCount(length, BlockSize)];
     }
 
@@ -230,39 +230,10 @@ public sealed class ChunkFillBuffer
     }
 
     /// <summary>A reader: takes a reference so the memory stays; false when the fill is over and its memory gone.</summary>
-    public bool TryAcquire()
-    {
-        lock (_lock)
-        {
-            if (_references == 0)
-            {
-                return false;
-            }
-
-            _references++;
-            return true;
-        }
-    }
+    public bool TryAcquire() => _memory.TryAcquire();
 
     /// <summary>Drops a reference (the writer's or a reader's); the last one returns the memory to the pool.</summary>
-    public void Release()
-    {
-        bool last;
-        lock (_lock)
-        {
-            if (_references == 0)
-            {
-                throw new InvalidOperationException($"the fill buffer of chunk {Id} was released more often than acquired");
-            }
-
-            last = --_references == 0;
-        }
-
-        if (last)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-        }
-    }
+    public void Release() => _memory.Release();
 
     private static void Fault(TaskCompletionSource source, Exception error)
     {

@@ -194,6 +194,23 @@ public abstract class NodeProcessTests(S3rverServer s3, string tempPrefix) : IAs
         }
     }
 
+    /// <summary>
+    /// Waits until every chunk a silo read from the object store has been through its disk write (stored, or found
+    /// uncacheable, or failed): a read through a mount returns as the chunk streams in, before that (decision 0035), so
+    /// a test that counts or damages chunk files, or stops the silo, after reading waits for this first.
+    /// </summary>
+    protected static async Task<Grains.Protocol.SiloStats> FillsStoredAsync(SiloProcess silo)
+    {
+        var stats = await silo.StatsAsync();
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); stats.Fills + stats.FillErrors < stats.ObjectStoreGets; stats = await silo.StatsAsync())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{stats.ObjectStoreGets} chunks read from the object store, {stats.Fills} stored and {stats.FillErrors} failed after 30 s");
+            await Task.Delay(50);
+        }
+
+        return stats;
+    }
+
     /// <summary>Log lines and views arrive asynchronously (pipes, file sinks, polling): wait with a deadline.</summary>
     protected static async Task WaitForAsync(Func<bool> condition, string what, int seconds = 10)
     {

@@ -97,7 +97,7 @@ public sealed class MountTests(S3rverServer s3) : NodeProcessTests(s3, "om-mount
         Assert.Contains("OrleansMount.Storage.dll", mapped, StringComparison.Ordinal);
         Assert.DoesNotContain("AWSSDK", mapped, StringComparison.Ordinal);
 
-        var filled = await silo.StatsAsync();
+        var filled = await FillsStoredAsync(silo);
         Assert.Equal(firstRead.Sum(k => (long)tree[k].Length), filled.ObjectStoreBytes); // each byte fetched once
 
         // The silo goes down: reads of uncached data fail with EIO; it comes back and the mount recovers.

@@ -32,8 +32,8 @@ public sealed class ReadaheadAndMetadataPrefetchTests(S3rverServer s3, ITestOutp
     /// <summary>The silo's stats once no readahead is in flight (fills started in the background have ended).</summary>
     private static async Task<SiloStats> ReadaheadSettledAsync(SiloProcess silo)
     {
-        var stats = await silo.StatsAsync();
-        for (var deadline = DateTime.UtcNow.AddSeconds(30); stats.Readahead!.InFlight > 0; stats = await silo.StatsAsync())
+        var stats = await FillsStoredAsync(silo);
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); stats.Readahead!.InFlight > 0 || stats.Fills + stats.FillErrors < stats.ObjectStoreGets; stats = await silo.StatsAsync())
         {
             Assert.True(DateTime.UtcNow < deadline, "readahead still in flight");
             await Task.Delay(50);

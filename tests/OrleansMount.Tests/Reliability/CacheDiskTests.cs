@@ -78,6 +78,8 @@ public sealed class CacheDiskTests(S3rverServer s3, ITestOutputHelper output) : 
             await File.ReadAllBytesAsync(Path.Combine(mnt, key));
         }
 
+        await FillsStoredAsync(silo);
+
         // One byte flipped inside a chunk file while the silo runs (it checked the file when it wrote it).
         // The mount checks every block it reads, and the silo re-checks its copy when told.
         await UnmountAsync(mnt);
@@ -87,7 +89,7 @@ public sealed class CacheDiskTests(S3rverServer s3, ITestOutputHelper output) : 
         var before = await silo.StatsAsync();
         await MountAsync("damage", mnt, socket, Path.Combine(Temp.Path, "mount2.log"));
         await ReadAllAndCompareAsync(mnt, files);
-        var running = await silo.StatsAsync();
+        var running = await FillsStoredAsync(silo);
         Assert.Equal(1, running.CorruptionsDetected - before.CorruptionsDetected);
         Assert.Equal(1, running.ObjectStoreGets - before.ObjectStoreGets); // only the damaged chunk was fetched again
 

@@ -28,6 +28,7 @@ public sealed class ChunkIntegrityTests(S3rverServer s3, ITestOutputHelper outpu
         await MountAsync("rot", mnt, socket, Path.Combine(Temp.Path, "mount.log"));
         using var held = new HeldOpen(mnt, files.Keys); // the mount keeps these files' chunk files open
         await AssertAllExactAsync(mnt, files);
+        await FillsStoredAsync(silo);
 
         var chunks = ChunkFiles(cache);
         Assert.True(chunks.Count >= 10, $"{chunks.Count} chunk files");
@@ -86,6 +87,7 @@ public sealed class ChunkIntegrityTests(S3rverServer s3, ITestOutputHelper outpu
         await MountAsync("random", mnt, socket, Path.Combine(Temp.Path, "mount.log"));
         using var held = new HeldOpen(mnt, files.Keys);
         await AssertAllExactAsync(mnt, files);
+        await FillsStoredAsync(silo);
         var chunkCount = ChunkFiles(cache).Count;
         var random = new Random(20261206);
         var flips = 0;
