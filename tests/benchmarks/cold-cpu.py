@@ -5,7 +5,8 @@
   cold-cpu.py small [--files N] [--rounds R] [--variants "ARGS|ARGS..."] [--perf FILE]
 
 large: one N MiB file (default 1024) read cold with fio (1 MiB reads) through a fresh silo and mount, after one SDK GET
-of it (GetBench) in the same round; with several --readahead values, one mount for each in every round.
+of it (GetBench) in the same round; with several --readahead values, one mount for each in every round (a value may carry
+more mount arguments: --readahead "16,16 --stream-memory 0").
 small: N x 128 KiB (default 2000) read cold by 8 reader threads through a fresh silo and mount, after the parallel-GET
 ceiling (GetBench --parallel 8) in the same round; with --variants, one fresh silo and mount for each set of extra mount
 arguments in every round (e.g. --variants "--readahead-files 0|--readahead-files 32").
@@ -73,7 +74,7 @@ def main():
                 benchlib.say(f"round {rnd}: one SDK GET {r['bw_bytes'] / 1e6:7.1f} MB/s")
                 values = a.readahead.split(",")
                 for i, ra in enumerate(values):
-                    extra[:] = ["--readahead", ra]
+                    extra[:] = ["--readahead", *ra.split()]  # "16 --stream-memory 0": more mount arguments
                     root, pids, close = s.open_fs("orleansmount", "large", "direct")
                     try:
                         benchlib.drop_caches()

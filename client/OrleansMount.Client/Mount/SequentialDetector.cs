@@ -19,13 +19,17 @@ public sealed class SequentialDetector(long fileSize, int chunkSize, int window)
     private long _next = -1;
     private int _streak;
     private int _requestedUpTo = -1;
+    private int _aheadUpTo = -1; // the furthest chunk ever named ahead: never reset
 
-    /// <summary>Whether chunk <paramref name="index"/> was named to be fetched ahead in the current sequential run.</summary>
+    /// <summary>
+    /// Whether chunk <paramref name="index"/> was named to be fetched ahead (or lies before one that was), in this run or
+    /// an earlier one: a read slightly out of order beyond <see cref="Slack"/> ends a run, not the fills it started.
+    /// </summary>
     public bool FetchingAhead(int index)
     {
         lock (_lock)
         {
-            return index <= _requestedUpTo;
+            return index <= _aheadUpTo;
         }
     }
 
@@ -68,6 +72,7 @@ public sealed class SequentialDetector(long fileSize, int chunkSize, int window)
             }
 
             _requestedUpTo = to;
+            _aheadUpTo = Math.Max(_aheadUpTo, to);
             return (from, to);
         }
     }

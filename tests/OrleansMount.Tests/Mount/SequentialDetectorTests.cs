@@ -34,7 +34,7 @@ public sealed class SequentialDetectorTests
     }
 
     [Fact]
-    public void The_chunks_named_ahead_are_known_until_a_random_read_ends_the_run()
+    public void The_chunks_named_ahead_stay_known_after_a_random_read_ends_the_run()
     {
         var detector = new SequentialDetector(100L * Chunk, Chunk, window: 4);
         Assert.False(detector.FetchingAhead(1)); // nothing named yet: a cold chunk streams (decision 0035)
@@ -46,8 +46,9 @@ public sealed class SequentialDetectorTests
         Assert.True(detector.FetchingAhead(1));
         Assert.True(detector.FetchingAhead(4));
         Assert.False(detector.FetchingAhead(5));
-        detector.OnRead(50L * Chunk, Read); // a jump: the run is over
-        Assert.False(detector.FetchingAhead(1));
+        detector.OnRead(50L * Chunk, Read); // a jump: the run is over, not the fills it started
+        Assert.True(detector.FetchingAhead(4));
+        Assert.False(detector.FetchingAhead(5));
     }
 
     [Fact]
