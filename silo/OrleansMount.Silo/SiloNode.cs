@@ -227,21 +227,14 @@ public sealed class SiloNode : IDisposable, IRangeSource
         if (Membership?.OwnsHere(PlacementKey.Of(request.Id)) ?? true)
         {
             // Unless a fill (a mount's stream's, decision 0035) stored it since EnsureAsync looked.
-            if (ChunkFill.StartOrJoinUnlessStored(Resources, request, _fillLog) is { } own)
+            var (stored, own) = ChunkFill.StartJoinOrFindStored(Resources, request, _fillLog);
+            if (stored is not null)
             {
-                return await own.Fill.ConfigureAwait(false);
+                Counters.LocalHit(stored.Length);
+                return stored;
             }
 
-            using (var handle = Chunks.TryOpen(request.Id, request.Address))
-            {
-                if (handle is not null)
-                {
-                    Counters.LocalHit(handle.Length);
-                    return new ChunkLocation(true, handle.Length, handle.Crc32C, ChunkTier.Local);
-                }
-            }
-
-            return await ChunkFill.StartOrJoin(Resources, request, _fillLog).Fill.ConfigureAwait(false);
+            return await own!.Fill.ConfigureAwait(false);
         }
 
         var what = $"chunk {request.Index} of {request.Address}";

@@ -42,7 +42,7 @@ public sealed class ChunkStreams(long budget, TimeProvider? time = null)
     {
         lock (_lock)
         {
-            return _entries.TryGetValue(id, out var entry) && Usable(entry) && entry.Stream.TryAcquire() ? entry.Stream : null;
+            return Joined(id, out _);
         }
     }
 
@@ -58,9 +58,9 @@ public sealed class ChunkStreams(long budget, TimeProvider? time = null)
         Entry entry;
         lock (_lock)
         {
-            if (_entries.TryGetValue(request.Id, out var found) && Usable(found) && found.Stream.TryAcquire())
+            if (Joined(request.Id, out var found) is { } joined)
             {
-                return found.Stream;
+                return joined;
             }
 
             if (found is not null)
@@ -87,6 +87,10 @@ public sealed class ChunkStreams(long budget, TimeProvider? time = null)
         _ = stream.RunAsync(backend, request, timeout, _ => OnEnded(entry));
         return stream;
     }
+
+    /// <summary>Under the lock: the listed stream of <paramref name="id"/> with a reference taken, when it is still usable; else null, with the entry <paramref name="found"/> listed (if any).</summary>
+    private ChunkStream? Joined(ChunkId id, out Entry? found) =>
+        _entries.TryGetValue(id, out found) && Usable(found) && found.Stream.TryAcquire() ? found.Stream : null;
 
     private bool Usable(Entry entry) =>
         entry.EndedAt is not { } ended || (entry.Stream.Whole && _time.GetUtcNow() - ended < KeepFor);

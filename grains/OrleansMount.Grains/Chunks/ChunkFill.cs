@@ -36,6 +36,25 @@ public static class ChunkFill
     public static ChunkFillBuffer? StartOrJoinUnlessStored(NodeResources node, ChunkRequest request, ILogger logger) =>
         StartOrJoin(node, request, logger, unlessStored: true);
 
+    /// <summary>
+    /// For a caller that found the chunk not stored: the fill in flight or a new one, unless a fill stored the chunk since
+    /// the caller looked (<see cref="StartOrJoinUnlessStored"/>); then where the stored copy is, or a new fill after all
+    /// when that copy cannot be opened (damaged or evicted since).
+    /// </summary>
+    public static (ChunkLocation? Stored, ChunkFillBuffer? Fill) StartJoinOrFindStored(NodeResources node, ChunkRequest request, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        if (StartOrJoinUnlessStored(node, request, logger) is { } fill)
+        {
+            return (null, fill);
+        }
+
+        using var handle = node.Chunks.TryOpen(request.Id, request.Address);
+        return handle is not null
+            ? (new ChunkLocation(true, handle.Length, handle.Crc32C, ChunkTier.Local), null)
+            : (null, StartOrJoin(node, request, logger));
+    }
+
     private static ChunkFillBuffer? StartOrJoin(NodeResources node, ChunkRequest request, ILogger logger, bool unlessStored)
     {
         ArgumentNullException.ThrowIfNull(node);

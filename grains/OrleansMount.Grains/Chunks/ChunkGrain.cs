@@ -46,9 +46,8 @@ public sealed class ChunkGrain(NodeResources node, ClusterView view, ILoggerFact
     protected override Task RecheckThroughGrainCall(IGrainFactory factory, string key) => factory.GetGrain<IChunkGrain>(key).RecheckOwnerAsync();
 
     /// <summary>
-    /// The chunk's answer when it is stored here, else the fill in flight or a new one. The store is asked again under
-    /// the fills' lock, so a fill that ended between the two looks is found stored, not started again; a copy the
-    /// store lists but cannot open is filled again.
+    /// The chunk's answer when it is stored here, else the fill in flight or a new one (the store asked again under the
+    /// fills' lock: <see cref="ChunkFill.StartJoinOrFindStored"/>).
     /// </summary>
     private (ChunkAnswer? Stored, ChunkFillBuffer? Fill) StoredOrFill(ChunkRequest request)
     {
@@ -57,12 +56,8 @@ public sealed class ChunkGrain(NodeResources node, ClusterView view, ILoggerFact
             return (stored, null);
         }
 
-        if (ChunkFill.StartOrJoinUnlessStored(node, request, _fillLog) is { } fill)
-        {
-            return (null, fill);
-        }
-
-        return Stored(request) is { } now ? (now, null) : (null, ChunkFill.StartOrJoin(node, request, _fillLog));
+        var (now, fill) = ChunkFill.StartJoinOrFindStored(node, request, _fillLog);
+        return (now is null ? null : new ChunkAnswer(View.SiloId, now), fill);
     }
 
     /// <summary>The answer for a chunk already in this silo's store, or null.</summary>
