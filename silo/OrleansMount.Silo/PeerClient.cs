@@ -58,9 +58,11 @@ public sealed class PeerClient : IDisposable
     /// Copies one chunk's bytes from the silo holding or filling it into <paramref name="destination"/> (exactly the
     /// chunk's length) and checks them against the CRC32C the owner sends after them (<see cref="ChecksumTrailerLength"/>
     /// bytes, little-endian: a silo streaming a fill knows it only at the end); returns it. An owner whose fill fails
-    /// midway cuts the response, so a copy is whole and checked or a <see cref="PeerException"/>.
+    /// midway cuts the response, so a copy is whole and checked or a <see cref="PeerException"/>. The checksums of its
+    /// blocks of <see cref="ChunkFileFormat.DefaultBlockSize"/> bytes go to <paramref name="blockCrcs"/> (one for each),
+    /// the whole chunk's derived from them: one pass over the bytes for the check and the chunk file's block table.
     /// </summary>
-    public async Task<uint> CopyChunkAsync(SiloEntry owner, ChunkRequest request, Memory<byte> destination)
+    public async Task<uint> CopyChunkAsync(SiloEntry owner, ChunkRequest request, Memory<byte> destination, Memory<uint> blockCrcs)
     {
         ArgumentNullException.ThrowIfNull(owner);
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(owner.Address, ChunkDataPath)) { Content = JsonContent.Create(request) };
@@ -73,7 +75,7 @@ public sealed class PeerClient : IDisposable
 
             var trailer = new byte[ChecksumTrailerLength];
             await ReadExactlyAsync(body, destination, trailer, timeout).ConfigureAwait(false);
-            var crc = ChunkChecksum.Compute(destination.Span);
+            var crc = ChunkChecksum.ComputeBlocks(destination.Span, ChunkFileFormat.DefaultBlockSize, blockCrcs.Span);
             var expected = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
             if (expected != crc)
             {

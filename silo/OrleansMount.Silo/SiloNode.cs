@@ -268,10 +268,11 @@ public sealed class SiloNode : IDisposable, IRangeSource
         try
         {
             var data = buffer.AsMemory(0, length);
+            var blockCrcs = new uint[ChunkFileFormat.BlockCount(length, ChunkFileFormat.DefaultBlockSize)];
             uint crc;
             try
             {
-                crc = await _peers.CopyChunkAsync(holder, request, data).ConfigureAwait(false);
+                crc = await _peers.CopyChunkAsync(holder, request, data, blockCrcs).ConfigureAwait(false);
             }
             catch (PeerException e)
             {
@@ -279,7 +280,7 @@ public sealed class SiloNode : IDisposable, IRangeSource
             }
 
             Counters.PeerFetched(length);
-            var cached = await Chunks.PutAsync(request.Id, data, crc, Core.Caching.ChunkOrigin.NearCopy, CancellationToken.None).ConfigureAwait(false);
+            var cached = await Chunks.PutAsync(request.Id, data, crc, Core.Caching.ChunkOrigin.NearCopy, CancellationToken.None, blockCrcs).ConfigureAwait(false);
             return new ChunkLocation(cached, length, crc, ChunkTier.Peer);
         }
         finally

@@ -127,6 +127,7 @@ public sealed class ChunkStream
         try
         {
             var blocks = ChunkStreamFormat.BlockCount(Length);
+            var blockCrcs = new uint[blocks];
             var tail = new byte[2 * ChunkStreamFormat.CrcLength];
             for (var block = 0; block < blocks; block++)
             {
@@ -149,10 +150,11 @@ public sealed class ChunkStream
                     throw new ChunkStreamCutException($"block {block} of {what} arrived with CRC32C {actual:x8}, sent as {expected:x8}; none of it is served");
                 }
 
+                blockCrcs[block] = actual;
                 if (last)
                 {
                     var whole = ChunkStreamFormat.ReadCrc(tail.AsSpan(ChunkStreamFormat.CrcLength));
-                    var computed = ChunkChecksum.Compute(_buffer.AsSpan(0, Length));
+                    var computed = ChunkChecksum.Combine(blockCrcs, ChunkStreamFormat.BlockSize, Length); // of the blocks as they arrived
                     if (computed != whole)
                     {
                         throw new ChunkStreamCutException($"{what} arrived with CRC32C {computed:x8}, sent as {whole:x8}");

@@ -80,9 +80,8 @@ public static class ChunkFill
             var data = fill.Destination;
             await ReadFromObjectStoreAsync(node.Stores, request, data, fill.Advance, CancellationToken.None).ConfigureAwait(false);
             node.Counters.ObjectStoreRead(length);
-            var crc = ChunkChecksum.Compute(data.Span);
-            fill.Complete(crc); // readers streaming the fill have every byte now, before the disk write
-            var cached = await node.Chunks.PutAsync(request.Id, data, crc, origin, CancellationToken.None).ConfigureAwait(false);
+            var crc = fill.Complete(); // readers streaming the fill have every byte now, before the disk write
+            var cached = await node.Chunks.PutAsync(request.Id, data, crc, origin, CancellationToken.None, fill.BlockCrcs).ConfigureAwait(false);
             node.Counters.Filled(cached);
             fill.Finish(cached);
             return new ChunkLocation(cached, length, crc, ChunkTier.ObjectStore);

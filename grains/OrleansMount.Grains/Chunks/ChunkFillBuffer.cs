@@ -110,6 +110,18 @@ public sealed class ChunkFillBuffer
         wake?.TrySetResult();
     }
 
+    /// <summary>
+    /// The writer: every byte is there; returns the whole chunk's CRC32C, derived from the checksums its blocks had when
+    /// they arrived (no second pass over the bytes, and bytes changed in memory since fail the check of whoever gets them).
+    /// </summary>
+    public uint Complete()
+    {
+        CheckBlocks(Length);
+        var crc = ChunkChecksum.Combine(_blockCrcs, BlockSize, Length);
+        Complete(crc);
+        return crc;
+    }
+
     /// <summary>The writer: every byte is there and their CRC32C is <paramref name="crc32C"/>.</summary>
     public void Complete(uint crc32C)
     {
@@ -152,6 +164,14 @@ public sealed class ChunkFillBuffer
             return _blockCrcs[block];
         }
     }
+
+    /// <summary>
+    /// The writer, once it called <see cref="Complete()"/>: the CRC32C of every block as it arrived, for the chunk file's
+    /// block table (<see cref="ChunkStore.PutAsync(ChunkId, ReadOnlyMemory{byte}, uint, Core.Caching.ChunkOrigin, CancellationToken, ReadOnlyMemory{uint})"/>).
+    /// </summary>
+    public ReadOnlyMemory<uint> BlockCrcs => _checkedBlocks == _blockCrcs.Length
+        ? _blockCrcs
+        : throw new InvalidOperationException($"the fill of chunk {Id} has not completed ({_checkedBlocks} of {_blockCrcs.Length} blocks checked)");
 
     /// <summary>The writer: the checksum of each block wholly within the first <paramref name="available"/> bytes, not taken yet.</summary>
     private void CheckBlocks(int available)

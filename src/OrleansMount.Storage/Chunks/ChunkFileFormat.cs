@@ -55,10 +55,11 @@ public static class ChunkFileFormat
     public static long FileLength(int length, int blockSize) => DataOffset(length, blockSize) + (long)length;
 
     /// <summary>
-    /// The header and block table for <paramref name="data"/> (checksums computed here, one pass per block);
-    /// <paramref name="crc32C"/> is the whole data's CRC32C, already known to the caller.
+    /// The header and block table for <paramref name="data"/>; <paramref name="crc32C"/> is the whole data's CRC32C,
+    /// already known to the caller. The block checksums are <paramref name="blockCrcs"/> when the caller took them over
+    /// these bytes in blocks of <paramref name="blockSize"/> (one for each block), else computed here, one pass per block.
     /// </summary>
-    public static byte[] BuildHeader(ChunkId id, ReadOnlySpan<byte> data, uint crc32C, int blockSize = DefaultBlockSize)
+    public static byte[] BuildHeader(ChunkId id, ReadOnlySpan<byte> data, uint crc32C, int blockSize = DefaultBlockSize, ReadOnlySpan<uint> blockCrcs = default)
     {
         CheckBlockSize(blockSize);
         var header = new byte[DataOffset(data.Length, blockSize)];
@@ -72,10 +73,11 @@ public static class ChunkFileFormat
         BinaryPrimitives.WriteUInt32LittleEndian(span[32..], (uint)blockSize);
         BinaryPrimitives.WriteUInt32LittleEndian(span[36..], crc32C);
         var table = span[FixedHeaderLength..];
+        var given = blockCrcs.Length == BlockCount(data.Length, blockSize);
         for (var block = 0; block * (long)blockSize < data.Length; block++)
         {
             var start = block * blockSize;
-            var crc = ChunkChecksum.Compute(data.Slice(start, Math.Min(blockSize, data.Length - start)));
+            var crc = given ? blockCrcs[block] : ChunkChecksum.Compute(data.Slice(start, Math.Min(blockSize, data.Length - start)));
             BinaryPrimitives.WriteUInt32LittleEndian(table[(4 * block)..], crc);
         }
 

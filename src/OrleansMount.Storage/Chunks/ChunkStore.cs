@@ -168,15 +168,21 @@ public sealed class ChunkStore : IDisposable
     /// within capacity; a <see cref="ChunkOrigin.NearCopy"/> gives way before owned chunks.
     /// Returns false, storing nothing, when the chunk is larger than the capacity or the disk is full.
     /// </summary>
-    public Task<bool> PutAsync(ChunkId id, ReadOnlyMemory<byte> data, ChunkOrigin origin, CancellationToken cancellationToken) =>
-        PutAsync(id, data, ChunkChecksum.Compute(data.Span), origin, cancellationToken);
+    public Task<bool> PutAsync(ChunkId id, ReadOnlyMemory<byte> data, ChunkOrigin origin, CancellationToken cancellationToken)
+    {
+        var blocks = new uint[ChunkFileFormat.BlockCount(data.Length, ChunkFileFormat.DefaultBlockSize)];
+        return PutAsync(id, data, ChunkChecksum.ComputeBlocks(data.Span, ChunkFileFormat.DefaultBlockSize, blocks), origin, cancellationToken, blocks);
+    }
 
     /// <summary>
     /// <see cref="PutAsync(ChunkId, ReadOnlyMemory{byte}, ChunkOrigin, CancellationToken)"/> for bytes whose
     /// CRC32C the caller has just computed over exactly <paramref name="data"/> (a peer copy it verified), so
-    /// they are not checksummed twice. A wrong value costs a refetch when the file is next verified, never bytes served.
+    /// they are not checksummed twice; likewise <paramref name="blockCrcs"/>, the checksums of its blocks of
+    /// <see cref="ChunkFileFormat.DefaultBlockSize"/> bytes when the caller has them (a fill takes them as the bytes
+    /// arrive), used when the store's block size is that one. A wrong value costs a refetch when the file is next verified,
+    /// never bytes served.
     /// </summary>
-    public async Task<bool> PutAsync(ChunkId id, ReadOnlyMemory<byte> data, uint crc32C, ChunkOrigin origin, CancellationToken cancellationToken)
+    public async Task<bool> PutAsync(ChunkId id, ReadOnlyMemory<byte> data, uint crc32C, ChunkOrigin origin, CancellationToken cancellationToken, ReadOnlyMemory<uint> blockCrcs = default)
     {
         var length = data.Length;
         if (length > CapacityBytes)
@@ -201,7 +207,7 @@ public sealed class ChunkStore : IDisposable
         var committed = false;
         try
         {
-            var header = ChunkFileFormat.BuildHeader(id, data.Span, crc32C, _blockSize);
+            var header = ChunkFileFormat.BuildHeader(id, data.Span, crc32C, _blockSize, _blockSize == ChunkFileFormat.DefaultBlockSize ? blockCrcs.Span : default);
             // No preallocationSize: when fallocate fails for lack of space .NET throws an IOException
             // with a generic HResult, while a failing write carries ENOSPC (checked on a full tmpfs).
             using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))

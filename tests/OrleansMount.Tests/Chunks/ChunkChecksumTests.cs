@@ -5,7 +5,9 @@ namespace OrleansMount.Tests.Chunks;
 /// <summary>
 /// <see cref="ChunkChecksum"/> (System.IO.Hashing's CRC32C) against a bitwise reference (reflected polynomial
 /// 0x82F63B78) at lengths around the library's switch points (its 8-byte scalar steps, its 16- to 64-byte
-/// folding widths) and the sizes the project checksums, at misaligned offsets; the two-piece form split anywhere.
+/// folding widths) and the sizes the project checksums, at misaligned offsets; the two-piece form split anywhere;
+/// the whole checksum derived from pieces' and from blocks' (<see cref="ChunkChecksum.Combine(uint, uint, long)"/>,
+/// <see cref="ChunkChecksum.ComputeBlocks"/>) against one pass over the bytes.
 /// </summary>
 [UnitTest]
 public sealed class ChunkChecksumTests
@@ -73,5 +75,58 @@ public sealed class ChunkChecksumTests
         }
 
         Assert.Equal(crc, ChunkChecksum.Compute(data));
+    }
+
+    [Fact]
+    public void Combining_two_pieces_checksums_split_anywhere_equals_one_pass()
+    {
+        var data = new byte[70_000];
+        new Random(13).NextBytes(data);
+        var whole = ChunkChecksum.Compute(data);
+        var random = new Random(17);
+        for (var i = 0; i < 40; i++)
+        {
+            var cut = i < 8 ? new[] { 0, 1, 40, 63, 64, 65, 16_384, data.Length }[i] : random.Next(data.Length + 1);
+            var combined = ChunkChecksum.Combine(ChunkChecksum.Compute(data.AsSpan(0, cut)), ChunkChecksum.Compute(data.AsSpan(cut)), data.Length - cut);
+            Assert.Equal(whole, combined);
+        }
+
+        // A second part longer than any chunk, of zeros (their checksum by the bitwise reference): the shift's higher powers.
+        var zeros = new byte[(1 << 29) + 5];
+        Assert.Equal(
+            ChunkChecksum.Compute([.. data.AsSpan(0, 100), .. zeros]),
+            ChunkChecksum.Combine(ChunkChecksum.Compute(data.AsSpan(0, 100)), ChunkChecksum.Compute(zeros), zeros.Length));
+    }
+
+    public static TheoryData<int, int> BlockLayouts() => new()
+    {
+        { 0, 16_384 }, { 1, 16_384 }, { 16_383, 16_384 }, { 16_384, 16_384 }, { 16_385, 16_384 }, { (2 * 16_384) + 1000, 16_384 },
+        { 4 << 20, 16_384 }, { (4 << 20) - 1, 16_384 }, { 1000, 7 }, { 4096, 4096 }, { 9999, 4096 },
+    };
+
+    [Theory]
+    [MemberData(nameof(BlockLayouts))]
+    public void Block_checksums_and_the_whole_derived_from_them_equal_one_pass_each(int length, int blockSize)
+    {
+        var data = new byte[length];
+        new Random(length).NextBytes(data);
+        var blocks = new uint[(length + blockSize - 1) / blockSize];
+        var whole = ChunkChecksum.ComputeBlocks(data, blockSize, blocks);
+        Assert.Equal(Reference(data), whole);
+        for (var block = 0; block < blocks.Length; block++)
+        {
+            var start = block * blockSize;
+            Assert.Equal(ChunkChecksum.Compute(data.AsSpan(start, Math.Min(blockSize, length - start))), blocks[block]);
+        }
+
+        Assert.Equal(whole, ChunkChecksum.Combine(blocks, blockSize, length));
+        if (blocks.Length > 0)
+        {
+            blocks[^1] ^= 1; // a block's checksum that is not its bytes' changes the whole
+            Assert.NotEqual(whole, ChunkChecksum.Combine(blocks, blockSize, length));
+        }
+
+        Assert.Throws<ArgumentException>(() => ChunkChecksum.ComputeBlocks(data, blockSize, new uint[blocks.Length + 1]));
+        Assert.Throws<ArgumentException>(() => ChunkChecksum.Combine(new uint[blocks.Length + 1], blockSize, length));
     }
 }

@@ -203,6 +203,7 @@ public sealed class ChunkFillBufferTests
         fill.Advance(ChunkFillBuffer.BlockSize + 10);
         Assert.Equal(ChunkChecksum.Compute(source.AsSpan(0, ChunkFillBuffer.BlockSize)), fill.BlockCrc(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => fill.BlockCrc(1)); // not whole yet
+        Assert.Throws<InvalidOperationException>(() => fill.BlockCrcs); // the file's table only once every block is in
 
         // Bytes changed in memory after their block arrived (what a buffer returned to the pool too early would see):
         // the block's checksum still says what arrived, so a reader sending both lets its receiver see the difference.
@@ -214,6 +215,12 @@ public sealed class ChunkFillBufferTests
         Assert.Equal(ChunkChecksum.Compute(source.AsSpan(ChunkFillBuffer.BlockSize, ChunkFillBuffer.BlockSize)), fill.BlockCrc(1));
         Assert.Equal(ChunkChecksum.Compute(source.AsSpan(2 * ChunkFillBuffer.BlockSize)), fill.BlockCrc(2));
         Assert.Throws<ArgumentOutOfRangeException>(() => fill.BlockCrc(3));
+
+        // What the chunk file's block table gets: the checksums of what arrived, so the change above fails block 0's check
+        // when the file is read, where checksums taken at the disk write would have vouched for the changed bytes.
+        Assert.Equal(
+            new[] { ChunkChecksum.Compute(source.AsSpan(0, ChunkFillBuffer.BlockSize)), fill.BlockCrc(1), fill.BlockCrc(2) },
+            fill.BlockCrcs.ToArray());
     }
 
     private static void Fill(ChunkFillBuffer fill, int from, int to) => Expected(from, to).CopyTo(fill.Destination[from..to]);

@@ -211,6 +211,36 @@ public sealed class ChunkStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_put_with_the_block_checksums_its_caller_took_writes_those_and_a_block_changed_since_fails_its_read()
+    {
+        using var store = NewStore(1 << 20);
+        var id = Id(3, 1);
+        var data = Data(id, (2 * ChunkFileFormat.DefaultBlockSize) + 1000);
+        var blocks = Enumerable.Range(0, 3)
+            .Select(b => ChunkChecksum.Compute(data.AsSpan(b * ChunkFileFormat.DefaultBlockSize, Math.Min(ChunkFileFormat.DefaultBlockSize, data.Length - (b * ChunkFileFormat.DefaultBlockSize)))))
+            .ToArray();
+        var whole = ChunkChecksum.Compute(data);
+        data[ChunkFileFormat.DefaultBlockSize + 9] ^= 0x40; // block 1 changed in memory after its checksum was taken
+
+        Assert.True(await store.PutAsync(id, data, whole, OrleansMount.Core.Caching.ChunkOrigin.Owned, CancellationToken.None, blocks));
+        using var handle = store.TryOpen(id);
+        Assert.NotNull(handle);
+        var buffer = new byte[100];
+        Assert.Equal(100, handle.Read(10, buffer)); // blocks 0 and 2 are what their checksums say
+        Assert.Equal(data.AsSpan(10, 100).ToArray(), buffer);
+        Assert.Equal(100, handle.Read((2 * ChunkFileFormat.DefaultBlockSize) + 5, buffer));
+        var damaged = Assert.Throws<ChunkDamagedException>(() => handle.Read(ChunkFileFormat.DefaultBlockSize, buffer));
+        Assert.Contains("block 1", damaged.Message, StringComparison.Ordinal);
+
+        // Checksums for another number of blocks are not this data's: the store takes its own.
+        var other = Id(3, 2);
+        Assert.True(await store.PutAsync(other, data, ChunkChecksum.Compute(data), OrleansMount.Core.Caching.ChunkOrigin.Owned, CancellationToken.None, blocks[..2]));
+        using var otherHandle = store.TryOpen(other);
+        Assert.NotNull(otherHandle);
+        Assert.Equal(data, ReadAll(otherHandle));
+    }
+
+    [Fact]
     public async Task Reads_at_any_offset_and_length_return_the_chunk_bytes_of_a_chunk_written_in_several_slices()
     {
         // Longer than two of the store's write slices, so the bytes on both sides of each slice boundary are read too.
