@@ -16,6 +16,7 @@ public sealed class ChunkStreams(long budget, TimeProvider? time = null)
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _lock = new();
     private readonly Dictionary<ChunkId, Entry> _entries = [];
+    private readonly Queue<Entry> _ended = new(); // streams that ended whole, in the order they ended (some forgotten since)
     private long _bytes;
     private long _started;
     private long _overBudget;
@@ -68,6 +69,7 @@ public sealed class ChunkStreams(long budget, TimeProvider? time = null)
                 Forget(found);
             }
 
+            ForgetExpired();
             if (!MakeRoom(request.Length))
             {
                 Interlocked.Increment(ref _overBudget);
@@ -104,24 +106,29 @@ public sealed class ChunkStreams(long budget, TimeProvider? time = null)
             {
                 Forget(entry);
             }
+            else
+            {
+                _ended.Enqueue(entry);
+            }
+        }
+    }
+
+    /// <summary>Under the lock: drops the streams kept past <see cref="KeepFor"/>, so their memory goes back to the pool.</summary>
+    private void ForgetExpired()
+    {
+        var now = _time.GetUtcNow();
+        while (_ended.TryPeek(out var oldest) && now - oldest.EndedAt >= KeepFor)
+        {
+            Forget(_ended.Dequeue());
         }
     }
 
     /// <summary>Under the lock: drops streams that ended (oldest first) until <paramref name="length"/> more bytes fit; false when they do not.</summary>
     private bool MakeRoom(long length)
     {
-        if (_bytes + length <= Budget)
+        while (_bytes + length > Budget && _ended.TryDequeue(out var oldest))
         {
-            return true;
-        }
-
-        foreach (var entry in _entries.Values.Where(e => e.EndedAt is not null).OrderBy(e => e.EndedAt).ToList())
-        {
-            Forget(entry);
-            if (_bytes + length <= Budget)
-            {
-                return true;
-            }
+            Forget(oldest);
         }
 
         return _bytes + length <= Budget;

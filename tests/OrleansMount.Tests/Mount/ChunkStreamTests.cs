@@ -150,6 +150,45 @@ public sealed class ChunkStreamTests
     }
 
     [Fact]
+    public async Task Streams_kept_past_their_moment_are_dropped_when_the_next_starts_under_the_budget_too_and_the_oldest_go_first_over_it()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var streams = new ChunkStreams(budget: 3 * Block, time);
+        var backend = new StreamingBackend();
+        async Task EndWhole(ChunkRequest request)
+        {
+            var stream = streams.JoinOrStart(backend, request, Wait)!;
+            await backend.Send(request, Frames(Chunk(request.Length, seed: request.Address.Length)));
+            await stream.Ended.WaitAsync(Wait);
+            stream.Release();
+        }
+
+        var a = Request("a", Block);
+        var b = Request("bb", Block);
+        await EndWhole(a);
+        time.Advance(ChunkStreams.KeepFor / 2);
+        await EndWhole(b);
+        Assert.Equal(2L * Block, streams.Bytes);
+
+        // Under the budget: a, kept past KeepFor, is dropped as c starts (its memory back to the pool); b is still kept.
+        time.Advance((ChunkStreams.KeepFor / 2) + TimeSpan.FromMilliseconds(1));
+        var c = Request("ccc", Block);
+        await EndWhole(c);
+        Assert.Null(streams.TryJoin(a.Id));
+        Assert.Equal(2L * Block, streams.Bytes);
+
+        // Over it: d needs 2 blocks beside b and c (3 allowed), so the one that ended first, b, goes; c stays joinable.
+        var d = streams.JoinOrStart(backend, Request("dddd", 2 * Block), Wait);
+        Assert.NotNull(d);
+        Assert.Null(streams.TryJoin(b.Id));
+        var kept = streams.TryJoin(c.Id);
+        Assert.NotNull(kept);
+        kept.Release();
+        Assert.Equal(3L * Block, streams.Bytes);
+        d.Release();
+    }
+
+    [Fact]
     public async Task A_silo_that_does_not_stream_the_chunk_answers_its_location_and_its_error_is_the_reads()
     {
         var streams = new ChunkStreams(budget: 64 * Block);
