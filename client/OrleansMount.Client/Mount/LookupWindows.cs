@@ -4,9 +4,11 @@ using OrleansMount.Storage.ObjectStores;
 namespace OrleansMount.Client.Mount;
 
 /// <summary>
-/// Lookups in directories the kernel was listed names only (decision 0031). A stat walk after such a listing asks for
-/// every file by name, in listing order, long after the listing's pages have left the inode table's recent inodes. A
-/// lookup the table cannot answer asks the silo for a window of the listing that starts at the name (one request: the
+/// Lookups the inode table cannot answer. Decision 0031 made them for directories the kernel was listed names only: a
+/// stat walk after such a listing asks for every file by name, in listing order, long after the listing's pages have
+/// left the inode table's recent inodes. Decision 0037 made them for every directory: readers opening files by name
+/// without listing (a manifest-driven loader) ask in much the same order, and each point read was a request of its own.
+/// A lookup the table cannot answer asks the silo for a window of the listing that starts at the name (one request: the
 /// name and the <see cref="FirstSize"/> - 1 names after it), which <paramref name="remember"/> keeps in the table as
 /// recent inodes; a lookup of a window's last name fetches the next window in the background, twice as large, up to
 /// <see cref="MaxSize"/>. A walk in listing order then costs a request per window; a random lookup (a training epoch

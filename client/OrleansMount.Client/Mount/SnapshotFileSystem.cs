@@ -596,9 +596,10 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
     }
 
     /// <summary>
-    /// One name in one directory: from the inode table when it holds it (referenced or recent); else, in a directory
-    /// the kernel was listed names only, from a window of its listing starting at the name (a stat walk follows); else
-    /// asked of the silo as a point read.
+    /// One name in one directory: from the inode table when it holds it (referenced or recent); else from a window of
+    /// the directory's listing starting at the name (<see cref="LookupWindows"/>), whether the kernel was listed the
+    /// directory names only (a stat walk follows) or never listed it (readers opening files by name, from a manifest):
+    /// decision 0037.
     /// </summary>
     private Task<ListingItem?> LookupAsync(ulong parent, string directory, string name)
     {
@@ -623,15 +624,12 @@ public sealed class SnapshotFileSystem : IFuseFileSystem, IDisposable
 
         if (_inodes.Lookup(parent, name) is { } known)
         {
-            if (namesOnly)
-            {
-                _windows.Hit(parent, directory, name);
-            }
+            _windows.Hit(parent, directory, name);
 
             return Task.FromResult<ListingItem?>(known);
         }
 
-        return namesOnly ? _windows.LookupAsync(parent, directory, name) : FetchLookupAsync(directory, name);
+        return _windows.LookupAsync(parent, directory, name);
     }
 
     /// <summary>A silo listing's items as the mount keeps them (checked, compacted), remembered as recent children of <paramref name="parent"/> when asked.</summary>

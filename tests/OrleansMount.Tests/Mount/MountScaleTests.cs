@@ -60,7 +60,8 @@ public sealed class MountScaleTests(S3rverServer s3, ITestOutputHelper output) :
         var socket = Path.Combine(Temp.Path, "silo.sock");
         await StartSiloAsync($"file://{data}/.orleansmount/", Temp.Sub("cache"), socket);
 
-        // Lookups first, on a fresh mount: names at page boundaries and awkward names, each found without a listing.
+        // Lookups first, on a fresh mount: names at page boundaries and awkward names, each found by a window of the
+        // listing from the name (decision 0037), the awkward ones' bytes in the cursor.
         var mnt = Temp.Sub("mnt");
         await MountAsync("scale", mnt, socket, Path.Combine(Temp.Path, "mount.log"), "--no-metadata-prefetch");
         foreach (var i in new[] { 0, 1, SnapshotFileSystem.ListingPageSize - 1, SnapshotFileSystem.ListingPageSize, SnapshotFileSystem.ListingPageSize + 1, (2 * SnapshotFileSystem.ListingPageSize) - 1, Files - 1 })

@@ -50,13 +50,14 @@ public sealed class SnapshotFileSystemTests
         var missing = (FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "nope"))).Value!;
         Assert.Equal(0UL, missing.Ino); // a negative entry the kernel may cache
         Assert.Equal(FuseErrno.ENOENT, (await Call(r => _fs.Lookup(r, 12345, "x"))).Value);
-        Assert.Equal(2, _backend.Lookups); // one point read per name asked, found or not
+        // One window of the listing from each name asked, found or not (decision 0037), no point read, no page.
+        Assert.Equal((0, 2), (_backend.Lookups, _backend.Windows[""]));
         Assert.False(_backend.Listings.ContainsKey(""), "a lookup listed the directory");
 
         // Forgotten by the kernel (drop_caches), asked again: answered from the mount's recent lookups.
         var again = (FuseEntry)(await Call(r => _fs.Lookup(r, SnapshotFileSystem.RootIno, "data.bin"))).Value!;
         Assert.Equal(entry.Ino, again.Ino);
-        Assert.Equal(2, _backend.Lookups);
+        Assert.Equal((0, 2), (_backend.Lookups, _backend.Windows[""]));
         Assert.Equal("attr", (await Call(r => _fs.GetAttr(r, entry.Ino))).Kind);
     }
 
@@ -605,8 +606,10 @@ public sealed class SnapshotFileSystemTests
             Assert.Equal(0, (await Call(r => fs.Release(r, entry.Ino, fh))).Value);
         }
 
-        // "w" and the files a walk needs before it reads ahead; every later one came with the readahead's answer.
-        Assert.Equal(1 + FileReadahead.Streak, backend.Lookups);
+        // No point read: "w" from a window of the root, f00-f31 from the window asked for f00, the rest from the one
+        // fetched ahead (from that window's cursor) when f31, its last name, was looked up, or from the readahead's answers.
+        Assert.Equal(0, backend.Lookups);
+        Assert.Equal((1, 1, 1), (backend.Windows[""], backend.Windows["w"], backend.Listings["w"]));
         Assert.Equal(2, fs.FileReadahead.Requests);
         Assert.Equal(40 - FileReadahead.Streak, fs.FileReadahead.FilesCovered);
     }
@@ -696,14 +699,18 @@ public sealed class SnapshotFileSystemTests
             return new DirectoryListing("id", path, page, end < items.Count ? end.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
         }
 
-        /// <summary>Windows asked per directory (<see cref="ListFromAsync"/>: lookups in a directory listed names only).</summary>
+        /// <summary>Windows asked per directory (<see cref="ListFromAsync"/>: lookups the inode table cannot answer).</summary>
         public System.Collections.Concurrent.ConcurrentDictionary<string, int> Windows { get; } = [];
 
         public async Task<DirectoryListing> ListFromAsync(string path, string name, int limit, CancellationToken cancellationToken)
         {
             await Task.Yield();
             Windows.AddOrUpdate(path, 1, (_, n) => n + 1);
-            var items = _directories[path];
+            if (!_directories.TryGetValue(path, out var items))
+            {
+                throw new SiloException("no such directory", SiloError.NotFound);
+            }
+
             var start = items.FindIndex(i => string.CompareOrdinal(i.Name, name) >= 0);
             start = start < 0 ? items.Count : start;
             var page = items.Skip(start).Take(limit).ToList();
