@@ -609,7 +609,7 @@ public sealed class SnapshotFileSystemTests
         // No point read: "w" from a window of the root, f00-f31 from the window asked for f00, the rest from the one
         // fetched ahead (from that window's cursor) when f31, its last name, was looked up, or from the readahead's answers.
         Assert.Equal(0, backend.Lookups);
-        Assert.Equal((1, 1, 1), (backend.Windows[""], backend.Windows["w"], backend.Listings["w"]));
+        Assert.Equal((1, 1, 1L), (backend.Windows[""], backend.Windows["w"], fs.Listing.WindowsAhead));
         Assert.Equal(2, fs.FileReadahead.Requests);
         Assert.Equal(40 - FileReadahead.Streak, fs.FileReadahead.FilesCovered);
     }
