@@ -48,7 +48,7 @@ public sealed class ChunkStream
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Id = id;
         Length = length;
-        _memory = new SharedChunkMemory(length, $"the stream of chunk {id}");
+        _memory = new SharedChunkMemory(length, "the stream", id);
         _buffer = _memory.Buffer;
     }
 

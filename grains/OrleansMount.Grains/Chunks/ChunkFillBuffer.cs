@@ -43,7 +43,7 @@ public sealed class ChunkFillBuffer
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Id = id;
         Length = length;
-        _memory = new SharedChunkMemory(length, $"the fill buffer of chunk {id}");
+        _memory = new SharedChunkMemory(length, "the fill buffer", id);
         _buffer = _memory.Buffer;
         _blockCrcs = new uint[ChunkFileFormat.BlockCount(length, BlockSize)];
     }

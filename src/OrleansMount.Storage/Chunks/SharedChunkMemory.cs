@@ -1,4 +1,5 @@
 using System.Buffers;
+using OrleansMount.Core;
 
 namespace OrleansMount.Storage.Chunks;
 
@@ -8,7 +9,11 @@ namespace OrleansMount.Storage.Chunks;
 /// may still read it. What a fill streamed to peers and mounts (<c>ChunkFillBuffer</c>) and a mount's stream of a chunk
 /// (<c>ChunkStream</c>) keep their bytes in.
 /// </summary>
-public sealed class SharedChunkMemory(int length, string what)
+/// <param name="length">The chunk's length.</param>
+/// <param name="holder">What holds it, for the message of a release too many ("the fill buffer"), with <paramref name="id"/>:
+/// only formatted then, not for every chunk.</param>
+/// <param name="id">The chunk.</param>
+public sealed class SharedChunkMemory(int length, string holder, ChunkId id)
 {
     private readonly Lock _lock = new();
     private int _references = 1;
@@ -39,7 +44,7 @@ public sealed class SharedChunkMemory(int length, string what)
         {
             if (_references == 0)
             {
-                throw new InvalidOperationException($"{what} was released more often than acquired");
+                throw new InvalidOperationException($"{holder} of chunk {id} was released more often than acquired");
             }
 
             last = --_references == 0;
