@@ -59,14 +59,7 @@ public static class ChunkChecksum
     /// </summary>
     public static uint Combine(ReadOnlySpan<uint> blockCrcs, int blockSize, int length)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockSize);
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        var blocks = (int)(((long)length + blockSize - 1) / blockSize);
-        if (blockCrcs.Length != blocks)
-        {
-            throw new ArgumentException($"{length} bytes are {blocks} blocks of {blockSize}, not {blockCrcs.Length}", nameof(blockCrcs));
-        }
-
+        var blocks = BlockCount(length, blockSize, blockCrcs.Length);
         if (blocks == 0)
         {
             return 0; // the CRC32C of no bytes
@@ -94,13 +87,7 @@ public static class ChunkChecksum
     /// </summary>
     public static uint ComputeBlocks(ReadOnlySpan<byte> data, int blockSize, Span<uint> blockCrcs)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockSize);
-        var blocks = (int)(((long)data.Length + blockSize - 1) / blockSize);
-        if (blockCrcs.Length != blocks)
-        {
-            throw new ArgumentException($"{data.Length} bytes are {blocks} blocks of {blockSize}, not {blockCrcs.Length}", nameof(blockCrcs));
-        }
-
+        var blocks = BlockCount(data.Length, blockSize, blockCrcs.Length);
         for (var block = 0; block < blocks; block++)
         {
             var start = block * blockSize;
@@ -108,6 +95,20 @@ public static class ChunkChecksum
         }
 
         return Combine(blockCrcs, blockSize, data.Length);
+    }
+
+    /// <summary>The blocks of <paramref name="blockSize"/> in <paramref name="length"/> bytes, which must be <paramref name="given"/>.</summary>
+    private static int BlockCount(int length, int blockSize, int given)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        var blocks = ChunkFileFormat.BlockCount(length, blockSize);
+        if (given != blocks)
+        {
+            throw new ArgumentException($"{length} bytes are {blocks} blocks of {blockSize}, not {given}", "blockCrcs");
+        }
+
+        return blocks;
     }
 
     /// <summary><c>x^(8·length) mod P</c>: what appending <paramref name="length"/> bytes multiplies a checksum by (about a microsecond).</summary>

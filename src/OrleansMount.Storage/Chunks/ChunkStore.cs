@@ -170,8 +170,8 @@ public sealed class ChunkStore : IDisposable
     /// </summary>
     public Task<bool> PutAsync(ChunkId id, ReadOnlyMemory<byte> data, ChunkOrigin origin, CancellationToken cancellationToken)
     {
-        var blocks = new uint[ChunkFileFormat.BlockCount(data.Length, ChunkFileFormat.DefaultBlockSize)];
-        return PutAsync(id, data, ChunkChecksum.ComputeBlocks(data.Span, ChunkFileFormat.DefaultBlockSize, blocks), origin, cancellationToken, blocks);
+        var blocks = new uint[ChunkFileFormat.BlockCount(data.Length, _blockSize)];
+        return PutTableAsync(id, data, ChunkChecksum.ComputeBlocks(data.Span, _blockSize, blocks), origin, blocks, cancellationToken);
     }
 
     /// <summary>
@@ -182,7 +182,11 @@ public sealed class ChunkStore : IDisposable
     /// arrive), used when the store's block size is that one. A wrong value costs a refetch when the file is next verified,
     /// never bytes served.
     /// </summary>
-    public async Task<bool> PutAsync(ChunkId id, ReadOnlyMemory<byte> data, uint crc32C, ChunkOrigin origin, CancellationToken cancellationToken, ReadOnlyMemory<uint> blockCrcs = default)
+    public Task<bool> PutAsync(ChunkId id, ReadOnlyMemory<byte> data, uint crc32C, ChunkOrigin origin, CancellationToken cancellationToken, ReadOnlyMemory<uint> blockCrcs = default) =>
+        PutTableAsync(id, data, crc32C, origin, _blockSize == ChunkFileFormat.DefaultBlockSize ? blockCrcs : default, cancellationToken);
+
+    /// <summary>The put itself; <paramref name="table"/>: the checksums of the data's blocks of this store's block size, when known (else the header takes them).</summary>
+    private async Task<bool> PutTableAsync(ChunkId id, ReadOnlyMemory<byte> data, uint crc32C, ChunkOrigin origin, ReadOnlyMemory<uint> table, CancellationToken cancellationToken)
     {
         var length = data.Length;
         if (length > CapacityBytes)
@@ -207,7 +211,7 @@ public sealed class ChunkStore : IDisposable
         var committed = false;
         try
         {
-            var header = ChunkFileFormat.BuildHeader(id, data.Span, crc32C, _blockSize, _blockSize == ChunkFileFormat.DefaultBlockSize ? blockCrcs.Span : default);
+            var header = ChunkFileFormat.BuildHeader(id, data.Span, crc32C, _blockSize, table.Span);
             // No preallocationSize: when fallocate fails for lack of space .NET throws an IOException
             // with a generic HResult, while a failing write carries ENOSPC (checked on a full tmpfs).
             using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))

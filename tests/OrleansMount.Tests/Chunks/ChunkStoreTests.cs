@@ -241,6 +241,33 @@ public sealed class ChunkStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_store_of_another_block_size_writes_its_own_block_table_whether_or_not_the_caller_took_16_KiB_checksums()
+    {
+        using var store = new ChunkStore(new ChunkStoreOptions { Directory = _root, CapacityBytes = 1 << 20, BlockSize = 4096 }, null, _time);
+        var id = Id(3, 3);
+        var data = Data(id, (2 * ChunkFileFormat.DefaultBlockSize) + 1000);
+        var blocks = new uint[3];
+        var whole = ChunkChecksum.ComputeBlocks(data, ChunkFileFormat.DefaultBlockSize, blocks);
+        var withSixteen = Id(3, 4);
+        Assert.True(await store.PutAsync(id, data, CancellationToken.None));
+        Assert.True(await store.PutAsync(withSixteen, data, whole, OrleansMount.Core.Caching.ChunkOrigin.Owned, CancellationToken.None, blocks));
+        foreach (var stored in new[] { id, withSixteen })
+        {
+            Assert.True(store.Verify(stored));
+            using var handle = store.TryOpen(stored);
+            Assert.NotNull(handle);
+            Assert.Equal((4096, whole), (handle.Header.BlockSize, handle.Crc32C));
+            Assert.Equal(data, ReadAll(handle));
+        }
+
+        DiskDamage.Flip(store.GetChunkPath(id), ChunkFileFormat.DataOffset(data.Length, 4096) + 4096 + 5); // in block 1 of 4 KiB
+        using var damagedHandle = store.TryOpen(id);
+        Assert.NotNull(damagedHandle);
+        var damaged = Assert.Throws<ChunkDamagedException>(() => damagedHandle.Read(4096, new byte[10]));
+        Assert.Contains("block 1", damaged.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Reads_at_any_offset_and_length_return_the_chunk_bytes_of_a_chunk_written_in_several_slices()
     {
         // Longer than two of the store's write slices, so the bytes on both sides of each slice boundary are read too.
