@@ -149,6 +149,11 @@ public static class SiloEndpoints
             }
 
             var location = await node.EnsureAsync(request, ct).ConfigureAwait(false);
+            if (location.Cached && await TrySendStoredAsync(node, request, context, ct).ConfigureAwait(false))
+            {
+                return Results.Empty;
+            }
+
             return await WriteChunkAsync(node, request, location, () => node.EnsureAsync(request, ct), context, trailer: true, ct).ConfigureAwait(false);
         }));
 
@@ -275,6 +280,75 @@ public static class SiloEndpoints
         {
             response.ContentLength = null;
             throw;
+        }
+    }
+
+    /// <summary>Bytes of a stored chunk a peer copy reads and checks at a time, straight into the response's buffer.</summary>
+    internal const int PeerPieceBytes = 256 * 1024;
+
+    /// <summary>
+    /// Sends a stored chunk to a peer straight from its file: each piece of <see cref="PeerPieceBytes"/> read into the
+    /// response's own buffer and its blocks checked there (no copy of the whole chunk in between), then the CRC32C the
+    /// file's header holds. The first piece is read and checked before the answer starts: false, with nothing sent, when
+    /// the chunk is not stored here (evicted since) or that piece is damaged (the copy is then removed and the caller fills
+    /// it again). A block found damaged later removes the copy and cuts the response, which the peer reads around.
+    /// </summary>
+    private static async Task<bool> TrySendStoredAsync(SiloNode node, ChunkRequest request, HttpContext context, CancellationToken ct)
+    {
+        using var handle = node.Chunks.TryOpen(request.Id, request.Address);
+        if (handle is null || handle.Length != request.Length)
+        {
+            return false;
+        }
+
+        var first = Math.Min(PeerPieceBytes, handle.Length);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, first));
+        try
+        {
+            try
+            {
+                handle.Read(0, buffer.AsSpan(0, first));
+            }
+            catch (ChunkDamagedException)
+            {
+                node.Chunks.Verify(request.Id, request.Address);
+                return false;
+            }
+
+            var response = context.Response;
+            response.ContentType = "application/octet-stream";
+            response.ContentLength = handle.Length + PeerClient.ChecksumTrailerLength;
+            var writer = response.BodyWriter;
+            writer.Write(buffer.AsSpan(0, first));
+            try
+            {
+                for (var sent = first; sent < handle.Length; sent += PeerPieceBytes)
+                {
+                    var piece = Math.Min(PeerPieceBytes, handle.Length - sent);
+                    handle.Read(sent, writer.GetSpan(piece)[..piece]);
+                    writer.Advance(piece);
+                    await writer.FlushAsync(ct).ConfigureAwait(false);
+                }
+
+                BinaryPrimitives.WriteUInt32LittleEndian(writer.GetSpan(PeerClient.ChecksumTrailerLength), handle.Crc32C);
+                writer.Advance(PeerClient.ChecksumTrailerLength);
+                await writer.FlushAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                if (e is ChunkDamagedException)
+                {
+                    node.Chunks.Verify(request.Id, request.Address);
+                }
+
+                context.Abort(); // part of the chunk is out (or buffered): the peer must see it cut short
+            }
+
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

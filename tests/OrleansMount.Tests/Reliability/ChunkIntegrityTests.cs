@@ -114,24 +114,32 @@ public sealed class ChunkIntegrityTests(S3rverServer s3, ITestOutputHelper outpu
     }
 
     [Fact]
-    public async Task A_damaged_copy_on_the_owner_is_refilled_there_and_the_peer_gets_the_right_bytes()
+    public async Task A_damaged_copy_on_the_owner_is_refilled_there_or_its_answer_cut_and_the_peer_gets_the_right_bytes()
     {
         using var redis = await RedisServer.StartAsync();
         var (catalog, files) = await SeedAndImportAsync("prd", "peerrot", 12, 300_000, (2 * MiB) + 1000, i => $"p-{i:D2}.bin");
         var silos = await StartClusterAsync(catalog, redis.Configuration, "c" + Guid.NewGuid().ToString("N")[..8], Names, ["--chunk-size", "1MiB"]);
         var mounts = await MountOnEachAsync("peerrot", Names);
 
-        // Node b reads everything: owners fill their chunks, b keeps near copies. Then every chunk file on b and c rots.
+        // Node b reads everything: owners fill their chunks, b keeps near copies. Then every chunk file on b and c rots:
+        // in its first block, or (every other file long enough) past the first piece an owner checks before it answers a
+        // peer, where the owner finds it only once the answer has started.
         await AssertAllExactAsync(mounts[1], files);
         var damaged = 0;
+        var late = 0;
         foreach (var silo in silos.Skip(1))
         {
             foreach (var path in ChunkFiles(silo.CacheDirectory))
             {
-                DiskDamage.Flip(path, DataStart(path) + 100);
+                const long lateOffset = 600 * 1024; // past the silo's first piece (SiloEndpoints.PeerPieceBytes, 256 KiB)
+                var pastFirstPiece = damaged % 2 == 1 && new FileInfo(path).Length > DataStart(path) + lateOffset;
+                DiskDamage.Flip(path, DataStart(path) + (pastFirstPiece ? lateOffset : 100));
                 damaged++;
+                late += pastFirstPiece ? 1 : 0;
             }
         }
+
+        Assert.True(late > 0, "no chunk file was damaged past the first piece");
 
         var before = await Task.WhenAll(silos.Select(s => s.StatsAsync()));
         DropPageCache();
@@ -143,10 +151,12 @@ public sealed class ChunkIntegrityTests(S3rverServer s3, ITestOutputHelper outpu
 
         var after = await Task.WhenAll(silos.Select(s => s.StatsAsync()));
         var detected = after.Zip(before, (a, b) => a.CorruptionsDetected - b.CorruptionsDetected).ToArray();
-        output.WriteLine($"damaged {damaged} chunk files on b and c; detected per silo: {string.Join(", ", detected)}; peer copies {string.Join(", ", after.Select(s => s.PeerFetches))}");
+        output.WriteLine($"damaged {damaged} chunk files on b and c ({late} past the first piece); detected per silo: {string.Join(", ", detected)}; peer copies {string.Join(", ", after.Select(s => s.PeerFetches))}; owner fallbacks {string.Join(", ", after.Select(s => s.OwnerFallbacks))}");
         Assert.Equal(0, detected[0]);
         Assert.Equal(damaged, detected[1] + detected[2]);
         Assert.True(after[0].PeerFetches > 0, "node a copied nothing from its peers");
+        // An owner that finds the damage after its answer started cuts it; node a reads that chunk from the object store.
+        Assert.True(after[0].OwnerFallbacks > 0, "no copy from a damaged owner was cut and read around");
         foreach (var silo in silos.Skip(1))
         {
             await WaitForAsync(() => silo.Log.Contains("is corrupt", StringComparison.Ordinal), "an 'is corrupt' line in a damaged owner's log");
