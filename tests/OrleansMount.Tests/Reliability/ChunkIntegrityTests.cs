@@ -132,8 +132,9 @@ public sealed class ChunkIntegrityTests(S3rverServer s3, ITestOutputHelper outpu
             foreach (var path in ChunkFiles(silo.CacheDirectory))
             {
                 const long lateOffset = 600 * 1024; // past the silo's first piece (SiloEndpoints.PeerPieceBytes, 256 KiB)
-                var pastFirstPiece = damaged % 2 == 1 && new FileInfo(path).Length > DataStart(path) + lateOffset;
-                DiskDamage.Flip(path, DataStart(path) + (pastFirstPiece ? lateOffset : 100));
+                var dataStart = DataStart(path);
+                var pastFirstPiece = damaged % 2 == 1 && new FileInfo(path).Length > dataStart + lateOffset;
+                DiskDamage.Flip(path, dataStart + (pastFirstPiece ? lateOffset : 100));
                 damaged++;
                 late += pastFirstPiece ? 1 : 0;
             }
